@@ -1,0 +1,84 @@
+"""The one configuration object.
+
+Values come, later ones winning, from: the defaults below, a TOML file
+(`recoupe.toml` in the working directory, or the path in RECOUPE_CONFIG), and
+environment variables named RECOUPE_<FIELD> (e.g. RECOUPE_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+from service.errors import InvalidInput
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Config:
+    # Where the index and its metadata live (created on first ingest).
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    # Built and trained model artefacts.
+    models_dir: Path = REPO_ROOT / "models"
+    # "onnx-int8" (fast, default) or "torch-fp32" (reference sentence-transformers path).
+    embedder_runtime: str = "onnx-int8"
+    embed_batch_size: int = 32
+    # Threads for torch / ONNX Runtime; 0 lets the runtime decide.
+    threads: int = 0
+    # "flat" (exact, default), "hnsw" or "ivf" (approximate, for large corpora).
+    index_type: str = "flat"
+    hnsw_m: int = 32
+    ivf_nlist: int = 0  # 0: chosen from the corpus size
+    ivf_nprobe: int = 16
+    # HTTP service.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    api_key: str = ""
+
+    @property
+    def embedder_dir(self) -> Path:
+        return self.models_dir / "e5-small"
+
+    def with_overrides(self, **values) -> "Config":
+        return replace(self, **{k: _coerce(k, v) for k, v in values.items() if v is not None})
+
+
+_TYPES = {f.name: f.type for f in fields(Config)}
+
+
+def _coerce(name: str, value):
+    if name not in _TYPES:
+        raise InvalidInput(f"unknown configuration key {name!r}; known keys: {', '.join(sorted(_TYPES))}")
+    kind = _TYPES[name]
+    try:
+        if kind == "Path":
+            return Path(value)
+        if kind == "int":
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"configuration key {name!r} expects {kind}, got {value!r}") from None
+
+
+def load_config(path: str | os.PathLike | None = None, env: dict | None = None) -> Config:
+    env = os.environ if env is None else env
+    cfg = Config()
+    path = path or env.get("RECOUPE_CONFIG")
+    if path is None and Path("recoupe.toml").is_file():
+        path = "recoupe.toml"
+    if path:
+        try:
+            with open(path, "rb") as fh:
+                cfg = cfg.with_overrides(**tomllib.load(fh))
+        except FileNotFoundError:
+            raise InvalidInput(f"configuration file {path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidInput(f"configuration file {path} is not valid TOML: {exc}") from None
+    from_env = {
+        name: env[f"RECOUPE_{name.upper()}"] for name in _TYPES if f"RECOUPE_{name.upper()}" in env
+    }
+    return cfg.with_overrides(**from_env)

@@ -1,0 +1,1 @@
+"""Ingest: files -> cleaned articles -> sentence-level passages."""

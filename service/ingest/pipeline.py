@@ -1,0 +1,71 @@
+"""Article -> passages: the unit the index stores and the stance model reads."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from .article import Article, Passage
+from .clean import is_debris
+from .language import detect_language
+from .loaders import iter_files, load_file
+from .segment import split_sentences
+
+# A passage needs this many words to carry a claim. Under it we see
+# fragments ("Vraiment.", "Photo AFP", "Leave a Reply"), not statements; a
+# real two-word claim is rare enough in news prose to lose.
+MIN_WORDS = 3
+
+_LINKS = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|fr|org|net)/\S*|[@#]\w+")
+_WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
+_CREDIT = re.compile(r"^\s*(©|\(c\)|cr[ée]dits?\b|photo\s*:)", re.IGNORECASE)
+
+
+def passages_for(article: Article) -> list[Passage]:
+    """Sentence passages of `article`, in order, without debris or repeats."""
+    kept: list[tuple[int, int, str]] = []
+    seen: set[str] = set()
+    for start, end in split_sentences(article.text, article.language):
+        text = article.text[start:end]
+        key = _dedupe_key(text)
+        if not key or key in seen or _is_fragment(text):
+            continue
+        seen.add(key)
+        kept.append((start, end, text))
+
+    passages = []
+    for i, (start, end, text) in enumerate(kept):
+        passages.append(
+            Passage(
+                article_id=article.id,
+                position=i,
+                text=text,
+                start=start,
+                end=end,
+                language=detect_language(text, default=article.language),
+                # Neighbours are kept passages: debris would be useless context.
+                prev_text=kept[i - 1][2] if i > 0 else "",
+                next_text=kept[i + 1][2] if i + 1 < len(kept) else "",
+            )
+        )
+    return passages
+
+
+def load_and_split(path: str | Path) -> list[tuple[Article, list[Passage]]]:
+    """Load a file or a folder of files and split every article into passages."""
+    return [(article, passages_for(article)) for file in iter_files(path) for article in load_file(file)]
+
+
+def _is_fragment(text: str) -> bool:
+    """Debris-like pieces that survive line cleaning because they sit inside a paragraph."""
+    if is_debris(text) or _CREDIT.match(text):
+        return True
+    return len(_WORD.findall(_LINKS.sub(" ", text))) < MIN_WORDS
+
+
+def _dedupe_key(text: str) -> str:
+    # Same words in the same order = same passage, whatever the quotes,
+    # punctuation, case or spacing.
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return " ".join(_WORD.findall(text))
