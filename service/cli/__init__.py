@@ -1,0 +1,1 @@
+"""Command line: `recoupe ...` (see `recoupe --help`)."""

@@ -1,0 +1,84 @@
+"""ingest, stats, search, delete."""
+
+from __future__ import annotations
+
+from service.cli.main import print_json
+from service.corpus import open_corpus
+
+
+def register(sub) -> None:
+    p = sub.add_parser("ingest", help="add files or folders (.txt, .json, .jsonl, .html) to the index")
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=ingest)
+
+    p = sub.add_parser("stats", help="what the index holds")
+    p.set_defaults(func=stats)
+
+    p = sub.add_parser("search", help="the passages closest to a text, in any language")
+    p.add_argument("text")
+    p.add_argument("-k", type=int, default=5, help="how many passages (default 5)")
+    p.add_argument("--language", action="append", help="only passages in this language (repeatable)")
+    p.add_argument("--source", action="append", help="only passages from this source (repeatable)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=search)
+
+    p = sub.add_parser("delete", help="remove an article and its passages")
+    p.add_argument("article_id")
+    p.set_defaults(func=delete)
+
+
+def ingest(args, config) -> int:
+    corpus = open_corpus(config)
+    try:
+        summary = corpus.ingest_paths(args.paths, progress=not args.json)
+    finally:
+        corpus.close()
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        print(f"files: {summary.files}  articles added: {summary.articles_added}  replaced: "
+              f"{summary.articles_replaced}  duplicates skipped: {summary.duplicates_skipped}  "
+              f"passages added: {summary.passages_added}  errors: {len(summary.errors)}")
+        for err in summary.errors:
+            print(f"  error in {err['file']}: {err['error']}")
+    return 1 if summary.errors and not (summary.articles_added or summary.articles_replaced
+                                        or summary.duplicates_skipped) else 0
+
+
+def stats(args, config) -> int:
+    corpus = open_corpus(config)
+    try:
+        print_json(corpus.stats())
+    finally:
+        corpus.close()
+    return 0
+
+
+def search(args, config) -> int:
+    corpus = open_corpus(config)
+    try:
+        hits = corpus.search(args.text, args.k, languages=args.language, sources=args.source)
+    finally:
+        corpus.close()
+    if args.json:
+        print_json([h.to_dict() for h in hits])
+        return 0
+    if not hits:
+        print("no passage found (is the index empty? run `recoupe ingest seeds/`)")
+    for h in hits:
+        a, p = h.article, h.passage
+        print(f"{h.rank:2d}. {h.score:.3f} [{p.language}] {p.text}")
+        print(f"    {a.title} | {a.source} | {a.id} chars {p.start}-{p.end}"
+              + (f" | {a.published_at}" if a.published_at else ""))
+    return 0
+
+
+def delete(args, config) -> int:
+    corpus = open_corpus(config)
+    try:
+        n = corpus.delete(args.article_id)
+    finally:
+        corpus.close()
+    print(f"deleted {args.article_id}: {n} passages removed")
+    return 0

@@ -1,0 +1,53 @@
+"""`recoupe` command line. Each command parses, calls the same functions as
+the HTTP API, and prints; errors are printed as one line, exit status 2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from service.config import load_config
+from service.errors import RecoupeError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 1
+    try:
+        config = load_config(args.config).with_overrides(data_dir=args.data_dir, index_type=args.index_type,
+                                                         embedder_runtime=args.runtime)
+        return args.func(args, config) or 0
+    except RecoupeError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: what was committed before stays in the index", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from service.cli import bench, corpus_cmds, models_cmds
+
+    p = argparse.ArgumentParser(prog="recoupe", description="Verify claims against a trusted article corpus.")
+    p.add_argument("--config", help="TOML configuration file (default: recoupe.toml if present)")
+    p.add_argument("--data-dir", help="where the index lives (default: ./data or RECOUPE_DATA_DIR)")
+    p.add_argument("--index-type", choices=["flat", "hnsw", "ivf"], help="exact (flat) or approximate search")
+    p.add_argument("--runtime", choices=["onnx-int8", "torch-fp32"], help="embedder runtime")
+    sub = p.add_subparsers(title="commands", metavar="COMMAND")
+    corpus_cmds.register(sub)
+    models_cmds.register(sub)
+    bench.register(sub)
+    return p
+
+
+def print_json(obj) -> None:
+    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The one place where models are loaded, once per process, then passed in.
+
+The CLI, the HTTP app and the benchmarks all call `get_models(config)`; a
+second call with the same configuration returns the same objects, so threads
+of one server share one copy of each model.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+
+from service.config import Config
+
+_lock = threading.Lock()
+_cache: dict[tuple, "Models"] = {}
+
+
+@dataclass
+class Models:
+    config: Config
+    _loaded: dict = field(default_factory=dict)
+
+    @property
+    def embedder(self):
+        with _lock:
+            if "embedder" not in self._loaded:
+                from service.models.embedder import Embedder
+
+                c = self.config
+                self._loaded["embedder"] = Embedder(
+                    c.embedder_dir, runtime=c.embedder_runtime, threads=c.threads, batch_size=c.embed_batch_size
+                )
+            return self._loaded["embedder"]
+
+
+def get_models(config: Config) -> Models:
+    _quiet_libraries()
+    key = (str(config.models_dir), config.embedder_runtime, config.threads, config.embed_batch_size)
+    with _lock:
+        if key not in _cache:
+            _cache[key] = Models(config)
+        return _cache[key]
+
+
+def _quiet_libraries() -> None:
+    # Everything is local: never let a library try the network, and keep
+    # load reports (e.g. the unused BERT pooler) out of users' terminals.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass

@@ -1,0 +1,39 @@
+"""Shared fixtures: the real embedder (built by the README's set-up) and paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def need_shared_data(*parts: str) -> Path:
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"benchmark data not found at {path} (the shared data folder beside the repository)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def config(tmp_path_factory) -> Config:
+    return Config(data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def models(config):
+    from service.models.registry import get_models
+
+    if not (config.embedder_dir / "onnx" / "model_int8.onnx").is_file():
+        pytest.fail(f"embedder not built in {config.embedder_dir}: run `recoupe models build-embedder` first")
+    return get_models(config)
+
+
+@pytest.fixture(scope="session")
+def embedder(models):
+    return models.embedder
