@@ -72,10 +72,14 @@ class Corpus:
             self._passage_bar = None
         return summary
 
-    def ingest_articles(self, articles: list[Article]) -> IngestSummary:
+    def ingest_articles(self, articles: list[Article], progress: bool = False) -> IngestSummary:
         summary = IngestSummary()
+        self._passage_bar = _passage_bar(progress)
         for i in range(0, len(articles), CHUNK_ARTICLES):
             self._add(articles[i : i + CHUNK_ARTICLES], summary)
+        if self._passage_bar is not None:
+            self._passage_bar.close()
+            self._passage_bar = None
         return summary
 
     def _add(self, articles: list[Article], summary: IngestSummary) -> None:
@@ -137,7 +141,7 @@ def _passage_bar(enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(unit="passage", desc="embed", position=1, dynamic_ncols=True)
+    return tqdm(unit="passage", desc="embed", dynamic_ncols=True)
 
 
 def default_seeds_dir() -> Path:

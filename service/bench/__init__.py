@@ -1,0 +1,2 @@
+"""Benchmarks that print figures (`recoupe bench ...`). Speed goals are
+checked here, never by timed tests."""

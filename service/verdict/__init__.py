@@ -1,0 +1,1 @@
+"""Verdict: weigh the stance of each evidence passage into one answer."""
