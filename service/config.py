@@ -26,6 +26,8 @@ class Config:
     # "onnx-int8" (fast, default) or "torch-fp32" (reference sentence-transformers path).
     embedder_runtime: str = "onnx-int8"
     embed_batch_size: int = 32
+    # Stance model runtime: "onnx-int8" (fast, default) or "torch" (the trained fp16 weights in fp32).
+    stance_runtime: str = "onnx-int8"
     # Threads for torch / ONNX Runtime; 0 lets the runtime decide.
     threads: int = 0
     # "flat" (exact, default), "hnsw" or "ivf" (approximate, for large corpora).

@@ -56,11 +56,11 @@ def _overfetch(conn, cache: FaissCache, queries, k, flt: SearchFilter, fraction:
     while len(pending):
         scores, ids = ann.search(cache.index, cache.state, cache.params, queries[pending], fetch)
         short = []
-        for row, (qi, hits) in enumerate(zip(pending, _hits(conn, cache, scores, ids, k, flt))):
+        for row, (qi, found) in enumerate(zip(pending, hits(conn, cache, scores, ids, k, flt))):
             # Fetching more cannot help once everything was fetched, or FAISS ran dry (-1 ids).
             exhausted = fetch >= ntotal or bool((ids[row] < 0).any())
-            if len(hits) >= k or exhausted:
-                results[qi] = hits
+            if len(found) >= k or exhausted:
+                results[qi] = found
             else:
                 short.append(qi)
         pending = np.asarray(short, dtype=np.int64)
@@ -75,17 +75,17 @@ def _exact_scan(conn, cache: FaissCache, queries, k, flt: SearchFilter) -> list[
     kk = min(k, len(rows))
     top = np.argpartition(-scores, kk - 1, axis=1)[:, :kk]
     top = np.take_along_axis(top, (-np.take_along_axis(scores, top, axis=1)).argsort(axis=1, kind="stable"), axis=1)
-    return _hits(conn, cache, np.take_along_axis(scores, top, axis=1), ids[top], k, flt)
+    return hits(conn, cache, np.take_along_axis(scores, top, axis=1), ids[top], k, flt)
 
 
 def _with_selector(conn, cache: FaissCache, queries, k, flt: SearchFilter) -> list[list[Hit]]:
     cursor = conn.execute("SELECT p.id " + _MATCHING.format(flt.sql), flt.params)
     allowed = np.fromiter((r[0] for r in cursor), dtype=np.int64)  # from SQLite: no tombstones among them
     scores, ids = ann.search(cache.index, cache.state, cache.params, queries, k, allowed_ids=allowed)
-    return _hits(conn, cache, scores, ids, k, flt)
+    return hits(conn, cache, scores, ids, k, flt)
 
 
-def _hits(conn, cache: FaissCache, scores, ids, k, flt: SearchFilter) -> list[list[Hit]]:
+def hits(conn, cache: FaissCache, scores, ids, k, flt: SearchFilter) -> list[list[Hit]]:
     """FAISS result rows -> Hits: drop -1s, tombstones and non-matches, keep the order, cut at k."""
     wanted = sorted(int(i) for i in np.unique(ids) if i >= 0 and int(i) not in cache.dead)
     rows = {}

@@ -236,6 +236,30 @@ class PassageIndex:
 
     # ------------------------------------------------------------------ reading
 
+    @property
+    def generation(self) -> int:
+        """Bumped by every write (in any process): derived indexes rebuild when it moves."""
+        with self._mutex:
+            self._check_open()
+            return schema.read_generation(self._conn)[0]
+
+    def passage_texts(self) -> tuple[list[int], list[str], list[str]]:
+        """(ids, texts, languages) of every passage, for indexes derived from the text (BM25)."""
+        with self._mutex:
+            self._check_open()
+            rows = self._conn.execute("SELECT id, text, language FROM passages ORDER BY id").fetchall()
+        return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
+
+    def hits_for(self, ids, scores, k: int, languages=None, sources=None, date_from=None,
+                 date_to=None) -> list[Hit]:
+        """Hits for passages found by another retriever, best first, filtered like `search`."""
+        flt = SearchFilter.build(languages, sources, date_from, date_to)
+        with self._mutex:
+            self._check_open()
+            self._refresh()
+            return strategies.hits(self._conn, self._cache, np.asarray([scores], dtype=np.float32),
+                                   np.asarray([ids], dtype=np.int64), int(k), flt)[0]
+
     def get_article(self, article_id: str) -> Article:
         with self._mutex:
             self._check_open()

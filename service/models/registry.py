@@ -34,10 +34,21 @@ class Models:
                 )
             return self._loaded["embedder"]
 
+    @property
+    def stance(self):
+        with _lock:
+            if "stance" not in self._loaded:
+                from service.stance.model import StanceModel
+
+                c = self.config
+                self._loaded["stance"] = StanceModel.load(c.models_dir, runtime=c.stance_runtime, threads=c.threads)
+            return self._loaded["stance"]
+
 
 def get_models(config: Config) -> Models:
     _quiet_libraries()
-    key = (str(config.models_dir), config.embedder_runtime, config.threads, config.embed_batch_size)
+    key = (str(config.models_dir), config.embedder_runtime, config.stance_runtime, config.threads,
+           config.embed_batch_size)
     with _lock:
         if key not in _cache:
             _cache[key] = Models(config)

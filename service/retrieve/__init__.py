@@ -1,0 +1,1 @@
+"""Retrieve: candidate passages for a claim, dense (FAISS) and lexical (BM25), fused."""
