@@ -35,7 +35,7 @@ class Verifier:
             raise InvalidInput("top_k must be between 1 and 50")
         t0 = time.perf_counter()
         languages = [detect_language(c, default="fr") for c in claims]
-        candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), languages=languages, **filters)
+        candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages, **filters)
         t1 = time.perf_counter()
         # Near-identical passages first become one group, so the model reads each quote once.
         groups = [dedupe.group(cands, lambda c: c.hit.passage.text)[:top_k] for cands in candidates]

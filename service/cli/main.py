@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from service.cli import bench, corpus_cmds, models_cmds
+    from service.cli import bench, corpus_cmds, models_cmds, verify_cmd
 
     p = argparse.ArgumentParser(prog="recoupe", description="Verify claims against a trusted article corpus.")
     p.add_argument("--config", help="TOML configuration file (default: recoupe.toml if present)")
@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--runtime", choices=["onnx-int8", "torch-fp32"], help="embedder runtime")
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
     corpus_cmds.register(sub)
+    verify_cmd.register(sub)
     models_cmds.register(sub)
     bench.register(sub)
     return p

@@ -31,16 +31,17 @@ class HybridRetriever:
         self.corpus = corpus
         self.lexical = LexicalIndex(corpus.index)
 
-    def retrieve(self, claim: str, k: int = 50, language: str | None = None, **filters) -> list[Candidate]:
-        return self.retrieve_many([claim], k, [language], **filters)[0]
+    def retrieve(self, claim: str, k: int = 50, claim_language: str | None = None, **filters) -> list[Candidate]:
+        return self.retrieve_many([claim], k, [claim_language], **filters)[0]
 
-    def retrieve_many(self, claims: list[str], k: int = 50, languages: list | None = None,
+    def retrieve_many(self, claims: list[str], k: int = 50, claim_languages: list | None = None,
                       **filters) -> list[list[Candidate]]:
+        """filters: languages, sources, date_from, date_to, as for PassageIndex.search."""
         vectors = self.corpus.embedder.encode_queries(claims)
         dense = self.corpus.index.search_many(vectors, k, **filters)
         out = []
         for i, claim in enumerate(claims):
-            lang = (languages or [None] * len(claims))[i] or detect_language(claim, default="fr")
+            lang = (claim_languages or [None] * len(claims))[i] or detect_language(claim, default="fr")
             lexical = self.lexical.search(claim, lang, k, **filters)
             out.append(fuse(dense[i], lexical, k))
         return out

@@ -1,0 +1,131 @@
+"""recoupe serve: the HTTP API under gunicorn, with threaded workers.
+
+The server process loads every model once (`preload_app`), then forks its
+workers, which share those models; each worker opens its own index (a SQLite
+connection and a lock file must not cross a fork) and serves requests from
+`--threads` threads. Nothing runs a model in the server process before the
+fork: `--ingest-if-empty` ingests in a child process, because a forked worker
+hangs in its first parallel torch operation when its parent already ran one.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from service.errors import InvalidInput, RecoupeError
+
+DEFAULT_THREADS = 4
+# A batch of 64 claims on a small CPU takes a while; gthread workers stay alive
+# meanwhile, and this bounds how long a graceful restart waits for them.
+GRACEFUL_TIMEOUT_S = 120
+
+
+def register(sub) -> None:
+    p = sub.add_parser("serve", help="run the HTTP API (browsable docs at /v1/docs)")
+    p.add_argument("--host", help="address to listen on (default: the configured host, 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default: the configured port, 8000)")
+    p.add_argument("--workers", type=int, help="worker processes, each with its own index connection (default: 1)")
+    p.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                   help=f"request threads per worker (default {DEFAULT_THREADS})")
+    p.add_argument("--ingest-if-empty", metavar="PATH", action="append",
+                   help="first ingest these files or folders if the index holds no article (repeatable)")
+    p.set_defaults(func=serve)
+
+
+def serve(args, config) -> int:
+    config = config.with_overrides(host=args.host, port=args.port, workers=args.workers)
+    if config.workers < 1 or args.threads < 1:
+        raise InvalidInput("--workers and --threads must be 1 or more")
+    if not 0 < config.port < 65536:
+        raise InvalidInput(f"--port must be between 1 and 65535, got {config.port}")
+    if args.ingest_if_empty:
+        ingest_if_empty(config, args.ingest_if_empty)
+    RecoupeServer(config, threads=args.threads).run()
+    return 0
+
+
+class RecoupeServer(BaseApplication):
+    """gunicorn run in-process: `RecoupeServer(config).run()` serves `create_app(config)`."""
+
+    def __init__(self, config, threads: int = DEFAULT_THREADS):
+        self.recoupe_config = config
+        self.settings = {
+            "bind": [_bind_address(config.host, config.port)],
+            "workers": config.workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "preload_app": True,
+            "graceful_timeout": GRACEFUL_TIMEOUT_S,
+            "post_worker_init": _open_worker_services,
+            "worker_exit": _close_worker_services,
+            "control_socket_disable": True,  # no socket in $HOME, no clash between two servers
+            "proc_name": "recoupe",
+        }
+        if os.path.isdir("/dev/shm"):  # heartbeat files off disk (gunicorn's advice for containers)
+            self.settings["worker_tmp_dir"] = "/dev/shm"
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.settings.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from service.api import create_app
+        from service.api import services as api_services
+
+        # In the server process, before the fork: load every model into this
+        # process's registry (workers inherit them), and fail here, with the
+        # CLI's one-line error, if a model or the index cannot be loaded.
+        # The index is closed again; each worker opens its own.
+        api_services.build_services(self.recoupe_config).close()
+        return create_app(self.recoupe_config)
+
+
+def _open_worker_services(worker) -> None:
+    # An exception here stops the server: gunicorn treats it as a failed boot.
+    worker.wsgi.extensions["recoupe"].get()
+
+
+def _close_worker_services(server, worker) -> None:
+    app = getattr(worker, "wsgi", None)
+    if app is not None and hasattr(app, "extensions"):
+        app.extensions["recoupe"].close()  # writes any unsaved index state, releases the lock file
+
+
+def ingest_if_empty(config, paths: list[str]) -> None:
+    """Ingest `paths` when the index holds no article, in a child process (see the module notes)."""
+    child = multiprocessing.get_context("fork").Process(target=_ingest_if_empty, args=(config, paths))
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RecoupeError(f"could not ingest {', '.join(paths)} before serving (see the error above)")
+
+
+def _ingest_if_empty(config, paths: list[str]) -> None:
+    from service.corpus import open_corpus
+
+    try:
+        corpus = open_corpus(config)
+        try:
+            if corpus.stats()["articles"]:
+                return
+            summary = corpus.ingest_paths(paths)
+        finally:
+            corpus.close()
+    except RecoupeError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        sys.exit(2)
+    print(f"ingested {', '.join(paths)}: {summary.articles_added} articles, {summary.passages_added} passages, "
+          f"{len(summary.errors)} errors", file=sys.stderr)
+    for err in summary.errors:
+        print(f"  error in {err['file']}: {err['error']}", file=sys.stderr)
+    if summary.errors and not summary.articles_added:
+        sys.exit(1)
+
+
+def _bind_address(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
