@@ -55,8 +55,8 @@ class Verifier:
         t3 = time.perf_counter()
         timings = {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1), "verdict": _ms(t3 - t2), "total": _ms(t3 - t0)}
         for v in out:
-            # For a batch these are the batch's stage times: the models ran once for all claims.
-            v.timings_ms = dict(timings, claims_in_batch=len(claims)) if len(claims) > 1 else timings
+            # For a batch these are the whole batch's stage times: the models ran once for all claims.
+            v.timings_ms = dict(timings)
         return out
 
 

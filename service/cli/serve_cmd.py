@@ -1,11 +1,15 @@
 """recoupe serve: the HTTP API under gunicorn, with threaded workers.
 
-The server process loads every model once (`preload_app`), then forks its
-workers, which share those models; each worker opens its own index (a SQLite
-connection and a lock file must not cross a fork) and serves requests from
-`--threads` threads. Nothing runs a model in the server process before the
-fork: `--ingest-if-empty` ingests in a child process, because a forked worker
-hangs in its first parallel torch operation when its parent already ran one.
+Each worker process loads the models and opens the index once, as it boots,
+and its `--threads` threads share them; a worker that cannot load them stops
+the server. The server process itself imports the app (`preload_app`) but
+loads no model and opens no index, because neither survives a fork:
+- an ONNX Runtime session made before a fork runs single-threaded in the
+  child and hangs it at exit (its thread pool's threads are not copied);
+- torch hangs a child's first parallel operation once the parent ran one;
+- the index's SQLite connection and lock file must not be shared by processes.
+So one worker (the default) holds one copy of the models; more workers use
+more memory. `--ingest-if-empty` ingests in a child process for the same reason.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ from gunicorn.app.base import BaseApplication
 from service.errors import InvalidInput, RecoupeError
 
 DEFAULT_THREADS = 4
-# A batch of 64 claims on a small CPU takes a while; gthread workers stay alive
-# meanwhile, and this bounds how long a graceful restart waits for them.
+# gunicorn kills a worker silent for this long, and a booting worker is silent
+# while it loads the models and the index: on a busy small CPU that can take
+# minutes. Once booted, a gthread worker reports every second, even while its
+# threads are busy, so a long batch never trips this.
+WORKER_TIMEOUT_S = 300
+# How long a graceful stop waits for requests in flight (a batch of 64 claims).
 GRACEFUL_TIMEOUT_S = 120
 
 
@@ -59,6 +67,7 @@ class RecoupeServer(BaseApplication):
             "worker_class": "gthread",
             "threads": threads,
             "preload_app": True,
+            "timeout": WORKER_TIMEOUT_S,
             "graceful_timeout": GRACEFUL_TIMEOUT_S,
             "post_worker_init": _open_worker_services,
             "worker_exit": _close_worker_services,
@@ -75,17 +84,12 @@ class RecoupeServer(BaseApplication):
 
     def load(self):
         from service.api import create_app
-        from service.api import services as api_services
 
-        # In the server process, before the fork: load every model into this
-        # process's registry (workers inherit them), and fail here, with the
-        # CLI's one-line error, if a model or the index cannot be loaded.
-        # The index is closed again; each worker opens its own.
-        api_services.build_services(self.recoupe_config).close()
-        return create_app(self.recoupe_config)
+        return create_app(self.recoupe_config)  # light: services are built in each worker
 
 
 def _open_worker_services(worker) -> None:
+    # Load the models and open the index now rather than on the first request.
     # An exception here stops the server: gunicorn treats it as a failed boot.
     worker.wsgi.extensions["recoupe"].get()
 

@@ -152,6 +152,13 @@ def _load_html(path: Path) -> Article:
     return _article(path, None, given, cleaned.text, where=path.name)
 
 
+def article_from_record(data: object, *, where: str, origin: str = "api") -> Article:
+    """A JSON article that did not come from a file (e.g. posted to the API):
+    the same rules as a record of a .json file; `origin` is the default source."""
+    # The folder does not exist, so no metadata.json sidecar can apply.
+    return _record(Path("<no file>") / origin, None, data, where=where)
+
+
 def _record(path: Path, n: int | None, data: object, *, where: str) -> Article:
     """One JSON object -> Article. `n` numbers records in multi-article files."""
     if not isinstance(data, dict):

@@ -1,0 +1,35 @@
+# Recoupe's HTTP API on CPU. Build: docker compose build; run: docker compose up
+# (API and docs on http://localhost:8000/v1/docs).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    RECOUPE_DATA_DIR=/data
+
+WORKDIR /app
+
+# The CPU build of torch first: from the default index, torch==2.13.0 is a
+# multi-GB CUDA build. pyproject's torch==2.13.0 then accepts this one.
+RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+# The other dependencies in their own layer, rebuilt only when pyproject.toml changes.
+COPY pyproject.toml README.md ./
+RUN mkdir service && touch service/__init__.py && pip install -e . && rm -rf service
+
+COPY . .
+RUN pip install --no-deps -e . \
+ && recoupe models build-embedder --if-missing
+
+RUN useradd --create-home --uid 10001 recoupe \
+ && mkdir -p /data && chown recoupe /data
+USER recoupe
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=300s --retries=3 \
+  CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/v1/health' % os.environ.get('RECOUPE_PORT', '8000'), timeout=4)"
+
+# Ingest the demo corpus into the (empty) data volume on first start, then serve.
+ENTRYPOINT ["recoupe"]
+CMD ["serve", "--host", "0.0.0.0", "--ingest-if-empty", "seeds/"]

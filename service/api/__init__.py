@@ -1,0 +1,43 @@
+"""The HTTP API: `create_app` builds the Flask app.
+
+The layer holds no logic: each view parses its request with a schema
+(`schemas.py`), calls one method of the application object (`services.py`),
+and dumps the result with a schema. Every failure becomes one
+application/problem+json shape (`errors.py`).
+
+Run it with `recoupe serve`, or any WSGI server: `gunicorn service.api.wsgi:app`.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from service.config import Config, load_config
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def create_app(config: Config | None = None, services=None) -> Flask:
+    """The app for `config` (default: `load_config()`).
+
+    `services` (a `services.Services`) is the application object the views
+    call; when None, each process builds its own on first use with
+    `services.build_services(config)`, so creating the app loads nothing.
+    """
+    from service.api.errors import register_error_handlers
+    from service.api.request_log import configure_logging, init_request_log
+    from service.api.services import ServiceHolder
+    from service.api.v1 import blueprints
+
+    config = config if config is not None else load_config()
+    configure_logging()
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, RECOUPE=config)
+    app.json.sort_keys = False  # fields in schema order
+    app.json.ensure_ascii = False  # French evidence stays readable
+    app.extensions["recoupe"] = ServiceHolder(config, services)
+    init_request_log(app)
+    register_error_handlers(app)
+    for bp in blueprints():
+        app.register_blueprint(bp)
+    return app

@@ -1,0 +1,278 @@
+"""The shape of every request and response of the HTTP API.
+
+Requests are loaded (validated) with these schemas; responses are dumped with
+them; the OpenAPI document is generated from them. Response schemas mirror
+`service.verdict.types` and the index records field for field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from service.verdict.types import STANCES, VERDICTS
+
+MAX_CLAIM_CHARS = 1000
+MAX_TOP_K = 50
+MAX_BATCH = 64
+MAX_ARTICLES_PER_REQUEST = 64
+MAX_PAGE = 200
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+# --- fields --------------------------------------------------------------------
+
+
+class Text(fields.String):
+    """A string of valid Unicode, optionally stripped of surrounding spaces before validation."""
+
+    def __init__(self, *args, strip: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.strip = strip
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+        return value.strip() if self.strip else value
+
+
+class IsoDate(Text):
+    """A calendar date as YYYY, YYYY-MM or YYYY-MM-DD; bounds are inclusive at that precision."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": _ISO_DATE.pattern, "example": "2020-09-16", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        if not _ISO_DATE.match(value):
+            raise ValidationError("must be an ISO date: YYYY, YYYY-MM or YYYY-MM-DD")
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        try:
+            dt.date(parts[0], parts[1], parts[2])
+        except ValueError:
+            raise ValidationError(f"{value} is not a calendar date") from None
+        return value
+
+
+def _language_list():
+    return fields.List(
+        Text(validate=validate.Regexp(_LANGUAGE, error="must be a language code such as 'fr' or 'en'")),
+        validate=validate.Length(1, 20),
+        metadata={"description": "only evidence passages in these languages", "example": ["fr", "en"]},
+    )
+
+
+# --- verification requests -------------------------------------------------------
+
+
+class VerifyOptions(Schema):
+    top_k = fields.Integer(
+        strict=True,
+        load_default=10,
+        validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
+        metadata={"description": "how many evidence passages to retrieve and weigh"},
+    )
+    languages = _language_list()
+    sources = fields.List(
+        Text(validate=validate.Length(1, 200)),
+        validate=validate.Length(1, 50),
+        metadata={"description": "only evidence from articles of these sources"},
+    )
+    date_from = IsoDate(metadata={"description": "only articles published on or after this date"})
+    date_to = IsoDate(metadata={"description": "only articles published on or before this date"})
+
+    @validates_schema
+    def _dates_in_order(self, data, **kwargs):
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end:
+            n = min(len(start), len(end))
+            if start[:n] > end[:n]:
+                raise ValidationError("must not be before date_from", "date_to")
+
+
+class VerifyRequest(VerifyOptions):
+    claim = Text(
+        required=True,
+        validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)"),
+        metadata={"description": "the statement to check, in any language",
+                  "example": "Kim Kardashian ne publiera pas sur Instagram mercredi"},
+    )
+
+
+class BatchVerifyRequest(VerifyOptions):
+    claims = fields.List(
+        Text(validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")),
+        required=True,
+        validate=validate.Length(1, MAX_BATCH, error=f"send 1 to {MAX_BATCH} claims per request"),
+        metadata={"description": "statements to check; the options apply to each"},
+    )
+
+
+# --- verification responses (mirror service.verdict.types) -------------------------------
+
+
+class SourceOut(Schema):
+    article_id = fields.String(required=True)
+    title = fields.String(required=True)
+    url = fields.String(allow_none=True)
+    source = fields.String(required=True)
+    published_at = fields.String(allow_none=True)
+    language = fields.String(required=True)
+    passage_id = fields.Integer(required=True)
+    start = fields.Integer(required=True, metadata={"description": "offset of the passage in the article's text"})
+    end = fields.Integer(required=True)
+
+
+class StanceProbabilities(Schema):
+    supports = fields.Float(required=True, validate=validate.Range(0, 1))
+    refutes = fields.Float(required=True, validate=validate.Range(0, 1))
+    neutral = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class PassageContext(Schema):
+    title = fields.String(required=True)
+    before = fields.String(required=True)
+    after = fields.String(required=True)
+
+
+class EvidenceOut(Schema):
+    text = fields.String(required=True)
+    language = fields.String(required=True)
+    stance = fields.String(required=True, validate=validate.OneOf(STANCES))
+    probabilities = fields.Nested(StanceProbabilities, required=True)
+    retrieval_score = fields.Float(required=True, metadata={"description": "higher is closer"})
+    context = fields.Nested(PassageContext, required=True)
+    sources = fields.List(fields.Nested(SourceOut), required=True)
+    checks = fields.List(fields.String(), metadata={"description": "rule-based findings, e.g. a quantity conflict"})
+
+
+class VerifyResponse(Schema):
+    claim = fields.String(required=True)
+    language = fields.String(required=True)
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    evidence = fields.List(fields.Nested(EvidenceOut), required=True)
+    explanation = fields.List(fields.String(), required=True)
+    timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+
+
+class BatchVerifyResponse(Schema):
+    results = fields.List(fields.Nested(VerifyResponse), required=True,
+                          metadata={"description": "one result per claim, in the order sent"})
+
+
+# --- articles ----------------------------------------------------------------------
+
+
+class ArticleIn(Schema):
+    """One article, as in a .json/.jsonl file for `recoupe ingest` (same rules)."""
+
+    id = Text(allow_none=True, validate=validate.Length(1, 200),
+              metadata={"description": "stable id; derived from the content when left out"})
+    title = Text(allow_none=True, validate=validate.Length(max=1000),
+                 metadata={"description": "derived from the first sentence when left out"})
+    text = Text(required=True, strip=False, validate=validate.Length(1), metadata={"description": "the article's text"})
+    url = Text(allow_none=True, validate=validate.Length(max=2048))
+    source = Text(allow_none=True, validate=validate.Length(max=200), metadata={"description": "publisher name"})
+    published_at = Text(allow_none=True, validate=validate.Length(max=40),
+                        metadata={"description": "ISO 8601 date, e.g. 2020-09-16"})
+    language = Text(allow_none=True, validate=validate.Length(max=20),
+                    metadata={"description": "language code such as 'fr'; detected when left out"})
+
+
+class IngestResponse(Schema):
+    ids = fields.List(fields.String(), required=True, metadata={"description": "ids of the articles sent, in order"})
+    articles_added = fields.Integer(required=True)
+    articles_replaced = fields.Integer(required=True, metadata={"description": "same id, new content"})
+    duplicates_skipped = fields.Integer(required=True, metadata={"description": "same id and content: nothing to do"})
+    passages_added = fields.Integer(required=True)
+
+
+class ArticleRefOut(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    source = fields.String(required=True)
+    url = fields.String(allow_none=True)
+    published_at = fields.String(allow_none=True)
+    language = fields.String(required=True)
+
+
+class PassageOut(Schema):
+    position = fields.Integer(required=True, metadata={"description": "index of the passage in the article"})
+    text = fields.String(required=True)
+    start = fields.Integer(required=True)
+    end = fields.Integer(required=True)
+    language = fields.String(required=True)
+
+
+class ArticleOut(ArticleRefOut):
+    text = fields.String(required=True)
+    passages = fields.List(fields.Nested(PassageOut), required=True)
+
+
+class ArticleListQuery(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE, error=f"must be between 1 and {MAX_PAGE}"))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, error="must be 0 or more"))
+
+
+class ArticleListResponse(Schema):
+    articles = fields.List(fields.Nested(ArticleRefOut), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(allow_none=True, metadata={"description": "offset of the next page; null on the last"})
+
+
+class DeleteResponse(Schema):
+    id = fields.String(required=True)
+    passages_removed = fields.Integer(required=True)
+
+
+# --- health and stats ------------------------------------------------------------------
+
+
+class HealthResponse(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]),
+                           metadata={"description": "degraded: the index answers but claims cannot be verified"})
+    models = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True,
+                         metadata={"description": "which models are loaded", "example": {"embedder": True, "stance": True}})
+    index = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                        metadata={"description": "counts", "example": {"articles": 4, "passages": 57, "vectors": 57}})
+
+
+class StatsResponse(Schema):
+    articles = fields.Integer(required=True)
+    passages = fields.Integer(required=True)
+    languages = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                            metadata={"description": "passages per language"})
+    sources = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True,
+                          metadata={"description": "articles per source"})
+    dim = fields.Integer(required=True)
+    index_type = fields.String(required=True)
+    index_kind = fields.String(required=True, metadata={"description": "what is actually searched"})
+    index_note = fields.String(allow_none=True)
+    faiss_vectors = fields.Integer(required=True)
+    pending_deletions = fields.Integer(required=True)
+    generation = fields.Integer(required=True)
+    size_bytes = fields.Integer(required=True)
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class Problem(Schema):
+    """Every error response (media type application/problem+json)."""
+
+    type = fields.String(required=True, metadata={"example": "invalid-input"})
+    title = fields.String(required=True, metadata={"description": "what went wrong and what to do about it"})
+    status = fields.Integer(required=True)
+    detail = fields.Dict(metadata={"description": "structured facts about this failure, when there are any"})
+    errors = fields.Dict(metadata={"description": "field-level messages, e.g. {\"claim\": [\"...\"]}"})

@@ -1,0 +1,9 @@
+"""Version 1 of the HTTP API: one blueprint per area, all under /v1."""
+
+from __future__ import annotations
+
+
+def blueprints():
+    from service.api.v1 import articles, docs, health, stats, verify
+
+    return [verify.bp, articles.bp, health.bp, stats.bp, docs.bp, docs.root]

@@ -1,0 +1,64 @@
+"""The corpus's articles: add, list, read with passages, delete."""
+
+from __future__ import annotations
+
+from flask import Blueprint, url_for
+from marshmallow import ValidationError
+
+from service.api.auth import api_key_required
+from service.api.openapi import doc
+from service.api.payload import json_body, load_query, respond
+from service.api.schemas import (
+    MAX_ARTICLES_PER_REQUEST,
+    ArticleIn,
+    ArticleListQuery,
+    ArticleListResponse,
+    ArticleOut,
+    DeleteResponse,
+    IngestResponse,
+)
+from service.api.services import services
+
+bp = Blueprint("articles", __name__, url_prefix="/v1")
+
+_ONE_OR_MANY = {
+    "oneOf": [ArticleIn, {"type": "array", "items": ArticleIn, "minItems": 1, "maxItems": MAX_ARTICLES_PER_REQUEST}]
+}
+
+
+@bp.post("/articles")
+@doc("Add articles", tag="articles", body=_ONE_OR_MANY, responses={201: IngestResponse},
+     description=f"One article object or a list of up to {MAX_ARTICLES_PER_REQUEST}. Same fields and rules as "
+                 "`recoupe ingest` for .json files; an article sent again unchanged is skipped, with new "
+                 "content it replaces the stored one.")
+@api_key_required
+def add_articles():
+    body = json_body()
+    many = isinstance(body, list)
+    if many and not 1 <= len(body) <= MAX_ARTICLES_PER_REQUEST:
+        raise ValidationError(f"send 1 to {MAX_ARTICLES_PER_REQUEST} articles per request", "_schema")
+    records = ArticleIn(many=many).load(body)
+    report = services().add_articles(records if many else [records])
+    headers = {"Location": url_for(".get_article", article_id=report["ids"][0])} if not many else None
+    return respond(IngestResponse(), report, 201, headers)
+
+
+@bp.get("/articles")
+@doc("List articles", tag="articles", query=ArticleListQuery, responses={200: ArticleListResponse},
+     description="Stored articles in id order, without their text.")
+def list_articles():
+    page = load_query(ArticleListQuery())
+    return respond(ArticleListResponse(), services().list_articles(page["limit"], page["offset"]))
+
+
+@bp.get("/articles/<path:article_id>")
+@doc("Read an article and its passages", tag="articles", responses={200: ArticleOut})
+def get_article(article_id: str):
+    return respond(ArticleOut(), services().get_article(article_id))
+
+
+@bp.delete("/articles/<path:article_id>")
+@doc("Delete an article and its passages", tag="articles", responses={200: DeleteResponse})
+@api_key_required
+def delete_article(article_id: str):
+    return respond(DeleteResponse(), services().delete_article(article_id))

@@ -1,0 +1,66 @@
+"""POST /v1/verify and /v1/verify/batch with the real verifier over the seed corpus."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+pytest.importorskip("service.verify")
+
+from service.api import create_app  # noqa: E402
+from service.api.schemas import VerifyResponse  # noqa: E402
+from service.api.services import build_services  # noqa: E402
+from service.corpus import Corpus  # noqa: E402
+from service.verdict.types import VERDICTS  # noqa: E402
+from tests.conftest import SEEDS  # noqa: E402
+
+CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
+SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
+
+
+@pytest.fixture(scope="module")
+def services(config, embedder, tmp_path_factory):
+    cfg = replace(config, data_dir=tmp_path_factory.mktemp("api-verify"))
+    corpus = Corpus(cfg, embedder)
+    corpus.ingest_paths([SEEDS])
+    corpus.close()
+    built = build_services(cfg)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def client(config, services):
+    return create_app(replace(config, data_dir=services.corpus.config.data_dir), services=services).test_client()
+
+
+def test_a_french_claim_gets_a_verdict_with_cited_seed_passages(client):
+    response = client.post("/v1/verify", json={"claim": f"  {CLAIM}  ", "top_k": 5})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    result = response.get_json()
+    assert result["claim"] == CLAIM and result["verdict"] in VERDICTS
+    assert 0 < len(result["evidence"]) <= 5
+    assert all(s["article_id"] in SEED_IDS for e in result["evidence"] for s in e["sources"])
+    assert result["explanation"]
+
+
+def test_the_response_matches_the_documented_schema(client):
+    result = client.post("/v1/verify", json={"claim": CLAIM, "top_k": 3}).get_json()
+    assert VerifyResponse().validate(result) == {}
+
+
+def test_the_language_filter_reaches_the_evidence(client):
+    result = client.post("/v1/verify", json={"claim": CLAIM, "languages": ["en"]}).get_json()
+    assert all(e["language"] == "en" for e in result["evidence"])  # the seeds are French
+
+
+def test_a_batch_answers_each_claim_in_order(client):
+    claims = [CLAIM, "Kim Kardashian will not post on Instagram on Wednesday"]
+    response = client.post("/v1/verify/batch", json={"claims": claims, "top_k": 3})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [r["claim"] for r in response.get_json()["results"]] == claims
+
+
+def test_health_is_ok_once_the_verifier_is_loaded(client):
+    assert client.get("/v1/health").get_json()["status"] == "ok"
