@@ -11,8 +11,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # The CPU build of torch first: from the default index, torch==2.13.0 is a
-# multi-GB CUDA build. pyproject's torch==2.13.0 then accepts this one.
-RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+# multi-GB CUDA build. Pass PyTorch's CPU wheel index as TORCH_INDEX_URL
+# (docker compose build --build-arg TORCH_INDEX_URL=...); pyproject's
+# torch==2.13.0 then accepts the CPU build already installed.
+ARG TORCH_INDEX_URL
+RUN pip install torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
 
 # The other dependencies in their own layer, rebuilt only when pyproject.toml changes.
 COPY pyproject.toml README.md ./
