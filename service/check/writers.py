@@ -1,0 +1,367 @@
+"""Write the checked claims: one row per claim (.csv, .jsonl), a report a person
+reads (.md, .html), or ClaimReview drafts (.jsonld, see claimreview.py).
+
+Every writer reads the same `Checked` items, a row of the input and its
+Verification-shaped dict (`Verification.to_dict()`, or the API's response), so
+a check run in this process and one run against a server write the same file.
+Files are written whole to a temporary file beside the target, then renamed
+over it: a reader never sees half a report.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import re
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.check.inputs import BadRow, Row
+from service.errors import InvalidInput
+
+OUTPUT_FORMATS = ("csv", "jsonl", "md", "html", "claimreview")
+EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+              ".jsonld": "claimreview", ".json": "claimreview"}
+
+# Reports list the claims a fact-checker must act on first.
+REPORT_ORDER = ("refuted", "conflicting", "supported", "not_enough_evidence")
+VERDICT_LABELS = {"supported": "Supported", "refuted": "Refuted", "conflicting": "Conflicting sources",
+                  "not_enough_evidence": "Not enough evidence"}
+STANCE_LABELS = {"supports": "Supports", "refutes": "Refutes", "neutral": "Neutral"}
+NEUTRAL_SHOWN = 3  # neutral passages quoted per claim in a report; supporting and refuting ones all are
+
+COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
+           "supporting_passage", "supporting_title", "supporting_source", "supporting_url",
+           "refuting_passage", "refuting_title", "refuting_source", "refuting_url",
+           "n_supporting", "n_refuting", "n_neutral", "explanation")
+
+
+@dataclass
+class Checked:
+    row: Row
+    result: dict  # Verification-shaped: claim, language, verdict, confidence, evidence, explanation, timings_ms
+
+
+@dataclass
+class ReportInfo:
+    """What a report says about the run as a whole."""
+
+    input_name: str
+    date: str  # ISO date of the report (the ClaimReview drafts' creation date)
+    top_k: int
+    bad_rows: list[BadRow] = field(default_factory=list)
+    organization: str = "Recoupe"  # the ClaimReview drafts' author
+
+
+def output_format(path: Path, fmt: str | None = None) -> str:
+    if fmt is not None:
+        if fmt not in OUTPUT_FORMATS:
+            raise InvalidInput(f"unknown output format {fmt!r}: use one of {', '.join(OUTPUT_FORMATS)}")
+        return fmt
+    found = EXTENSIONS.get(Path(path).suffix.lower())
+    if found is None:
+        raise InvalidInput(f"cannot tell the output format of {Path(path).name}: name it with one of "
+                           f"{', '.join(EXTENSIONS)}, or pass --format {'|'.join(OUTPUT_FORMATS)}")
+    return found
+
+
+def write_output(path: Path, fmt: str, items: list[Checked], info: ReportInfo) -> None:
+    if fmt == "claimreview":
+        from service.check.claimreview import render_claimreviews
+
+        text, encoding = render_claimreviews(items, info), "utf-8"
+    else:
+        render = {"csv": render_csv, "jsonl": render_jsonl, "md": render_markdown, "html": render_html}[fmt]
+        # The BOM lets spreadsheet programs read the CSV as UTF-8 (accents intact).
+        text, encoding = render(items, info), "utf-8-sig" if fmt == "csv" else "utf-8"
+    write_atomic(Path(path), text.encode(encoding))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+# ---------------------------------------------------------------- one row per claim
+
+
+def flat_row(item: Checked) -> dict:
+    """The claim's row: verdict, the best passage on each side with its source, evidence counts."""
+    r = item.result
+    evidence = r.get("evidence") or []
+    row = {"id": item.row.id if item.row.id is not None else str(item.row.line_no), "line": item.row.line_no,
+           "claim": r["claim"], "verdict": r["verdict"], "confidence": r["confidence"], "language": r["language"]}
+    for stance, side in (("supports", "supporting"), ("refutes", "refuting")):
+        best = next((e for e in evidence if e["stance"] == stance), None)
+        source = best["sources"][0] if best and best.get("sources") else {}
+        row[f"{side}_passage"] = best["text"] if best else ""
+        row[f"{side}_title"] = source.get("title") or ""
+        row[f"{side}_source"] = source.get("source") or ""
+        row[f"{side}_url"] = source.get("url") or ""
+    counts = Counter(e["stance"] for e in evidence)
+    row.update(n_supporting=counts["supports"], n_refuting=counts["refutes"], n_neutral=counts["neutral"],
+               explanation=" ".join(r.get("explanation") or []))
+    return row
+
+
+def _extra_columns(items: list[Checked]) -> dict[str, str]:
+    """Input column -> output column; one that clashes with ours is renamed input_<name>."""
+    taken = {c.lower() for c in COLUMNS}
+    out: dict[str, str] = {}
+    for item in items:
+        for name in item.row.extra:
+            if name not in out:
+                column = name
+                while column.lower() in taken:
+                    column = f"input_{column}"
+                taken.add(column.lower())
+                out[name] = column
+    return out
+
+
+def _rows(items: list[Checked]) -> tuple[list[str], list[dict]]:
+    extras = _extra_columns(items)
+    rows = []
+    for item in items:
+        row = flat_row(item)
+        row.update({extras[k]: v for k, v in item.row.extra.items()})
+        rows.append(row)
+    return list(COLUMNS) + list(extras.values()), rows
+
+
+def render_csv(items: list[Checked], info: ReportInfo) -> str:
+    columns, rows = _rows(items)
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return buf.getvalue()
+
+
+def _cell(value) -> str:
+    """One spreadsheet cell: on one line, and never read as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if not isinstance(value, str):
+        value = json.dumps(value, ensure_ascii=False)
+    value = " ".join(value.split())
+    # A claim copied from the web may start with '=' or '+': quoted, a spreadsheet shows it instead of running it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def render_jsonl(items: list[Checked], info: ReportInfo) -> str:
+    _, rows = _rows(items)
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+
+
+# ---------------------------------------------------------------- reports a person reads
+
+
+def _grouped(items: list[Checked]) -> list[tuple[str, list[Checked]]]:
+    by = {v: [] for v in REPORT_ORDER}
+    for item in items:
+        by.setdefault(item.result["verdict"], []).append(item)
+    return [(v, by[v]) for v in list(REPORT_ORDER) + [v for v in by if v not in REPORT_ORDER]]
+
+
+def _shown_evidence(result: dict) -> tuple[list[dict], int]:
+    """Every supporting or refuting passage and the first few neutral ones; how many neutral are left out."""
+    evidence = result.get("evidence") or []
+    decisive = [e for e in evidence if e["stance"] != "neutral"]
+    neutral = [e for e in evidence if e["stance"] == "neutral"]
+    return decisive + neutral[:NEUTRAL_SHOWN], max(0, len(neutral) - NEUTRAL_SHOWN)
+
+
+def _probabilities(e: dict) -> str:
+    p = e.get("probabilities") or {}
+    return f"supports {p.get('supports', 0):.2f}, refutes {p.get('refutes', 0):.2f}"
+
+
+def _safe_url(url) -> str | None:
+    """Only web addresses become links (never javascript: or data: ones)."""
+    return url if isinstance(url, str) and re.fullmatch(r"https?://[^\s<>\"'`]+", url) else None
+
+
+def _heading(item: Checked) -> str:
+    return item.row.id if item.row.id is not None else f"line {item.row.line_no}"
+
+
+# --- Markdown
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#&])")
+
+
+def _md(text) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
+def _md_url(url) -> str:
+    safe = _safe_url(url)
+    return f"<{safe}>" if safe else (_md(url) if url else "")
+
+
+def render_markdown(items: list[Checked], info: ReportInfo) -> str:
+    counts = Counter(i.result["verdict"] for i in items)
+    out = [
+        "# Claim check report", "",
+        f"Input: {_md(info.input_name)} · {len(items)} claim{'s' if len(items) != 1 else ''} checked · "
+        f"{len(info.bad_rows)} row{'s' if len(info.bad_rows) != 1 else ''} skipped · {info.date} · "
+        f"up to {info.top_k} evidence passages per claim", "",
+        "> Verdicts are drafted automatically from the corpus: a person must review each claim and its "
+        "evidence before anything is published.", "",
+        "## Summary", "",
+        "| Verdict | Claims |", "|---|---:|",
+    ]
+    out += [f"| {VERDICT_LABELS.get(v, v)} | {counts[v]} |" for v, _ in _grouped(items)]
+    out += [f"| **Total** | **{len(items)}** |"]
+    if info.bad_rows:
+        out += [f"| Rows skipped | {len(info.bad_rows)} |"]
+    for verdict, group in _grouped(items):
+        if not group:
+            continue
+        out += ["", f"## {VERDICT_LABELS.get(verdict, verdict)} ({len(group)})"]
+        for item in group:
+            out += _md_claim(item)
+    if info.bad_rows:
+        out += ["", "## Rows skipped", "", "| Line | Reason |", "|---:|---|"]
+        out += [f"| {b.line_no} | {_md(b.reason)} |" for b in info.bad_rows]
+    return "\n".join(out) + "\n"
+
+
+def _md_claim(item: Checked) -> list[str]:
+    r = item.result
+    out = ["", f"### {_md(_heading(item))}: {_md(r['claim'])}", "",
+           f"- **Verdict:** {VERDICT_LABELS.get(r['verdict'], r['verdict'])} "
+           f"(confidence {r['confidence']:.2f})",
+           f"- **Claim language:** {_md(r['language'])}",
+           f"- **Explanation:** {_md(' '.join(r.get('explanation') or [])) or 'none'}"]
+    shown, hidden = _shown_evidence(r)
+    if not shown:
+        return out + ["", "No evidence passage was retrieved."]
+    out += ["", "Evidence:"]
+    for n, e in enumerate(shown, 1):
+        out += ["", f"{n}. **{STANCE_LABELS.get(e['stance'], e['stance'])}** ({_probabilities(e)})", "",
+                f"   > {_md(e['text'])}", ""]
+        for s in e.get("sources") or []:
+            parts = [f"*{_md(s.get('title') or '')}*", _md(s.get("source") or ""), _md(s.get("published_at") or ""),
+                     _md_url(s.get("url"))]
+            out.append("   - " + ", ".join(p for p in parts if p and p != "**"))
+        out += [f"   - check: {_md(c)}" for c in e.get("checks") or []]
+    if hidden:
+        out += ["", f"{hidden} more neutral passage{'s' if hidden > 1 else ''} not shown."]
+    return out
+
+
+# --- HTML
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;max-width:60rem;margin:2rem auto;
+padding:0 1rem;line-height:1.45;color:#1d1d1f}
+h1{margin-bottom:.2rem}.meta{color:#555}.notice{background:#fff8e1;border-left:4px solid #f0b400;padding:.6rem 1rem}
+table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #ccc;padding:.3rem .7rem;text-align:left}
+td.n{text-align:right}article{border:1px solid #ddd;border-radius:6px;padding:.2rem 1rem 1rem;margin:1rem 0}
+.verdict{display:inline-block;padding:.1rem .5rem;border-radius:4px;color:#fff;font-weight:600}
+.refuted{background:#b3261e}.conflicting{background:#a15c00}.supported{background:#1e7b34}
+.not_enough_evidence{background:#5f6368}blockquote{margin:.4rem 0;padding:.3rem .8rem;border-left:4px solid #bbb;
+background:#f6f6f6}.supports blockquote{border-color:#1e7b34}.refutes blockquote{border-color:#b3261e}
+.stance{font-weight:600}.src{color:#444;font-size:.92em}.checks{color:#7a4a00;font-size:.92em}
+"""
+
+
+def _h(text) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _h_url(url) -> str:
+    safe = _safe_url(url)
+    if safe:
+        return f'<a href="{_h(safe)}" rel="noopener noreferrer">{_h(safe)}</a>'
+    return _h(url) if url else ""
+
+
+def render_html(items: list[Checked], info: ReportInfo) -> str:
+    counts = Counter(i.result["verdict"] for i in items)
+    groups = _grouped(items)
+    out = [
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Claim check report: {_h(info.input_name)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+        "<h1>Claim check report</h1>",
+        f'<p class="meta">Input: {_h(info.input_name)} · {len(items)} claims checked · {len(info.bad_rows)} rows '
+        f"skipped · {_h(info.date)} · up to {info.top_k} evidence passages per claim</p>",
+        '<p class="notice">Verdicts are drafted automatically from the corpus: a person must review each claim '
+        "and its evidence before anything is published.</p>",
+        "<h2>Summary</h2>", "<table>", "<tr><th>Verdict</th><th>Claims</th></tr>",
+    ]
+    for verdict, group in groups:
+        label = _h(VERDICT_LABELS.get(verdict, verdict))
+        cell = f'<a href="#{_h(verdict)}">{label}</a>' if group else label
+        out.append(f'<tr><td>{cell}</td><td class="n">{counts[verdict]}</td></tr>')
+    out.append(f'<tr><th>Total</th><th class="n">{len(items)}</th></tr>')
+    if info.bad_rows:
+        out.append(f'<tr><td><a href="#skipped">Rows skipped</a></td><td class="n">{len(info.bad_rows)}</td></tr>')
+    out.append("</table>")
+    for verdict, group in groups:
+        if not group:
+            continue
+        out.append(f'<section id="{_h(verdict)}"><h2>{_h(VERDICT_LABELS.get(verdict, verdict))} ({len(group)})</h2>')
+        for item in group:
+            out += _html_claim(item)
+        out.append("</section>")
+    if info.bad_rows:
+        out += ['<section id="skipped"><h2>Rows skipped</h2>', "<table>", "<tr><th>Line</th><th>Reason</th></tr>"]
+        out += [f'<tr><td class="n">{b.line_no}</td><td>{_h(b.reason)}</td></tr>' for b in info.bad_rows]
+        out += ["</table>", "</section>"]
+    out += ["</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _html_claim(item: Checked) -> list[str]:
+    r = item.result
+    verdict = r["verdict"]
+    out = ["<article>", f"<h3>{_h(_heading(item))}: {_h(r['claim'])}</h3>",
+           f'<p><span class="verdict {_h(verdict)}">{_h(VERDICT_LABELS.get(verdict, verdict))}</span> '
+           f"confidence {r['confidence']:.2f} · claim language {_h(r['language'])}</p>",
+           f"<p>{_h(' '.join(r.get('explanation') or []))}</p>"]
+    shown, hidden = _shown_evidence(r)
+    if not shown:
+        out.append("<p>No evidence passage was retrieved.</p>")
+    else:
+        out.append("<ol>")
+        for e in shown:
+            out.append(f'<li class="{_h(e["stance"])}"><span class="stance">'
+                       f'{_h(STANCE_LABELS.get(e["stance"], e["stance"]))}</span> ({_h(_probabilities(e))})')
+            out.append(f"<blockquote>{_h(e['text'])}</blockquote>")
+            for s in e.get("sources") or []:
+                parts = [f"<cite>{_h(s.get('title') or '')}</cite>", _h(s.get("source") or ""),
+                         _h(s.get("published_at") or ""), _h_url(s.get("url"))]
+                out.append('<div class="src">' + " · ".join(p for p in parts if p and p != "<cite></cite>") + "</div>")
+            for c in e.get("checks") or []:
+                out.append(f'<div class="checks">check: {_h(c)}</div>')
+            out.append("</li>")
+        out.append("</ol>")
+        if hidden:
+            out.append(f"<p>{hidden} more neutral passage{'s' if hidden > 1 else ''} not shown.</p>")
+    out.append("</article>")
+    return out
