@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from service.cli import bench, check_cmd, corpus_cmds, models_cmds, serve_cmd, verify_cmd
+    from service.cli import bench, check_cmd, corpus_cmds, eval_cmd, models_cmds, serve_cmd, verify_cmd
 
     p = argparse.ArgumentParser(prog="recoupe", description="Verify claims against a trusted article corpus.")
     p.add_argument("--config", help="TOML configuration file (default: recoupe.toml if present)")
@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     corpus_cmds.register(sub)
     verify_cmd.register(sub)
     check_cmd.register(sub)
+    eval_cmd.register(sub)
     serve_cmd.register(sub)
     models_cmds.register(sub)
     bench.register(sub)
