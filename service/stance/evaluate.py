@@ -1,0 +1,183 @@
+"""Held-out metrics of the stance model: `recoupe models eval-stance`.
+
+Every set here is held out from training (see data.py for how each split is
+fixed): SNLI test (all 9,824 pairs unless `limit` is given), XNLI-fr (990
+French pairs; 990 English; 1,980 cross-lingual: French claim vs English
+evidence and the reverse), RTE3-FR (300), FEVER, Climate-FEVER and
+COVID-Fact held-out parts, SciFact dev, and the hand-written probe
+(probe.py; contradiction recall is its target). For each: accuracy, per-class
+precision / recall / F1 and the confusion matrix (rows: gold, columns:
+predicted, in the order entailment, neutral, contradiction).
+
+Speed is measured on realistic pairs (held-out Climate-FEVER claims against
+Wikipedia sentences, FEVER claims against their evidence) with the given
+threads. With the int8 runtime, the fp32 reference is also run on the French
+sets and a fixed 1,000-pair SNLI subset to report what quantisation costs.
+
+Writes models/stance/metrics.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from service.config import REPO_ROOT
+from service.stance import LABELS
+from service.stance.data import Pair, h, load_sources, resolve_data_dir
+from service.stance.probe import PROBE
+
+
+def scores(gold: list[int], pred: list[int]) -> dict:
+    gold, pred = np.asarray(gold), np.asarray(pred)
+    cm = np.zeros((3, 3), dtype=int)
+    for g, p in zip(gold, pred):
+        cm[g, p] += 1
+    per = {}
+    for k, name in enumerate(LABELS):
+        tp = cm[k, k]
+        prec = tp / cm[:, k].sum() if cm[:, k].sum() else 0.0
+        rec = tp / cm[k].sum() if cm[k].sum() else 0.0
+        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
+        per[name] = {"precision": round(float(prec), 4), "recall": round(float(rec), 4), "f1": round(float(f1), 4),
+                     "support": int(cm[k].sum())}
+    present = [n for n in LABELS if per[n]["support"]]
+    return {
+        "n": int(len(gold)),
+        "accuracy": round(float((gold == pred).mean()), 4) if len(gold) else None,
+        "macro_f1": round(float(np.mean([per[n]["f1"] for n in present])), 4) if present else None,
+        "per_class": per,
+        "confusion": cm.tolist(),
+    }
+
+
+def heldout_sets(data_dir: Path, limit: int | None = None) -> dict[str, list[Pair]]:
+    src = load_sources(Path(data_dir))
+    x = src["xnli"]["heldout"]
+    snli = src["snli"]["test"]
+    if limit:
+        snli = sorted(snli, key=lambda p: h(p.premise + "\t" + p.hypothesis))[:limit]
+    return {
+        "snli_test": snli,
+        "xnli_fr": [p for p in x if p.lang == "fr-fr"],
+        "xnli_en": [p for p in x if p.lang == "en-en"],
+        "xnli_cross": [p for p in x if p.lang in ("en-fr", "fr-en")],
+        "rte3_fr": src["rte3"]["heldout"],
+        "fever": src["fever"]["heldout"],
+        "climate_fever": src["climate_fever"]["heldout"],
+        "covidfact": src["covidfact"]["heldout"],
+        "scifact_dev": src["scifact"]["heldout"],
+    }
+
+
+def probe_scores(model) -> dict:
+    probs = model.predict([(p, q) for p, q, *_ in PROBE])
+    pred = probs.argmax(1)
+    gold = [y for _, _, y, _, _ in PROBE]
+    out = scores(gold, pred.tolist())
+    con = [i for i, item in enumerate(PROBE) if item[2] == 2]
+    out["contradiction_recall"] = round(float(np.mean([pred[i] == 2 for i in con])), 4)
+    by_kind, by_lang = {}, {}
+    for i in con:
+        _, _, _, lang, kind = PROBE[i]
+        by_kind.setdefault(kind, []).append(pred[i] == 2)
+        by_lang.setdefault(lang, []).append(pred[i] == 2)
+    out["contradiction_recall_by_kind"] = {k: round(float(np.mean(v)), 3) for k, v in sorted(by_kind.items())}
+    out["contradiction_recall_by_lang"] = {k: round(float(np.mean(v)), 3) for k, v in sorted(by_lang.items())}
+    out["missed"] = [{"premise": PROBE[i][0], "hypothesis": PROBE[i][1], "predicted": LABELS[pred[i]]}
+                     for i in range(len(PROBE)) if pred[i] != PROBE[i][2]]
+    return out
+
+
+def speed(model, pairs: list[tuple[str, str]], batch_size: int = 32) -> float:
+    model.predict(pairs[:batch_size], batch_size=batch_size)  # warm-up
+    t = time.perf_counter()
+    model.predict(pairs, batch_size=batch_size)
+    return round(len(pairs) / (time.perf_counter() - t), 1)
+
+
+def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
+             runtime: str = "onnx-int8", threads: int = 2, limit: int | None = None,
+             compare_fp32: bool = True, sets: list[str] | None = None, write: bool = True, log=print) -> dict:
+    """Run every held-out set through the model; `limit` caps SNLI test (a fixed hash-ordered subset)."""
+    from service.stance.model import StanceModel
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    data_dir = resolve_data_dir(data_dir)
+    model = StanceModel.load(models_dir, runtime=runtime, threads=threads)
+    meta = json.loads((models_dir / "stance" / "recoupe_stance.json").read_text())
+    results: dict = {
+        "model": model.name, "runtime": runtime, "threads": threads,
+        "artefact_step": meta.get("step"), "artefact_total_steps": meta.get("total_steps"),
+        "final": meta.get("final"), "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "snli_test_subset": limit, "sets": {},
+    }
+    all_sets = heldout_sets(data_dir, limit)
+    preds = {}
+    for name, pairs in all_sets.items():
+        if sets and name not in sets:
+            continue
+        t = time.time()
+        probs = model.predict([(p.premise, p.hypothesis) for p in pairs])
+        preds[name] = probs.argmax(1)
+        results["sets"][name] = scores([p.label for p in pairs], preds[name].tolist())
+        log(f"{name}: accuracy {results['sets'][name]['accuracy']} on {len(pairs)} pairs ({time.time() - t:.0f}s)")
+    results["probe"] = probe_scores(model)
+    log(f"probe: contradiction recall {results['probe']['contradiction_recall']}, "
+        f"accuracy {results['probe']['accuracy']} on {len(PROBE)} pairs")
+
+    src = load_sources(data_dir)
+    realistic = [(p.premise, p.hypothesis) for p in src["climate_fever"]["heldout"][:256]]
+    realistic += [(p.premise, p.hypothesis) for p in src["fever"]["heldout"][:256]]
+    results["pairs_per_s"] = speed(model, realistic)
+    results["pairs_per_s_on"] = f"{len(realistic)} held-out Climate-FEVER and FEVER (evidence, claim) pairs, batch 32"
+    log(f"speed: {results['pairs_per_s']} pairs/s ({runtime}, {threads} threads)")
+
+    if compare_fp32 and runtime != "torch-fp32":
+        ref = StanceModel.load(models_dir, runtime="torch-fp32", threads=threads)
+        cmp_sets = {"xnli_fr": all_sets["xnli_fr"], "rte3_fr": all_sets["rte3_fr"],
+                    "snli_test_1000": sorted(all_sets["snli_test"], key=lambda p: h(p.premise + "\t" + p.hypothesis))[:1000]}
+        comparison = {}
+        for name, pairs in cmp_sets.items():
+            gold = np.array([p.label for p in pairs])
+            ref_pred = ref.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+            fast_pred = preds.get(name)
+            if fast_pred is None:
+                fast_pred = model.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+            comparison[name] = {"fp32": round(float((ref_pred == gold).mean()), 4),
+                                runtime: round(float((fast_pred == gold).mean()), 4),
+                                "agreement": round(float((ref_pred == fast_pred).mean()), 4)}
+        comparison["fp32_pairs_per_s"] = speed(ref, realistic)
+        results["fp32_vs_" + runtime] = comparison
+        log(f"fp32 vs {runtime}: {comparison}")
+
+    if write:
+        path = models_dir / "stance" / "metrics.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+        os.replace(tmp, path)
+        log(f"metrics written to {path}")
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m service.stance.evaluate", description="held-out stance metrics")
+    ap.add_argument("--models", default=None)
+    ap.add_argument("--data", default=None)
+    ap.add_argument("--runtime", default="onnx-int8")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None, help="SNLI test subset size (default: all 9,824)")
+    ap.add_argument("--no-compare", action="store_true", help="skip the fp32 reference comparison")
+    args = ap.parse_args(argv)
+    evaluate(args.models, args.data, args.runtime, args.threads, args.limit, not args.no_compare)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

