@@ -67,7 +67,7 @@ def _evidence(claim: str, group, p) -> Evidence:
     context = {"title": article.title, "before": passage.prev_text, "after": passage.next_text}
     check = compare(claim, passage.text)
     checks, conflict = [], False
-    if check.conflicts and about_same_subject(claim, " ".join((article.title, passage.prev_text, passage.text))):
+    if check.conflicts and about_same_subject(claim, passage.text, f"{article.title} {passage.prev_text}"):
         checks = [f"conflict: {c}" for c in check.conflicts]
         conflict = True
     checks += [f"match: {m}" for m in check.matches]

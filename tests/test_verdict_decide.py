@@ -48,8 +48,14 @@ def test_a_quantity_conflict_refutes_even_when_the_model_missed_it():
 def test_numbers_about_someone_else_do_not_count():
     assert not about_same_subject("Kim Kardashian a 107 millions d'abonnés",
                                   "De son côté, Katy Perry et ses 107 millions d'abonnés ont suivi le mouvement")
+    assert not about_same_subject("Kim Kardashian a 10 millions d'abonnés",
+                                  "De son côté, Katy Perry et ses 107 millions d’abonnés ont suivi",
+                                  "Kim Kardashian et Katy Perry cessent de publier sur Instagram")
     assert about_same_subject("Kim Kardashian a 10 millions d'abonnés",
-                              "Kim Kardashian et Leonardo DiCaprio boycottent. écrit la star aux 189 millions d'abonnés")
+                              "\"J'aime pouvoir me connecter\", écrit la star aux 189 millions d'abonnés",
+                              "Plusieurs stars dont Kim Kardashian et Leonardo DiCaprio boycottent Facebook")
+    assert about_same_subject("Kim Kardashian a 10 millions d'abonnés",
+                              "Pour que vous mesuriez, Kim Kardashian compte plus de 188 millions d’abonnés")
 
 
 def test_the_same_quote_in_two_articles_is_one_passage():

@@ -27,17 +27,34 @@ _STOP_CAPS = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an", "sel
               "il", "elle", "ils", "elles", "he", "she", "they", "it", "ce", "cette", "this", "that", "de", "du"}
 
 
+_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)+")  # two or more capitalised words in a row
+
+
 def subject_words(text: str) -> set[str]:
-    """Capitalised words (names) of a text, folded; platforms are objects, not subjects."""
-    words = re.findall(r"\b[A-ZÀ-Ý][\w'’-]+", text)
-    return {fold(w) for w in words} - _STOP_CAPS - set(PLATFORMS)
+    """Words of the names (runs of capitalised words, as "Katy Perry") in a text, folded;
+    platforms are objects, not subjects."""
+    out = set()
+    for name in _NAME.findall(text):
+        out |= {fold(w) for w in name.split()}
+    return out - _STOP_CAPS - set(PLATFORMS)
 
 
-def about_same_subject(claim: str, passage_with_context: str) -> bool:
-    names = subject_words(claim)
+def about_same_subject(claim: str, passage: str, context: str = "") -> bool:
+    """Is the passage about whom the claim is about? It is when it names them;
+    it is not when it names only other people ("Katy Perry et ses 107 millions
+    d'abonnés" says nothing of Kim Kardashian's); a passage naming nobody ("la
+    star aux 189 millions") is read with its context (title, previous sentence)."""
+    names = subject_words(claim) or {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý][\w'’-]+", claim)[1:]}
+    names -= _STOP_CAPS | set(PLATFORMS)
     if not names:
         return True
-    return bool(names & {fold(w) for w in re.findall(r"[\w'’-]+", passage_with_context)})
+    passage_words = {fold(w) for w in re.findall(r"[\w'’-]+", passage)}
+    if names & passage_words:
+        return True
+    if subject_words(passage):
+        return False
+    context_words = {fold(w) for w in re.findall(r"[\w'’-]+", context)}
+    return not context or bool(names & context_words)
 
 
 def stance_of(probs: dict[str, float], rule_conflict: bool) -> tuple[str, float]:
