@@ -17,5 +17,6 @@ python -m pip install --quiet torch==2.13.0
 python -m pip install --quiet -e '.[test]'
 
 recoupe models build-embedder --if-missing
+recoupe models build-stance --if-missing
 recoupe ingest seeds/
 recoupe stats

@@ -20,6 +20,14 @@ def need_shared_data(*parts: str) -> Path:
     return path
 
 
+def need_stance_model(config: Config) -> None:
+    """The stance model is trained here over several hours and lands in
+    models/stance/ when done; until then, tests that need it say so and skip."""
+    if not (config.models_dir / "stance" / "model.safetensors").is_file():
+        pytest.skip("the stance model is not trained yet (models/stance/model.safetensors): "
+                    "run `recoupe models train-stance`")
+
+
 @pytest.fixture(scope="session")
 def config(tmp_path_factory) -> Config:
     return Config(data_dir=tmp_path_factory.mktemp("data"))

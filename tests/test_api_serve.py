@@ -20,7 +20,7 @@ import pytest
 from service.cli import serve_cmd
 from service.config import Config
 from service.errors import InvalidInput, RecoupeError
-from tests.conftest import REPO, SEEDS
+from tests.conftest import REPO, SEEDS, need_stance_model
 
 # Serves like `recoupe serve ...`; with --no-verifier the application object
 # holds the real corpus but no verifier (the serving machinery, not the models).
@@ -135,8 +135,9 @@ def test_two_threaded_workers_serve_one_index_after_seeding_it(serve):
     assert {_call(f"{base}/v1/stats")[1]["articles"] for _ in range(8)} == {5}
 
 
-def test_the_real_verifier_answers_in_forked_workers(serve):
+def test_the_real_verifier_answers_in_forked_workers(serve, config):
     pytest.importorskip("service.verify")
+    need_stance_model(config)
     base = serve(workers=2)
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda c: _call(f"{base}/v1/verify", {"claim": c, "top_k": 3}),

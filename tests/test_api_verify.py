@@ -13,7 +13,7 @@ from service.api.schemas import VerifyResponse  # noqa: E402
 from service.api.services import build_services  # noqa: E402
 from service.corpus import Corpus  # noqa: E402
 from service.verdict.types import VERDICTS  # noqa: E402
-from tests.conftest import SEEDS  # noqa: E402
+from tests.conftest import SEEDS, need_stance_model  # noqa: E402
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
@@ -21,6 +21,7 @@ SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
 
 @pytest.fixture(scope="module")
 def services(config, embedder, tmp_path_factory):
+    need_stance_model(config)
     cfg = replace(config, data_dir=tmp_path_factory.mktemp("api-verify"))
     corpus = Corpus(cfg, embedder)
     corpus.ingest_paths([SEEDS])

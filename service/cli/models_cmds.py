@@ -10,6 +10,7 @@ def register(sub) -> None:
     b.add_argument("--if-missing", action="store_true", help="do nothing when it is already built")
     b.add_argument("--no-onnx", action="store_true", help="skip the int8 ONNX graph (torch-fp32 runtime only)")
     b.set_defaults(func=build_embedder)
+    register_stance(msub)
 
 
 def build_embedder(args, config) -> int:
@@ -20,4 +21,57 @@ def build_embedder(args, config) -> int:
         print(f"embedder already built in {config.embedder_dir}")
         return 0
     build(config.models_dir, onnx=not args.no_onnx)
+    return 0
+
+
+def register_stance(msub) -> None:
+    t = msub.add_parser("train-stance", help="train (or resume) the stance model; hours on a CPU, checkpointed")
+    t.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
+    t.add_argument("--max-hours", type=float, help="stop (with a checkpoint) after this many hours")
+    t.set_defaults(func=train_stance)
+    e = msub.add_parser("export-stance", help="write models/stance/ from the latest training checkpoint")
+    e.set_defaults(func=export_stance)
+    b = msub.add_parser("build-stance", help="build the int8 ONNX runtime from the committed stance weights")
+    b.add_argument("--if-missing", action="store_true", help="do nothing when it is built or there is no model yet")
+    b.set_defaults(func=build_stance)
+    v = msub.add_parser("eval-stance", help="held-out accuracy, probe recall and speed of the stance model")
+    v.add_argument("--data", help="evaluation data folder")
+    v.add_argument("--limit", type=int, help="cap the SNLI test set (a fixed subset)")
+    v.set_defaults(func=eval_stance)
+
+
+def train_stance(args, config) -> int:
+    from service.stance.train import train
+
+    train(config.models_dir, args.data, max_hours=args.max_hours)
+    return 0
+
+
+def export_stance(args, config) -> int:
+    from service.stance.export import build_runtime, export
+
+    export(config.models_dir)
+    build_runtime(config.models_dir)
+    return 0
+
+
+def build_stance(args, config) -> int:
+    from service.stance.export import build_runtime
+
+    stance = config.models_dir / "stance"
+    if args.if_missing:
+        if not (stance / "model.safetensors").is_file():
+            print("no stance model yet (training in progress): skipped; `recoupe models train-stance` makes it")
+            return 0
+        if (stance / "onnx" / "model_int8.onnx").is_file():
+            print(f"stance runtime already built in {stance / 'onnx'}")
+            return 0
+    build_runtime(config.models_dir)
+    return 0
+
+
+def eval_stance(args, config) -> int:
+    from service.stance.evaluate import evaluate
+
+    evaluate(config.models_dir, args.data, runtime=config.stance_runtime, limit=args.limit)
     return 0
