@@ -208,6 +208,31 @@ def _set_rng_states(s: dict) -> None:
 
 # ---------------------------------------------------------------- the run
 
+def _interim_artefact(out_dir: Path, recipe: Recipe, total: int) -> bool:
+    meta_path = out_dir / "recoupe_stance.json"
+    if not (out_dir / "model.safetensors").is_file() or not meta_path.is_file():
+        return False
+    meta = json.loads(meta_path.read_text())
+    same_recipe = meta.get("recipe") == dataclasses.asdict(recipe) and meta.get("total_steps") == total
+    return same_recipe and not meta.get("final") and 0 < meta.get("step", 0) < total
+
+
+def _load_interim(model, out_dir: Path, sched) -> tuple[int, float]:
+    import torch
+    from safetensors.torch import load_file
+
+    meta = json.loads((out_dir / "recoupe_stance.json").read_text())
+    state = {k: v.float() for k, v in load_file(str(out_dir / "model.safetensors")).items()}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    if unexpected or trainable & set(missing):
+        raise RecoupeError(f"the interim stance artefact in {out_dir} does not fit the model: move it away")
+    for _ in range(meta["step"]):
+        sched.step()
+    torch.manual_seed(meta["step"])
+    return meta["step"], meta.get("trained_hours", 0.0) * 3600
+
+
 def train(
     models_dir: str | os.PathLike | None = None,
     data_dir: str | os.PathLike | None = None,
@@ -275,6 +300,13 @@ def train(
         _set_rng_states(ck["rng"])
         step, trained_seconds = ck["step"], ck["trained_seconds"]
         log(f"resuming at step {step}/{total} ({trained_seconds / 3600:.2f} h trained so far)")
+    elif _interim_artefact(out_dir, recipe, total):
+        # A new working machine has no checkpoint (they are too big for the
+        # repository), but the committed interim artefact holds the weights and
+        # the step: resume warm from it. The data order and the learning-rate
+        # schedule continue exactly; Adam's moments are rebuilt from zero.
+        step, trained_seconds = _load_interim(model, out_dir, sched)
+        log(f"resuming warm from the interim artefact at step {step}/{total} (optimizer state rebuilt)")
     else:
         log(f"new run: {total} steps of {recipe.batch_size} pairs over {recipe.epochs} epochs; "
             f"{n_train / 1e6:.1f}M of {n_all / 1e6:.1f}M parameters trained")
