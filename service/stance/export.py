@@ -138,19 +138,15 @@ def assemble(models_dir: str | os.PathLike | None = None, stance_dir: str | os.P
 
 def build_runtime(models_dir: str | os.PathLike | None = None, log=print) -> Path:
     """models/stance/onnx/model_int8.onnx from the committed fp16 artefact (about a minute)."""
-    import onnx
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers.optimizer import optimize_model
+
+    from service.models.onnx_int8 import export_int8
 
     models_dir = Path(models_dir or REPO_ROOT / "models")
     stance_dir = models_dir / "stance"
     t0 = time.time()
     model = assemble(models_dir)
     model.config._attn_implementation = "eager"  # the fuser recognises the eager attention graph
-    out = stance_dir / "onnx"
-    out.mkdir(parents=True, exist_ok=True)
-    fp32, fused, int8 = out / "model_fp32.onnx", out / "model_fused.onnx", out / "model_int8.onnx"
 
     class Logits(torch.nn.Module):
         def __init__(self, m):
@@ -160,24 +156,11 @@ def build_runtime(models_dir: str | os.PathLike | None = None, log=print) -> Pat
         def forward(self, input_ids, attention_mask):
             return self.m(input_ids=input_ids, attention_mask=attention_mask).logits
 
-    ids = torch.tensor([[0, 10, 20, 2, 2, 30, 2], [0, 11, 2, 2, 12, 2, 1]])
-    mask = torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0]])
-    with torch.no_grad():
-        torch.onnx.export(
-            Logits(model), (ids, mask), str(fp32), dynamo=False, opset_version=17,
-            input_names=["input_ids", "attention_mask"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                          "logits": {0: "batch"}},
-        )
+    example = (torch.tensor([[0, 10, 20, 2, 2, 30, 2], [0, 11, 2, 2, 12, 2, 1]]),
+               torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0]]))
     cfg = model.config
-    optimize_model(str(fp32), model_type="bert", num_heads=cfg.num_attention_heads,
-                   hidden_size=cfg.hidden_size).save_model_to_file(str(fused))
-    tmp = out / "model_int8.onnx.tmp"
-    quantize_dynamic(str(fused), str(tmp), per_channel=True, reduce_range=True, weight_type=QuantType.QInt8,
-                     extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
-    os.replace(tmp, int8)
-    fp32.unlink()
-    fused.unlink()
+    int8 = export_int8(Logits(model), example, "logits", stance_dir / "onnx" / "model_int8.onnx",
+                       num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size)
     log(f"stance ONNX int8 runtime written to {int8} ({time.time() - t0:.0f}s)")
     return int8
 
