@@ -23,8 +23,10 @@ def need_shared_data(*parts: str) -> Path:
 def need_stance_model(config: Config) -> None:
     """The stance model is trained here over several hours and lands in
     models/stance/ when done; until then, tests that need it say so and skip."""
-    if not (config.models_dir / "stance" / "model.safetensors").is_file():
-        pytest.skip("the stance model is not trained yet (models/stance/model.safetensors): "
+    from service.stance.export import weights_present
+
+    if not weights_present(config.models_dir / "stance"):
+        pytest.skip("the stance model is not trained yet (no models/stance/model-*.safetensors): "
                     "run `recoupe models train-stance`")
 
 

@@ -14,7 +14,7 @@ from tests.conftest import need_shared_data
 
 
 def _stance_built(config) -> bool:
-    return (config.models_dir / "stance" / "model.safetensors").is_file() and \
+    return any((config.models_dir / "stance").glob("model-*-of-*.safetensors")) and \
         (config.models_dir / "stance" / "onnx" / "model_int8.onnx").is_file()
 
 

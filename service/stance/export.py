@@ -1,7 +1,8 @@
 """The shipped stance artefact, and the fast runtime built from it at set-up.
 
 `export(models_dir)` turns the training checkpoint into models/stance/:
-  model.safetensors     every weight except the word-embedding matrix, fp16
+  model-0000N-of-0000M.safetensors   every weight except the word-embedding matrix, fp16,
+                        in shards of at most 15 MB (small files for git)
                         (encoder layers, position/type embeddings and their
                         layer norm, pooler, classifier: ~21M parameters, ~43 MB)
   config.json           the BertConfig, id2label {0: entailment, 1: neutral, 2: contradiction}
@@ -54,12 +55,52 @@ def _load_word_embeddings(models_dir: Path):
         return fh.get_tensor(key)
 
 
+SHARD_BYTES = 15_000_000
+
+
+def weight_files(stance_dir: Path) -> list[Path]:
+    return sorted(Path(stance_dir).glob("model-*-of-*.safetensors"))
+
+
+def weights_present(stance_dir: Path) -> bool:
+    return bool(weight_files(stance_dir))
+
+
+def save_sharded(state: dict, out_dir: Path, metadata: dict) -> None:
+    """Shards of at most SHARD_BYTES, each written atomically; old shards removed."""
+    from safetensors.torch import save_file
+
+    shards, current, size = [], {}, 0
+    for name, tensor in state.items():
+        nbytes = tensor.numel() * tensor.element_size()
+        if current and size + nbytes > SHARD_BYTES:
+            shards.append(current)
+            current, size = {}, 0
+        current[name] = tensor
+        size += nbytes
+    shards.append(current)
+    for old in weight_files(out_dir):
+        old.unlink()
+    for i, shard in enumerate(shards, 1):
+        target = out_dir / f"model-{i:05d}-of-{len(shards):05d}.safetensors"
+        tmp = target.with_suffix(".tmp")
+        save_file(shard, str(tmp), metadata=metadata)
+        os.replace(tmp, target)
+
+
+def load_weights(stance_dir: Path) -> dict:
+    from safetensors.torch import load_file
+
+    state = {}
+    for f in weight_files(stance_dir):
+        state.update(load_file(str(f)))
+    return state
+
+
 def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.PathLike | None = None,
            checkpoint: str | os.PathLike | None = None, log=print) -> Path:
     """Write the fp16 artefact from the latest checkpoint (interim if training is not done)."""
     import torch
-    from safetensors.torch import save_file
-
     from service.stance.train import Recipe, checkpoint_path, new_model
 
     models_dir = Path(models_dir or REPO_ROOT / "models")
@@ -74,9 +115,7 @@ def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.Pat
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
              if k != WORD_EMBEDDINGS and not k.endswith("position_ids")}
     out_dir.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir / "model.safetensors.tmp"
-    save_file(state, str(tmp), metadata={"format": "pt", "labels": ",".join(LABELS)})
-    os.replace(tmp, out_dir / "model.safetensors")
+    save_sharded(state, out_dir, {"format": "pt", "labels": ",".join(LABELS)})
     model.config.to_json_file(str(out_dir / "config.json"))
     done = ck["step"] >= ck["total_steps"]
     meta = {
@@ -88,7 +127,7 @@ def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.Pat
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
     (out_dir / "recoupe_stance.json").write_text(json.dumps(meta, indent=2) + "\n")
-    size = (out_dir / "model.safetensors").stat().st_size / 1e6
+    size = sum(f.stat().st_size for f in weight_files(out_dir)) / 1e6
     log(f"stance artefact written to {out_dir} ({size:.0f} MB, step {ck['step']}/{ck['total_steps']}"
         f"{'' if done else ', interim'})")
     # A runtime built from an older export is stale.
@@ -101,19 +140,17 @@ def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.Pat
 def assemble(models_dir: str | os.PathLike | None = None, stance_dir: str | os.PathLike | None = None):
     """The fp32 torch model: the fp16 artefact plus the word embeddings of e5-small."""
     import torch
-    from safetensors.torch import load_file
     from transformers import BertConfig, BertForSequenceClassification
 
     models_dir = Path(models_dir or REPO_ROOT / "models")
     stance_dir = Path(stance_dir or models_dir / "stance")
-    weights = stance_dir / "model.safetensors"
-    if not weights.is_file() or not (stance_dir / "config.json").is_file():
+    if not weights_present(stance_dir) or not (stance_dir / "config.json").is_file():
         raise ModelMissing(f"the stance model is not in {stance_dir}: {TRAIN_HINT}")
     meta = json.loads((stance_dir / "recoupe_stance.json").read_text())
     config = BertConfig.from_json_file(str(stance_dir / "config.json"))
     with torch.device("meta"):
         model = BertForSequenceClassification(config)
-    state = {k: v.float() for k, v in load_file(str(weights)).items()}
+    state = {k: v.float() for k, v in load_weights(stance_dir).items()}
     words = _load_word_embeddings(models_dir)
     if word_embedding_fingerprint(words) != meta["word_embeddings_sha1"]:
         raise ModelMissing(

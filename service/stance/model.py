@@ -29,7 +29,7 @@ from service.stance import LABELS, STANCES
 from service.stance.data import with_context
 
 __all__ = ["StanceModel", "LABELS", "RUNTIMES", "with_context"]
-from service.stance.export import RUNTIME_HINT, TRAIN_HINT
+from service.stance.export import RUNTIME_HINT, TRAIN_HINT, weights_present
 
 MAX_LENGTH = 128
 RUNTIMES = ("onnx-int8", "torch-fp32")
@@ -51,7 +51,7 @@ class StanceModel:
     def __init__(self, models_dir: Path, runtime: str, threads: int):
         self.models_dir, self.runtime, self.threads = Path(models_dir), runtime, threads
         stance_dir = self.models_dir / "stance"
-        if not (stance_dir / "model.safetensors").is_file():
+        if not weights_present(stance_dir):
             raise ModelMissing(f"the stance model is not built in {stance_dir}: {TRAIN_HINT}")
         tok_path = self.models_dir / "e5-small" / "tokenizer.json"
         if not tok_path.is_file():

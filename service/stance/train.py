@@ -24,7 +24,7 @@ Started again with the same command, the run continues from there.
 Files in models/stance/:
   train_log.jsonl       one JSON line per log interval: loss, lr, pairs/s, validation
   checkpoints/last.pt   the resume point (large; keep it out of git)
-  model.safetensors, config.json, recoupe_stance.json   the exported artefact (see export.py)
+  model-*.safetensors, config.json, recoupe_stance.json   the exported artefact (see export.py)
 """
 
 from __future__ import annotations
@@ -210,7 +210,9 @@ def _set_rng_states(s: dict) -> None:
 
 def _interim_artefact(out_dir: Path, recipe: Recipe, total: int) -> bool:
     meta_path = out_dir / "recoupe_stance.json"
-    if not (out_dir / "model.safetensors").is_file() or not meta_path.is_file():
+    from service.stance.export import weights_present
+
+    if not weights_present(out_dir) or not meta_path.is_file():
         return False
     meta = json.loads(meta_path.read_text())
     same_recipe = meta.get("recipe") == dataclasses.asdict(recipe) and meta.get("total_steps") == total
@@ -219,10 +221,11 @@ def _interim_artefact(out_dir: Path, recipe: Recipe, total: int) -> bool:
 
 def _load_interim(model, out_dir: Path, sched) -> tuple[int, float]:
     import torch
-    from safetensors.torch import load_file
+
+    from service.stance.export import load_weights
 
     meta = json.loads((out_dir / "recoupe_stance.json").read_text())
-    state = {k: v.float() for k, v in load_file(str(out_dir / "model.safetensors")).items()}
+    state = {k: v.float() for k, v in load_weights(out_dir).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     if unexpected or trainable & set(missing):
