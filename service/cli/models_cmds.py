@@ -56,11 +56,11 @@ def export_stance(args, config) -> int:
 
 
 def build_stance(args, config) -> int:
-    from service.stance.export import build_runtime
+    from service.stance.export import build_runtime, weights_present
 
     stance = config.models_dir / "stance"
     if args.if_missing:
-        if not (stance / "model.safetensors").is_file():
+        if not weights_present(stance):
             print("no stance model yet (training in progress): skipped; `recoupe models train-stance` makes it")
             return 0
         if (stance / "onnx" / "model_int8.onnx").is_file():

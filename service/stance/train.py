@@ -53,7 +53,9 @@ EMBEDDER_HINT = "run `recoupe models build-embedder` first (the README's set-up 
 @dataclass(frozen=True)
 class Recipe:
     seed: int = 13
-    epochs: int = 4
+    # Two epochs fit the CPU budget (about 4 h on 2 cores). Epoch e's pairs do
+    # not depend on the number of epochs, so a longer run shares its start.
+    epochs: int = 2
     batch_size: int = 32
     max_length: int = 128
     lr: float = 5e-5
@@ -208,6 +210,19 @@ def _set_rng_states(s: dict) -> None:
 
 # ---------------------------------------------------------------- the run
 
+def _rescheduled(ck: dict, recipe: Recipe, data_dir: Path, step_limit: int) -> bool:
+    """True when the checkpoint differs from `recipe` only in its number of
+    epochs and has not gone past the new end: epoch e's data is the same in
+    both, so training can go on under the new length. Checked on the data too."""
+    fields = ck.get("recipe_fields") or {}
+    if not fields or fields.get("epochs") == recipe.epochs or ck["step"] > step_limit:
+        return False
+    if dataclasses.replace(recipe, epochs=fields["epochs"]).fingerprint() != ck["recipe"]:
+        return False
+    same = dataclasses.replace(recipe, epochs=fields["epochs"])
+    return Schedule(data_dir, same, log=lambda _m: None).fingerprint == ck["data"]
+
+
 def _interim_artefact(out_dir: Path, recipe: Recipe, total: int) -> bool:
     meta_path = out_dir / "recoupe_stance.json"
     from service.stance.export import weights_present
@@ -289,7 +304,10 @@ def train(
     step, trained_seconds = 0, 0.0
     if ckpt_path.is_file():
         ck = torch.load(ckpt_path, map_location="cpu", weights_only=False)
-        if ck["recipe"] != recipe.fingerprint() or ck["data"] != schedule.fingerprint:
+        if _rescheduled(ck, recipe, data_dir, step_limit=total):
+            log(f"the checkpoint was made under a {ck['recipe_fields']['epochs']}-epoch schedule: its weights, "
+                f"optimizer and step carry on under this {recipe.epochs}-epoch one (the learning rate follows it)")
+        elif ck["recipe"] != recipe.fingerprint() or ck["data"] != schedule.fingerprint:
             raise RecoupeError(
                 f"the checkpoint {ckpt_path} was made with another recipe or other data "
                 f"(recipe {ck['recipe']} vs {recipe.fingerprint()}, data {ck['data']} vs {schedule.fingerprint}): "
