@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -13,7 +14,7 @@ from service.api.schemas import VerifyResponse  # noqa: E402
 from service.api.services import build_services  # noqa: E402
 from service.corpus import Corpus  # noqa: E402
 from service.verdict.types import VERDICTS  # noqa: E402
-from tests.conftest import SEEDS, need_stance_model  # noqa: E402
+from tests.conftest import REPO, SEEDS, need_stance_model  # noqa: E402
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
@@ -65,3 +66,44 @@ def test_a_batch_answers_each_claim_in_order(client):
 
 def test_health_is_ok_once_the_verifier_is_loaded(client):
     assert client.get("/v1/health").get_json()["status"] == "ok"
+
+
+# ---------------------------------------------------------------- the seed claims, end to end
+
+SEED_CLAIMS = [json.loads(line) for line in (REPO / "tests" / "data" / "seed_claims.jsonl").read_text().splitlines()]
+DECISIVE = {"supported": "supports", "refuted": "refutes"}
+
+
+def _cites(result: dict, sources: list[str]) -> bool:
+    """Does evidence that decided the verdict come from one of these articles?"""
+    stance = DECISIVE[result["verdict"]]
+    return any(s["article_id"] in sources for e in result["evidence"] if e["stance"] == stance for s in e["sources"])
+
+
+def test_the_demo_claims_of_the_readme(client):
+    supported = client.post("/v1/verify", json={"claim": "Kim Kardashian a 189 millions d abonnés sur Instagram"})
+    result = supported.get_json()
+    assert result["verdict"] == "supported" and _cites(result, ["003_525ca13e8105f9df"]), result["explanation"]
+
+    refuted = client.post("/v1/verify", json={"claim": "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"})
+    result = refuted.get_json()
+    assert result["verdict"] == "refuted", result["explanation"]
+    assert any("Quantity/date check" in line and "10" in line for line in result["explanation"])
+
+    unrelated = client.post("/v1/verify", json={"claim": "La tour Eiffel mesure 330 mètres"})
+    assert unrelated.get_json()["verdict"] == "not_enough_evidence", unrelated.get_json()["explanation"]
+
+
+def test_the_seed_claims_get_their_verdicts_citing_the_right_articles(client):
+    """40 hand-written claims (French, English; supported, refuted, not enough evidence): at least 90%
+    get the expected verdict, and a supported or refuted one cites an expected article for it."""
+    response = client.post("/v1/verify/batch", json={"claims": [c["claim"] for c in SEED_CLAIMS], "top_k": 10})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    wrong = []
+    for case, result in zip(SEED_CLAIMS, response.get_json()["results"]):
+        right = result["verdict"] == case["expected"]
+        if right and case["expected"] in DECISIVE:
+            right = _cites(result, case["sources"])
+        if not right:
+            wrong.append(f"{case['id']} {case['claim']!r}: expected {case['expected']}, got {result['verdict']}")
+    assert len(wrong) <= 0.1 * len(SEED_CLAIMS), "\n".join(wrong)

@@ -1,10 +1,8 @@
 """`recoupe check` runs: batches, the journal that makes an interrupted run resume, the in-process and the
 server paths writing the same file, clear errors when the server cannot help, and the command itself.
 
-The orchestration tests use `SeedAnswers` in place of the verifier's models (the stance model may still be
-training): it answers each seed claim with its expected verdict and records what it was asked. The
-end-to-end tests at the bottom run the real verifier over the seed corpus and skip until the stance model
-is built.
+Every run goes through the real verifier (the shipped stance model over the seed corpus), wrapped in
+`Counting`, which records the claims it is asked so that a resumed run can be shown not to check a claim twice.
 """
 
 from __future__ import annotations
@@ -29,48 +27,44 @@ from service.check.run import HttpBackend, LocalBackend, RemoteError, run_check
 from service.cli import check_cmd
 from service.corpus import Corpus
 from service.errors import InvalidInput
-from service.verdict.types import VERDICTS, Evidence, Source, Verification
-from tests.conftest import REPO, SEEDS
+from service.verdict.types import VERDICTS
+from tests.conftest import REPO, SEEDS, need_stance_model
 
 CLAIMS = Path(__file__).parent / "fixtures" / "check" / "claims.csv"  # 5 seed claims, 1 empty claim on line 6
 CLAIM_ORDER = ["seed-01", "seed-21", "seed-03", "seed-32", "seed-26"]
 SEEDS_JSONL = [json.loads(line) for line in (REPO / "tests" / "data" / "seed_claims.jsonl").read_text().splitlines()]
-SEED_CLAIMS = {r["claim"]: r for r in SEEDS_JSONL}
 DATE = "2024-05-02"
 
 
-class SeedAnswers:
-    """Answers each seed claim with its expected verdict, citing its expected articles; records the claims asked."""
+@pytest.fixture(scope="module")
+def real_verifier(config, embedder, tmp_path_factory):
+    need_stance_model(config)
+    from service.models.registry import get_models
+    from service.verify import Verifier
 
-    def __init__(self):
-        self.asked: list[str] = []
-        self.calls = 0
+    corpus = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("check-seeds")), embedder)
+    corpus.ingest_paths([SEEDS])
+    yield Verifier(corpus, get_models(config).stance)
+    corpus.close()
+
+
+class Counting:
+    """The real verifier, recording the claims it is asked and how many batches."""
+
+    def __init__(self, verifier):
+        self.verifier, self.asked, self.calls = verifier, [], 0
 
     def verify_many(self, claims, top_k=10, **filters):
         self.calls += 1
         self.asked += claims
-        out = []
-        for claim in claims:
-            seed = SEED_CLAIMS.get(claim, {"expected": "not_enough_evidence", "language": "fr", "sources": []})
-            stance = {"supported": "supports", "refuted": "refutes"}.get(seed["expected"], "neutral")
-            p = {"supports": 0.05, "refutes": 0.05, "neutral": 0.9}
-            if stance != "neutral":
-                p = {"supports": 0.05, "refutes": 0.05, "neutral": 0.05, stance: 0.85}
-            evidence = [Evidence(f"Passage of {a} about: {claim}", "fr", stance, p, 0.03,
-                                 {"title": a, "before": "", "after": ""},
-                                 [Source(a, f"Article {a}", "seeds", f"https://example.org/{a}", "2020-09-16", "fr",
-                                         1, 0, 50)])
-                        for a in seed["sources"][:top_k]]
-            out.append(Verification(claim, seed["language"], seed["expected"], 0.85, evidence,
-                                    [f"Expected verdict of the seed claim: {seed['expected']}."], {"total": 1.0}))
-        return out
+        return self.verifier.verify_many(claims, top_k, **filters)
 
 
-class InterruptedInBatch(SeedAnswers):
+class InterruptedInBatch(Counting):
     """Ctrl-C arrives while the models work on batch number `at` (from 1)."""
 
-    def __init__(self, at: int):
-        super().__init__()
+    def __init__(self, verifier, at: int):
+        super().__init__(verifier)
         self.at = at
 
     def verify_many(self, claims, top_k=10, **filters):
@@ -97,13 +91,13 @@ def _claims_of(ids):
 # ---------------------------------------------------------------- batches, journal, resume
 
 
-def test_an_interrupted_check_resumes_without_rechecking_and_writes_the_same_report(tmp_path):
-    whole = SeedAnswers()
+def test_an_interrupted_check_resumes_without_rechecking_and_writes_the_same_report(real_verifier, tmp_path):
+    whole = Counting(real_verifier)
     summary = _check(tmp_path / "whole.csv", LocalBackend(whole))
     assert summary.finished and summary.batches == 3 and whole.calls == 3  # 5 claims in batches of 2
 
     out = tmp_path / "resumed.csv"
-    first = SeedAnswers()
+    first = Counting(real_verifier)
     stopped = _check(out, LocalBackend(first), stop_after_batches=1)
     assert not stopped.finished and not out.exists()
     assert first.asked == _claims_of(CLAIM_ORDER[:2])
@@ -111,73 +105,75 @@ def test_an_interrupted_check_resumes_without_rechecking_and_writes_the_same_rep
     assert "2 of 5 claims are saved" in stopped.table()
 
     logs = []
-    second = SeedAnswers()
+    second = Counting(real_verifier)
     resumed = _check(out, LocalBackend(second), logs)
     assert second.asked == _claims_of(CLAIM_ORDER[2:])  # nothing done twice
     assert (resumed.from_journal, resumed.checked, resumed.finished) == (2, 3, True)
     assert any("resuming: 2 of 5 claims are already done" in line for line in logs)
-    assert _verdicts(out) == _verdicts(tmp_path / "whole.csv") == {
-        "seed-01": "supported", "seed-21": "refuted", "seed-03": "supported", "seed-32": "not_enough_evidence",
-        "seed-26": "refuted"}
+    verdicts = _verdicts(out)
+    assert list(verdicts) == CLAIM_ORDER and set(verdicts.values()) <= set(VERDICTS)
     assert out.read_bytes() == (tmp_path / "whole.csv").read_bytes()
     assert not journal_path(out).exists()
 
 
-def test_ctrl_c_during_a_batch_keeps_every_batch_finished_before_it(tmp_path):
+def test_ctrl_c_during_a_batch_keeps_every_batch_finished_before_it(real_verifier, tmp_path):
     out = tmp_path / "report.md"
     logs = []
     with pytest.raises(KeyboardInterrupt):
-        _check(out, LocalBackend(InterruptedInBatch(at=2)), logs)
+        _check(out, LocalBackend(InterruptedInBatch(real_verifier, at=2)), logs)
     assert not out.exists()
     assert [json.loads(line).get("id") for line in journal_path(out).read_text().splitlines()[1:]] == CLAIM_ORDER[:2]
     assert any("2 of 5 claims are saved" in line and "run the same command again" in line for line in logs)
 
-    again = SeedAnswers()
+    again = Counting(real_verifier)
     assert _check(out, LocalBackend(again)).finished
     assert again.asked == _claims_of(CLAIM_ORDER[2:])
-    assert "## Refuted (2)" in out.read_text(encoding="utf-8")
+    _check(tmp_path / "whole.md", LocalBackend(real_verifier))
+    assert out.read_bytes() == (tmp_path / "whole.md").read_bytes()
+    assert "## Summary" in out.read_text(encoding="utf-8")
 
 
-def test_a_journal_cut_off_in_the_middle_of_a_line_is_resumed(tmp_path):
+def test_a_journal_cut_off_in_the_middle_of_a_line_is_resumed(real_verifier, tmp_path):
     out = tmp_path / "report.jsonl"
-    _check(out, LocalBackend(SeedAnswers()), stop_after_batches=1)
+    _check(out, LocalBackend(real_verifier), stop_after_batches=1)
     with journal_path(out).open("ab") as fh:
         fh.write(b'{"key": "id:seed-03", "line": 5, "claim": "Kim Kard')  # the power went off here
-    again = SeedAnswers()
+    again = Counting(real_verifier)
     assert _check(out, LocalBackend(again)).finished
     assert again.asked == _claims_of(CLAIM_ORDER[2:])
     assert [json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines()] == CLAIM_ORDER
 
 
-def test_a_claim_edited_since_the_interruption_is_checked_again(tmp_path):
+def test_a_claim_edited_since_the_interruption_is_checked_again(real_verifier, tmp_path):
     source = tmp_path / "claims.csv"
     source.write_text("id,claim\na,Katy Perry a 107 millions d'abonnés\nb,Katy Perry a 107 millions d'abonnés\n",
                       encoding="utf-8")
     out = tmp_path / "report.csv"
-    run_check(source, out, backend=lambda: LocalBackend(SeedAnswers()), batch_size=1, stop_after_batches=1,
+    run_check(source, out, backend=lambda: LocalBackend(real_verifier), batch_size=1, stop_after_batches=1,
               progress=False, log=[].append)
     source.write_text("id,claim\na,Katy Perry a 300 millions d'abonnés\nb,Katy Perry a 107 millions d'abonnés\n",
                       encoding="utf-8")
-    again = SeedAnswers()
+    again = Counting(real_verifier)
     run_check(source, out, backend=lambda: LocalBackend(again), batch_size=1, progress=False, log=[].append)
     assert again.asked == ["Katy Perry a 300 millions d'abonnés", "Katy Perry a 107 millions d'abonnés"]
-    assert _verdicts(out) == {"a": "refuted", "b": "supported"}
+    # 300 million against the seeds' 107 million is a numeric conflict, whatever the model says.
+    assert _verdicts(out)["a"] == "refuted"
 
 
-def test_a_journal_written_with_other_options_is_not_mixed_in(tmp_path):
+def test_a_journal_written_with_other_options_is_not_mixed_in(real_verifier, tmp_path):
     out = tmp_path / "report.csv"
-    _check(out, LocalBackend(SeedAnswers()), stop_after_batches=1, top_k=10)
+    _check(out, LocalBackend(real_verifier), stop_after_batches=1, top_k=10)
     with pytest.raises(InvalidInput, match="used top_k=10, not top_k=5"):
-        _check(out, LocalBackend(SeedAnswers()), top_k=5)
+        _check(out, LocalBackend(real_verifier), top_k=5)
 
 
-def test_bad_rows_are_reported_with_their_line_and_the_run_goes_on(tmp_path):
+def test_bad_rows_are_reported_with_their_line_and_the_run_goes_on(real_verifier, tmp_path):
     logs = []
-    summary = _check(tmp_path / "report.html", LocalBackend(SeedAnswers()), logs)
+    summary = _check(tmp_path / "report.html", LocalBackend(real_verifier), logs)
     assert "  line 6: the claim is empty" in logs
     assert summary.finished and summary.claims == 5 and [b.line_no for b in summary.bad_rows] == [6]
     table = summary.table()
-    assert re.search(r"^bad rows \(skipped\) +1$", table, re.M) and re.search(r"^Refuted +2$", table, re.M)
+    assert re.search(r"^bad rows \(skipped\) +1$", table, re.M)
     assert re.search(r"checked now 5 \(0 from an earlier run\) in [\d.]+ s, [\d.]+ claims/s", table)
 
 
@@ -196,25 +192,23 @@ def test_the_models_are_not_loaded_when_there_is_nothing_left_to_check(tmp_path)
 
 
 @pytest.fixture(scope="module")
-def server(config, embedder, tmp_path_factory):
+def server(config, real_verifier):
     """The real API over real HTTP, its verifier answering from the seeds."""
-    cfg = replace(config, data_dir=tmp_path_factory.mktemp("check-server"))
-    services = Services(Corpus(cfg, embedder), SeedAnswers())
-    http = make_server("127.0.0.1", 0, create_app(cfg, services=services), threaded=True)
+    services = Services(real_verifier.corpus, Counting(real_verifier))
+    http = make_server("127.0.0.1", 0, create_app(config, services=services), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}", services
     http.shutdown()
-    thread.join(5)
-    services.close()
+    thread.join(5)  # the corpus is real_verifier's to close
 
 
 @pytest.mark.parametrize("name", ["report.csv", "report.html", "report.jsonld"])
-def test_the_server_path_writes_the_same_file_as_the_in_process_path(server, tmp_path, name):
+def test_the_server_path_writes_the_same_file_as_the_in_process_path(server, real_verifier, tmp_path, name):
     url, services = server
     local, remote = tmp_path / "local", tmp_path / "remote"
     local.mkdir(), remote.mkdir()
-    _check(local / name, LocalBackend(SeedAnswers()))
+    _check(local / name, LocalBackend(real_verifier))
     calls = services.verifier.calls
     summary = _check(remote / name, HttpBackend(url))
     assert summary.finished and services.verifier.calls - calls == 3  # 3 requests of up to 2 claims
@@ -283,41 +277,6 @@ def test_the_check_command_refuses_what_it_cannot_do_before_starting(tmp_path, c
 
 
 # ---------------------------------------------------------------- the real models, end to end
-
-
-def _stance_model_or_skip(config):
-    stance = config.models_dir / "stance"
-    needed = sorted(stance.glob("model-*-of-*.safetensors"))[:1] or [stance / "model-00001-of-00001.safetensors"]
-    if config.stance_runtime == "onnx-int8":
-        needed.append(stance / "onnx" / "model_int8.onnx")
-    missing = [p for p in needed if not p.is_file()]
-    if missing:
-        pytest.skip(f"the stance model is not built yet ({missing[0].relative_to(config.models_dir)} is missing "
-                    f"in the models folder): train it with `recoupe models train-stance`, then "
-                    f"`recoupe models build-stance`")
-
-
-class Counting:
-    """The real verifier, recording the claims it is asked."""
-
-    def __init__(self, verifier):
-        self.verifier, self.asked = verifier, []
-
-    def verify_many(self, claims, top_k=10, **filters):
-        self.asked += claims
-        return self.verifier.verify_many(claims, top_k, **filters)
-
-
-@pytest.fixture(scope="module")
-def real_verifier(config, embedder, tmp_path_factory):
-    _stance_model_or_skip(config)
-    from service.models.registry import get_models
-    from service.verify import Verifier
-
-    corpus = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("check-seeds")), embedder)
-    corpus.ingest_paths([SEEDS])
-    yield Verifier(corpus, get_models(config).stance)
-    corpus.close()
 
 
 def test_with_the_real_models_an_interrupted_check_resumes_to_the_same_verdicts(real_verifier, tmp_path):

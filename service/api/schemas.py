@@ -158,7 +158,10 @@ class VerifyResponse(Schema):
     claim = fields.String(required=True)
     language = fields.String(required=True)
     verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+        "description": "the calibrated stance probability of the evidence that decided (for not_enough_evidence, "
+                       "1 minus the strongest support or refutation); the stance model is temperature-scaled on "
+                       "held-out pairs"})
     evidence = fields.List(fields.Nested(EvidenceOut), required=True)
     explanation = fields.List(fields.String(), required=True)
     timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)

@@ -34,6 +34,9 @@ def register_stance(msub) -> None:
     b = msub.add_parser("build-stance", help="build the int8 ONNX runtime from the committed stance weights")
     b.add_argument("--if-missing", action="store_true", help="do nothing when it is built or there is no model yet")
     b.set_defaults(func=build_stance)
+    c = msub.add_parser("calibrate-stance", help="fit the stance model's temperature on held-out pairs")
+    c.add_argument("--data", help="training data folder (its held-out parts are used)")
+    c.set_defaults(func=calibrate_stance)
     v = msub.add_parser("eval-stance", help="held-out accuracy, probe recall and speed of the stance model")
     v.add_argument("--data", help="evaluation data folder")
     v.add_argument("--limit", type=int, help="cap the SNLI test set (a fixed subset)")
@@ -48,10 +51,27 @@ def train_stance(args, config) -> int:
 
 
 def export_stance(args, config) -> int:
+    from service.errors import RecoupeError
+    from service.stance.data import resolve_data_dir
     from service.stance.export import build_runtime, export
 
     export(config.models_dir)
     build_runtime(config.models_dir)
+    try:
+        data = resolve_data_dir(None)
+    except RecoupeError as exc:  # the weights are exported; calibration can follow where the data is
+        print(f"not calibrated ({exc}): run `recoupe models calibrate-stance --data PATH`")
+        return 0
+    from service.stance.calibrate import calibrate
+
+    calibrate(config.models_dir, data, runtime=config.stance_runtime, threads=config.threads)
+    return 0
+
+
+def calibrate_stance(args, config) -> int:
+    from service.stance.calibrate import calibrate
+
+    calibrate(config.models_dir, args.data, runtime=config.stance_runtime, threads=config.threads)
     return 0
 
 

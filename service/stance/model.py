@@ -17,6 +17,7 @@ from the committed fp16 weights) and "torch-fp32" (the reference).
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -64,6 +65,10 @@ class StanceModel:
         self._tok = Tokenizer.from_file(str(tok_path))
         self._tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
         self._tok.enable_padding(pad_id=1, pad_token="<pad>")
+        # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
+        meta_path = stance_dir / "recoupe_stance.json"
+        meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        self.temperature = float(meta.get("calibration", {}).get("temperature", 1.0))
         if runtime == "onnx-int8":
             self._logits = self._onnx(stance_dir)
         elif runtime == "torch-fp32":
@@ -82,12 +87,22 @@ class StanceModel:
                 _loaded[key] = cls(models_dir, runtime, threads)
             return _loaded[key]
 
+    @classmethod
+    def forget(cls) -> None:
+        """Drop the process-wide instances (after the artefact or its calibration changed)."""
+        with _lock:
+            _loaded.clear()
+
     @property
     def name(self) -> str:
         return f"recoupe-stance-e5-small/{self.runtime}"
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
-        """(premise, hypothesis) pairs -> (n, 3) probabilities [entailment, neutral, contradiction]."""
+        """(premise, hypothesis) pairs -> (n, 3) calibrated probabilities [entailment, neutral, contradiction]."""
+        return _softmax(self.logits(pairs, batch_size).astype(np.float64) / self.temperature).astype(np.float32)
+
+    def logits(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+        """The raw (n, 3) scores before the softmax, as calibration needs them."""
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
@@ -101,7 +116,7 @@ class StanceModel:
             enc = self._tok.encode_batch([(pairs[j][0], pairs[j][1]) for j in idx])
             ids = np.array([e.ids for e in enc], dtype=np.int64)
             mask = np.array([e.attention_mask for e in enc], dtype=np.int64)
-            out[idx] = _softmax(self._logits(ids, mask).astype(np.float64)).astype(np.float32)
+            out[idx] = self._logits(ids, mask)
         return out
 
     # ------------------------------------------------------------ runtimes
