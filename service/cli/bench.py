@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from service.cli.main import print_json
@@ -19,6 +20,33 @@ def register(sub) -> None:
     s.add_argument("--data", help="benchmark data folder")
     s.add_argument("--out", help="write the figures as JSON here")
     s.set_defaults(func=ingest_scifact)
+    c = bsub.add_parser("scale", help="vector search latency, recall@10 and memory per passage vs corpus size "
+                                      "(synthetic, every index type), with a 10M-passage projection")
+    c.add_argument("--sizes", default="10000,100000,1000000",
+                   help="corpus sizes, comma-separated (default 10000,100000,1000000)")
+    c.add_argument("--queries", type=int, default=500, help="queries, searched one at a time (default 500)")
+    c.add_argument("--seed", type=int, default=0, help="seed of the synthetic vectors")
+    c.add_argument("--force-ivf", action="store_true",
+                   help="train IVF at every size (the service searches exactly below ~39 vectors per list)")
+    c.add_argument("--ingest-report", help="ingest-scifact JSON giving the store's bytes per passage "
+                                           "(default: reports/ingest-scifact.json of the repository)")
+    c.add_argument("--out", default="reports/scale", help="folder for scale.json and scale.png (default reports/scale)")
+    c.set_defaults(func=scale)
+    lat = bsub.add_parser("latency", help="POST /v1/verify latency over HTTP at several numbers of concurrent clients")
+    lat.add_argument("--url", help="measure this running server (default: start `recoupe serve` on a free port)")
+    # Same destination as the global --data-dir, so either place works.
+    lat.add_argument("--data-dir", default=argparse.SUPPRESS,
+                     help="index the started server serves (default: the configured data directory)")
+    lat.add_argument("--threads", type=int, help="request threads of the started server (default: serve's default, 4)")
+    lat.add_argument("--claims", help="a .jsonl (\"claim\" field) or .txt (one per line) file of claims "
+                                      "(default: tests/data/seed_claims.jsonl)")
+    lat.add_argument("--clients", default="1,4,16",
+                     help="numbers of concurrent clients, one level each (default 1,4,16)")
+    lat.add_argument("--requests", type=int, default=60, help="requests per level (default 60)")
+    lat.add_argument("--top-k", type=int, default=10, help="top_k of each request (default 10)")
+    lat.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
+    lat.add_argument("--out", help="write the figures as JSON here")
+    lat.set_defaults(func=latency)
 
 
 def embed(args, config) -> int:
@@ -41,4 +69,30 @@ def ingest_scifact(args, config) -> int:
         Path(args.out).write_text(json.dumps(result, indent=2))
     else:
         print_json({k: v for k, v in result.items() if k != "recall"})
+    return 0
+
+
+def scale(args, config) -> int:
+    from service.bench.scale import INGEST_REPORT, parse_sizes, run
+
+    # The index settings PassageIndex.from_config uses: the figures are the configured service's.
+    settings = {"hnsw_m": config.hnsw_m, "ivf_nlist": config.ivf_nlist, "ivf_nprobe": config.ivf_nprobe}
+    run(parse_sizes(args.sizes), args.queries, seed=args.seed, out_dir=Path(args.out), ann_settings=settings,
+        force_ivf=args.force_ivf, ingest_report=Path(args.ingest_report or INGEST_REPORT))
+    return 0
+
+
+def latency(args, config) -> int:
+    import json
+
+    from service.bench.latency import parse_clients, run, table
+    from service.errors import InvalidInput
+
+    if args.url and getattr(args, "data_dir", None):
+        raise InvalidInput("--data-dir chooses the index of the server the benchmark starts; not with --url")
+    result = run(config, url=args.url, threads=args.threads, claims_path=args.claims,
+                 clients=parse_clients(args.clients), requests=args.requests, top_k=args.top_k, warmup=args.warmup)
+    print(table(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
     return 0

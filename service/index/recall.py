@@ -2,7 +2,7 @@
 
 An approximate index (HNSW, IVF) is only worth its speed if it still finds the
 true nearest passages: measure before switching `index_type` for a corpus.
-The benchmark prints these figures; the tests assert a floor on them.
+The benchmarks print these figures; the tests assert a floor on them.
 """
 
 from __future__ import annotations
@@ -29,35 +29,95 @@ def measure_recall(vectors, queries, k: int = 10, index_type: str = "hnsw", **pa
     dim = vectors.shape[1] if vectors.ndim == 2 else 0
     vectors = as_unit_rows(vectors, dim, "vectors")
     queries = as_unit_rows(queries, dim, "queries")
-    ids = np.arange(len(vectors), dtype=np.int64)
     k = min(k, len(vectors))
-    exact_params = ann.AnnParams(index_type="flat")
     try:
         approx_params = ann.AnnParams(index_type=index_type, **params)
     except TypeError as exc:
         raise InvalidInput(f"measure_recall: {exc}; known tuning names are those of PassageIndex.open") from None
 
-    exact, exact_state = ann.build(exact_params, vectors, ids)
-    started = time.perf_counter()
-    approx, approx_state = ann.build(approx_params, vectors, ids, force=True)
-    build_s = time.perf_counter() - started
-
-    truth, exact_ms = _timed_search(exact, exact_state, exact_params, queries, k)
-    found, approx_ms = _timed_search(approx, approx_state, approx_params, queries, k)
-    hits = sum(len(set(t) & set(f[f >= 0])) for t, f in zip(truth, found))
+    exact, truth = profile_index(ann.AnnParams(index_type="flat"), vectors, queries, k, size=False)
+    approx, _ = profile_index(approx_params, vectors, queries, k, truth=truth, force=True, size=False)
     return {
         "index_type": index_type,
-        "params": {**approx_params.build_fingerprint(), **_search_params(approx_params, approx_state)},
+        "params": approx["params"],
         "vectors": len(vectors),
         "dim": dim,
         "queries": len(queries),
         "k": k,
-        f"recall@{k}": hits / (k * len(queries)),
-        "recall": hits / (k * len(queries)),
-        "exact_ms_per_query": exact_ms,
-        "approx_ms_per_query": approx_ms,
-        "build_s": build_s,
+        f"recall@{k}": approx["recall"],
+        "recall": approx["recall"],
+        "exact_ms_per_query": exact["mean_ms"],
+        "approx_ms_per_query": approx["mean_ms"],
+        "build_s": approx["build_s"],
     }
+
+
+def profile_index(params: ann.AnnParams, vectors: np.ndarray, queries: np.ndarray, k: int, *,
+                  truth: np.ndarray | None = None, force: bool = False, size: bool = True) -> tuple[dict, np.ndarray]:
+    """Build one index with the service's own `ann.build` and measure it.
+
+    vectors and queries must already be unit float32 rows (`as_unit_rows`): at a
+    million passages a normalised copy would double the memory this needs.
+    `force` trains IVF however small the corpus; without it the index is what
+    the service would build for that many vectors, which below a threshold is
+    an exact search (the returned `structure` and `note` say so). Returns the
+    figures and the ids found per query. The index is freed before returning,
+    so a caller profiling several keeps only one in memory at a time.
+
+    Figures: build_s; index_bytes (its serialized size: what FAISS holds in
+    memory, less the id hash map of IndexIDMap2, which the file does not
+    store), unless `size` is False;
+    per-query search times in ms (mean, p50, p95), one query at a time on one
+    thread; recall against `truth` (ids per query, e.g. from a flat index) when given.
+    """
+    ids = np.arange(len(vectors), dtype=np.int64)
+    started = time.perf_counter()
+    index, state = ann.build(params, vectors, ids, force=force)
+    build_s = time.perf_counter() - started
+    found, times_ms = _timed_search(index, state, params, queries, k)
+    figures = {
+        "index_type": params.index_type,
+        "structure": state.kind,
+        "params": {**params.build_fingerprint(), **_search_params(params, state)},
+        "build_s": build_s,
+        "mean_ms": float(times_ms.mean()) if len(times_ms) else 0.0,
+        "p50_ms": float(np.percentile(times_ms, 50)) if len(times_ms) else 0.0,
+        "p95_ms": float(np.percentile(times_ms, 95)) if len(times_ms) else 0.0,
+    }
+    if state.note:
+        figures["note"] = state.note
+    if size:
+        figures["index_bytes"] = serialized_bytes(index)
+    if truth is not None:
+        figures["recall"] = recall_at_k(truth, found)
+    del index
+    return figures, found
+
+
+def recall_at_k(truth: np.ndarray, found: np.ndarray) -> float:
+    """Share of the true top-k ids (rows of `truth`) present in the rows of `found`."""
+    k = truth.shape[1] if truth.ndim == 2 else 0
+    if not len(truth) or not k:
+        return 0.0
+    hits = sum(len(set(t) & set(f[f >= 0])) for t, f in zip(truth, found))
+    return hits / (k * len(truth))
+
+
+def serialized_bytes(index) -> int:
+    """Bytes of `faiss.write_index(index)`, counted as they stream: serialize_index
+    would hold a second copy of a multi-GB index in memory to measure it."""
+    faiss = ann.faiss_module()
+    total = 0
+
+    def count(chunk) -> int:
+        nonlocal total
+        total += len(chunk)
+        return len(chunk)
+
+    writer = faiss.PyCallbackIOWriter(count)
+    faiss.write_index(index, writer)
+    del writer
+    return total
 
 
 def _search_params(params: ann.AnnParams, state: ann.AnnState) -> dict:
@@ -77,11 +137,11 @@ def _timed_search(index, state, params, queries, k):
     threads = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(1)
     try:
-        rows = []
-        started = time.perf_counter()
+        rows, times = [], []
         for query in queries:
+            started = time.perf_counter()
             rows.append(ann.search(index, state, params, query[None, :], k)[1][0])
-        elapsed_ms = (time.perf_counter() - started) * 1000
+            times.append(time.perf_counter() - started)
     finally:
         faiss.omp_set_num_threads(threads)
-    return np.stack(rows), elapsed_ms / max(len(queries), 1)
+    return np.stack(rows) if rows else np.empty((0, k), dtype=np.int64), np.asarray(times) * 1000
