@@ -38,7 +38,7 @@ class Verifier:
         candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages, **filters)
         t1 = time.perf_counter()
         # Near-identical passages first become one group, so the model reads each quote once.
-        groups = [dedupe.group(cands, lambda c: c.hit.passage.text)[:top_k] for cands in candidates]
+        groups = [dedupe.group(cands, lambda c: c.hit.passage.text, limit=top_k) for cands in candidates]
         pairs = [(with_context(g[0].hit.article.title, g[0].hit.passage.text), claim)
                  for claim, claim_groups in zip(claims, groups) for g in claim_groups]
         probs = self.stance.predict(pairs) if pairs else []

@@ -94,3 +94,15 @@ def test_predictions_do_not_depend_on_batch_composition(model):
     # the decisions do not. Known weakness, see models/README.md.
     assert np.allclose(together, alone, atol=0.1)
     assert (together.argmax(1) == alone.argmax(1)).all()
+
+
+def test_length_batches_keep_every_pair_once_and_pad_little():
+    from service.stance.model import MAX_PADDING, length_batches
+
+    lengths = [93, 12, 40, 41, 13, 85, 38, 120, 37, 59]
+    batches = length_batches(lengths, batch_size=32)
+    assert sorted(int(j) for b in batches for j in b) == list(range(len(lengths)))
+    for b in batches:
+        widths = [lengths[j] for j in b]
+        assert len(b) == 1 or len(b) * max(widths) <= (1 + MAX_PADDING) * sum(widths)
+    assert len(length_batches([30] * 70, batch_size=32)) == 3  # equal lengths: only the batch size cuts

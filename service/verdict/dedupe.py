@@ -21,23 +21,34 @@ def _key(text: str) -> list[str]:
 
 
 def same_passage(a: str, b: str) -> bool:
-    ka, kb = _key(a), _key(b)
+    return _same(_key(a), _key(b))
+
+
+def _same(ka: list[str], kb: list[str]) -> bool:
     if not ka or not kb:
         return False
     shorter, longer = sorted((ka, kb), key=len)
     if len(shorter) >= 8 and " ".join(shorter) in " ".join(longer):
         return True  # one quotes the other in full
-    return SequenceMatcher(None, ka, kb, autojunk=False).ratio() >= SAME_RATIO
+    matcher = SequenceMatcher(None, ka, kb, autojunk=False)
+    # The quick ratios are upper bounds of ratio(): most pairs are rejected without the full match.
+    return (matcher.real_quick_ratio() >= SAME_RATIO and matcher.quick_ratio() >= SAME_RATIO
+            and matcher.ratio() >= SAME_RATIO)
 
 
-def group(items, text_of) -> list[list]:
-    """Groups of near-identical items, in order of their best (first) member."""
+def group(items, text_of, limit: int | None = None) -> list[list]:
+    """Groups of near-identical items, in order of their best (first) member.
+    With `limit`, at most that many groups: later items only join one of them."""
     groups: list[list] = []
+    keys: list[list[str]] = []
     for item in items:
-        for g in groups:
-            if same_passage(text_of(g[0]), text_of(item)):
+        key = _key(text_of(item))
+        for g, first in zip(groups, keys):
+            if _same(first, key):
                 g.append(item)
                 break
         else:
-            groups.append([item])
+            if limit is None or len(groups) < limit:
+                groups.append([item])
+                keys.append(key)
     return groups
