@@ -14,6 +14,7 @@ from service.stance.data import with_context
 from service.verdict import dedupe
 from service.verdict.decide import about_same_subject, decide, stance_of
 from service.verdict.quantities import compare
+from service.verdict.relevance import on_topic
 from service.verdict.types import Evidence, Source, Verification
 
 MAX_CLAIM_CHARS = 1000
@@ -47,7 +48,7 @@ class Verifier:
         for claim, language, claim_groups in zip(claims, languages, groups):
             evidence = []
             for g in claim_groups:
-                evidence.append(_evidence(claim, g, probs[at]))
+                evidence.append(_evidence(claim, language, g, probs[at]))
                 at += 1
             evidence.sort(key=_evidence_order)
             verdict, confidence, explanation = decide(evidence)
@@ -60,7 +61,7 @@ class Verifier:
         return out
 
 
-def _evidence(claim: str, group, p) -> Evidence:
+def _evidence(claim: str, claim_language: str, group, p) -> Evidence:
     best = group[0].hit
     passage, article = best.passage, best.article
     probs = {"supports": float(p[0]), "neutral": float(p[1]), "refutes": float(p[2])}
@@ -71,7 +72,11 @@ def _evidence(claim: str, group, p) -> Evidence:
         checks = [f"conflict: {c}" for c in check.conflicts]
         conflict = True
     checks += [f"match: {m}" for m in check.matches]
-    stance, _ = stance_of(probs, conflict)
+    topical = conflict or on_topic(claim, claim_language, passage.text, passage.language,
+                                   f"{article.title} {passage.prev_text}")
+    if not topical:
+        checks.append("off topic: the passage is not about the claim's subject, so it neither supports nor refutes")
+    stance, _ = stance_of(probs, conflict, topical)
     sources = [Source(c.hit.article.id, c.hit.article.title, c.hit.article.source, c.hit.article.url,
                       c.hit.article.published_at, c.hit.article.language, c.hit.passage_id,
                       c.hit.passage.start, c.hit.passage.end) for c in group]

@@ -65,3 +65,22 @@ def test_the_same_quote_in_two_articles_is_one_passage():
          "assise et silencieuse alors que ces plateformes continuent à permettre la diffusion de haine\", écrit la star")
     assert same_passage(a, b)
     assert not same_passage(a, "Facebook a depuis pris plusieurs mesures contre les discours de haine.")
+
+
+def test_a_passage_off_the_claims_topic_neither_supports_nor_refutes():
+    from service.verdict.decide import stance_of
+    from service.verdict.relevance import on_topic
+
+    tweet = "I love that I can connect directly with you through Instagram"
+    title = "Kim Kardashian gèle son compte Instagram"
+    assert not on_topic("Le PSG a gagné la Ligue des champions en 2020", "fr", tweet, "en", title)
+    assert not on_topic("Elon Musk bought Twitter", "en", tweet, "en", title)
+    assert not on_topic("Le vaccin contre la grippe est disponible en pharmacie", "fr",
+                        "Le gel de 24 heures fait partie d'une semaine d'action contre la haine", "fr")
+    assert on_topic("Kim Kardashian will not post on Instagram on Wednesday", "en",
+                    "Kim Kardashian a annoncé qu'elle ne publierait pas mercredi.", "fr")
+    assert on_topic("Kim Kardashian a annoncé son boycott sur Twitter", "fr",
+                    "Mardi soir, Kim Kardashian West a annoncé, sur Twitter, qu'elle gèlerait son compte.", "fr")
+    probs = {"supports": 0.05, "neutral": 0.15, "refutes": 0.8}
+    assert stance_of(probs, rule_conflict=False, on_topic=False)[0] == "neutral"
+    assert stance_of(probs, rule_conflict=False, on_topic=True)[0] == "refutes"

@@ -57,10 +57,13 @@ def about_same_subject(claim: str, passage: str, context: str = "") -> bool:
     return not context or bool(names & context_words)
 
 
-def stance_of(probs: dict[str, float], rule_conflict: bool) -> tuple[str, float]:
-    """(stance, strength) of one evidence item."""
+def stance_of(probs: dict[str, float], rule_conflict: bool, on_topic: bool = True) -> tuple[str, float]:
+    """(stance, strength) of one evidence item; a passage off the claim's topic is neutral
+    whatever the model read (relevance.py)."""
     if rule_conflict:
         return "refutes", max(probs["refutes"], RULE_STRENGTH)
+    if not on_topic:
+        return "neutral", probs["neutral"]
     if probs["refutes"] >= DECIDE and probs["refutes"] >= probs["supports"]:
         return "refutes", probs["refutes"]
     if probs["supports"] >= DECIDE:
