@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 
 from service.bench.data import bench_data_dir, scifact_corpus
 from service.models.embedder import Embedder
