@@ -12,7 +12,7 @@ from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
 from service.stance.data import with_context
 from service.verdict import dedupe
-from service.verdict.decide import about_same_subject, decide, stance_of
+from service.verdict.decide import about_same_subject, decide, stance_of, subject_words
 from service.verdict.quantities import compare
 from service.verdict.relevance import on_topic
 from service.verdict.types import Evidence, Source, Verification
@@ -40,8 +40,7 @@ class Verifier:
         t1 = time.perf_counter()
         # Near-identical passages first become one group, so the model reads each quote once.
         groups = [dedupe.group(cands, lambda c: c.hit.passage.text, limit=top_k) for cands in candidates]
-        pairs = [(with_context(g[0].hit.article.title, g[0].hit.passage.text), claim)
-                 for claim, claim_groups in zip(claims, groups) for g in claim_groups]
+        pairs = [(_premise(g[0].hit), claim) for claim, claim_groups in zip(claims, groups) for g in claim_groups]
         probs = self.stance.predict(pairs) if pairs else []
         t2 = time.perf_counter()
         out, at = [], 0
@@ -82,6 +81,13 @@ def _evidence(claim: str, claim_language: str, group, p) -> Evidence:
                       c.hit.passage.start, c.hit.passage.end) for c in group]
     return Evidence(passage.text, passage.language, stance, {k: round(v, 4) for k, v in probs.items()},
                     round(max(c.fused for c in group), 5), context, sources, checks)
+
+
+def _premise(hit) -> str:
+    """The passage, led by its article's title only when it names nobody ("Elle a 189 millions
+    d'abonnés"): the title then says who; otherwise it adds ~20 tokens (25% of the stance time)."""
+    text = hit.passage.text
+    return text if subject_words(text) else with_context(hit.article.title, text)
 
 
 def _evidence_order(e: Evidence):

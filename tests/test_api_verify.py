@@ -107,7 +107,7 @@ def _seed_results(client) -> tuple[int, list[str]]:
     return len(SEED_CLAIMS) - len(wrong), wrong
 
 
-# The shipped model gets 30 of the 40 (75%): it over-reads contradictions in
+# The shipped model gets 31 of the 40 (78%): it over-reads contradictions in
 # supporting passages (models/README.md, known weaknesses). This floor catches
 # a regression; the 90% target below is tracked until a better model meets it.
 SEED_FLOOR = 0.7
@@ -120,7 +120,7 @@ def test_the_seed_claims_do_not_fall_below_the_measured_floor(client):
     assert right >= SEED_FLOOR * len(SEED_CLAIMS), "\n".join(wrong)
 
 
-@pytest.mark.xfail(reason="target of 90% not met yet by the shipped stance model (30/40 measured)", strict=False)
+@pytest.mark.xfail(reason="target of 90% not met yet by the shipped stance model (31/40 measured)", strict=False)
 def test_the_seed_claims_meet_the_90_percent_target(client):
     right, wrong = _seed_results(client)
     assert right >= 0.9 * len(SEED_CLAIMS), "\n".join(wrong)
