@@ -114,4 +114,6 @@ def load_verifier(config) -> Verifier:
     from service.models.registry import get_models
 
     models = get_models(config)
-    return Verifier(open_corpus(config), models.stance)
+    verifier = Verifier(open_corpus(config), models.stance)
+    verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
+    return verifier

@@ -98,10 +98,24 @@ def decide(evidence) -> tuple[str, float, list[str]]:
         if best_ref[0] is not None:
             why.append(f"{_cite(best_ref[0])} leans against it ({best_ref[1]:.2f}), less strongly.")
         return "supported", round(best_sup[1], 3), why
-    top = max((max(e.probabilities["supports"], e.probabilities["refutes"]) for e in evidence), default=0.0)
-    why.append("No passage confidently supports or refutes the claim"
-               + (f" (the strongest signal is {top:.2f}, below {DECIDE})." if evidence else ": nothing relevant was retrieved."))
+    topical = [e for e in evidence if not _off_topic(e)]
+    top = max((max(e.probabilities["supports"], e.probabilities["refutes"]) for e in topical), default=0.0)
+    if not evidence:
+        why.append("No passage confidently supports or refutes the claim: nothing relevant was retrieved.")
+    elif topical:
+        why.append(f"No passage confidently supports or refutes the claim (the strongest signal among the passages "
+                   f"about its subject is {top:.2f}, below {DECIDE}).")
+    else:
+        why.append("No passage confidently supports or refutes the claim: none of the passages found is about its "
+                   "subject.")
+    if len(topical) < len(evidence):
+        why.append(f"{len(evidence) - len(topical)} passage(s) off the claim's subject were set aside, whatever the "
+                   "stance model read.")
     return "not_enough_evidence", round(1.0 - top, 3), why
+
+
+def _off_topic(e) -> bool:
+    return any(c.startswith("off topic") for c in e.checks)
 
 
 def _strength(e) -> float:
