@@ -68,6 +68,12 @@ CLEAR = [
 ]
 
 
+def _pair(case) -> tuple[str, str]:
+    """(premise, hypothesis) of a CLEAR case, plain or wrapped in pytest.param."""
+    values = case.values if hasattr(case, "values") else case
+    return values[0], values[1]
+
+
 def test_probabilities_have_one_row_per_pair_in_label_order(model):
     probs = model.predict([(p, h) for p, h, _ in CLEAR[:3]])
     assert probs.shape == (3, 3)
@@ -77,14 +83,14 @@ def test_probabilities_have_one_row_per_pair_in_label_order(model):
     assert model.predict([]).shape == (0, 3)
 
 
-@pytest.mark.parametrize("premise,hypothesis,label", CLEAR, ids=[f"{(c.values if hasattr(c, 'values') else c)[1][:40]}" for c in CLEAR])
+@pytest.mark.parametrize("premise,hypothesis,label", CLEAR, ids=[_pair(c)[1][:40] for c in CLEAR])
 def test_clear_french_english_and_cross_lingual_pairs_come_out_right(model, premise, hypothesis, label):
     probs = model.predict([(premise, hypothesis)])[0]
     assert int(probs.argmax()) == label, f"{probs.round(3)} for {premise!r} / {hypothesis!r}"
 
 
 def test_predictions_do_not_depend_on_batch_composition(model):
-    pairs = [tuple((c.values if hasattr(c, "values") else c)[:2]) for c in CLEAR]
+    pairs = [_pair(c) for c in CLEAR]
     together = model.predict(pairs, batch_size=4)
     alone = np.vstack([model.predict([pair]) for pair in pairs])
     # int8 activations are quantised per batch (dynamic quantisation): the

@@ -24,15 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from service.stance.data import h, load_sources, resolve_data_dir, validation_pairs
-
-
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    x = x - x.max(axis=1, keepdims=True)
-    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+from service.stance.model import StanceModel, log_softmax, softmax
 
 
 def nll(logits: np.ndarray, labels: np.ndarray, temperature: float = 1.0) -> float:
-    return float(-_log_softmax(logits / temperature)[np.arange(len(labels)), labels].mean())
+    return float(-log_softmax(logits, temperature)[np.arange(len(labels)), labels].mean())
 
 
 def fit_temperature(logits: np.ndarray, labels: np.ndarray) -> float:
@@ -65,10 +61,6 @@ def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 10) -> float:
     return float(total)
 
 
-def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
-    return np.exp(_log_softmax(logits / temperature))
-
-
 def calibration_sets(data_dir: Path) -> tuple[list, list]:
     """(fit on, check on): the validation pairs, and XNLI held-out pairs outside them."""
     val = validation_pairs(data_dir)
@@ -80,8 +72,6 @@ def calibration_sets(data_dir: Path) -> tuple[list, list]:
 
 
 def calibrate(models_dir: Path, data_dir=None, runtime: str = "onnx-int8", threads: int = 0, log=print) -> dict:
-    from service.stance.model import StanceModel
-
     data_dir = resolve_data_dir(data_dir)
     stance_dir = Path(models_dir) / "stance"
     model = StanceModel(Path(models_dir), runtime, threads)
@@ -101,7 +91,7 @@ def calibrate(models_dir: Path, data_dir=None, runtime: str = "onnx-int8", threa
     for name, logits, y in (("fit_set", fit_logits, fit_y), ("check_set", check_logits, check_y)):
         report[name].update({
             "nll_before": round(nll(logits, y), 4), "nll_after": round(nll(logits, y, t), 4),
-            "ece_before": round(ece(_softmax(logits, 1.0), y), 4), "ece_after": round(ece(_softmax(logits, t), y), 4),
+            "ece_before": round(ece(softmax(logits), y), 4), "ece_after": round(ece(softmax(logits, t), y), 4),
             "accuracy": round(float((logits.argmax(1) == y).mean()), 4),
         })
     meta_path = stance_dir / "recoupe_stance.json"

@@ -64,10 +64,15 @@ def length_batches(lengths: list[int], batch_size: int) -> list[np.ndarray]:
     return batches
 
 
-def _softmax(x: np.ndarray) -> np.ndarray:
+def log_softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise log-probabilities of logits / temperature (the calibration reads them too)."""
+    x = np.asarray(logits, dtype=np.float64) / temperature
     x = x - x.max(axis=1, keepdims=True)
-    e = np.exp(x)
-    return e / e.sum(axis=1, keepdims=True)
+    return x - np.log(np.exp(x).sum(axis=1, keepdims=True))
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    return np.exp(log_softmax(logits, temperature))
 
 
 class StanceModel:
@@ -123,7 +128,7 @@ class StanceModel:
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """(premise, hypothesis) pairs -> (n, 3) calibrated probabilities [entailment, neutral, contradiction]."""
-        return _softmax(self.logits(pairs, batch_size).astype(np.float64) / self.temperature).astype(np.float32)
+        return softmax(self.logits(pairs, batch_size), self.temperature).astype(np.float32)
 
     def logits(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """The raw (n, 3) scores before the softmax, as calibration needs them."""
