@@ -56,9 +56,11 @@ class Corpus:
         self._passage_bar = _passage_bar(progress)
         for path in bar:
             try:
-                pending.extend(load_file(path))
+                pending.extend(load_file(path, errors=summary.errors))
             except RecoupeError as exc:
                 summary.errors.append({"file": str(path), "error": exc.message})
+            except RecursionError:
+                summary.errors.append({"file": str(path), "error": "could not read the file: it is nested too deeply"})
             except (OSError, UnicodeError, ValueError) as exc:
                 summary.errors.append({"file": str(path), "error": f"could not read the file: {exc}"})
             if len(pending) >= CHUNK_ARTICLES:
@@ -72,23 +74,31 @@ class Corpus:
             self._passage_bar = None
         return summary
 
-    def ingest_articles(self, articles: list[Article], progress: bool = False) -> IngestSummary:
+    def ingest_articles(self, articles: list[Article], progress: bool = False, strict: bool = False) -> IngestSummary:
+        """Ingest articles; one that cannot be split into passages is listed in the summary's errors,
+        or with `strict` raises before anything of its chunk is stored (the API's all-or-nothing)."""
         summary = IngestSummary()
         self._passage_bar = _passage_bar(progress)
         for i in range(0, len(articles), CHUNK_ARTICLES):
-            self._add(articles[i : i + CHUNK_ARTICLES], summary)
+            self._add(articles[i : i + CHUNK_ARTICLES], summary, strict=strict)
         if self._passage_bar is not None:
             self._passage_bar.close()
             self._passage_bar = None
         return summary
 
-    def _add(self, articles: list[Article], summary: IngestSummary) -> None:
+    def _add(self, articles: list[Article], summary: IngestSummary, strict: bool = False) -> None:
         items, texts = [], []
         for article in articles:
             if self.index.content_hash_of(article.id) == article.content_hash:
                 summary.duplicates_skipped += 1
                 continue
-            passages = passages_for(article)
+            try:
+                passages = passages_for(article)
+            except RecoupeError as exc:
+                if strict:
+                    raise
+                summary.errors.append({"file": article.path or article.id, "error": exc.message})
+                continue
             items.append((article, passages))
             texts.extend(p.text for p in passages)
         if not items:

@@ -33,6 +33,13 @@ class InvalidInput(RecoupeError):
     kind = "invalid-input"
 
 
+class TooLarge(RecoupeError):
+    """More than a documented limit allows (an article's size or sentence count)."""
+
+    status = 413
+    kind = "too-large"
+
+
 class NotFound(RecoupeError):
     status = 404
     kind = "not-found"

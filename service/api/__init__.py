@@ -13,8 +13,7 @@ from __future__ import annotations
 from flask import Flask
 
 from service.config import Config, load_config
-
-MAX_BODY_BYTES = 1024 * 1024
+from service.limits import MAX_BODY_BYTES
 
 
 def create_app(config: Config | None = None, services=None) -> Flask:

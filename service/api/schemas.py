@@ -12,6 +12,8 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from service.claims import claim_problem, normalise_claim
+from service.limits import MAX_BATCH_CHARS
 from service.verdict.types import STANCES, VERDICTS
 
 MAX_CLAIM_CHARS = 1000
@@ -19,9 +21,18 @@ MAX_TOP_K = 50
 MAX_BATCH = 64
 MAX_ARTICLES_PER_REQUEST = 64
 MAX_PAGE = 200
+# Offsets past this cannot name a stored article, and SQLite's integers end at 2**63.
+MAX_OFFSET = 2**53
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
-_ISO_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_ISO_DATE = re.compile(r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")
+# What the OpenAPI document promises: years 0001-9999, months 01-12, days 01-31
+# (no lookaround, so every JSON Schema validator and generator reads it alike).
+_ISO_DATE_DOC = ("^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])"
+                 "(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+# published_at of an article: the ingest rule (service.ingest.loaders), a date with an optional time.
+_PUBLISHED_AT_DOC = ("^[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]+)?)?"
+                     "(Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?$")
 
 
 # --- fields --------------------------------------------------------------------
@@ -47,7 +58,7 @@ class IsoDate(Text):
     """A calendar date as YYYY, YYYY-MM or YYYY-MM-DD; bounds are inclusive at that precision."""
 
     def __init__(self, **kwargs):
-        metadata = {"pattern": _ISO_DATE.pattern, "example": "2020-09-16", **kwargs.pop("metadata", {})}
+        metadata = {"pattern": _ISO_DATE_DOC, "example": "2020-09-16", **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
@@ -59,6 +70,22 @@ class IsoDate(Text):
             dt.date(parts[0], parts[1], parts[2])
         except ValueError:
             raise ValidationError(f"{value} is not a calendar date") from None
+        return value
+
+
+class ClaimText(fields.String):
+    """A claim, normalised as every door reads it (`service.claims`), refused when nothing is left to check."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        value = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+        value = normalise_claim(value)
+        problem = claim_problem(value)
+        if problem:
+            raise ValidationError(problem)
         return value
 
 
@@ -99,7 +126,7 @@ class VerifyOptions(Schema):
 
 
 class VerifyRequest(VerifyOptions):
-    claim = Text(
+    claim = ClaimText(
         required=True,
         validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)"),
         metadata={"description": "the statement to check, in any language",
@@ -109,11 +136,19 @@ class VerifyRequest(VerifyOptions):
 
 class BatchVerifyRequest(VerifyOptions):
     claims = fields.List(
-        Text(validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")),
+        ClaimText(validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")),
         required=True,
         validate=validate.Length(1, MAX_BATCH, error=f"send 1 to {MAX_BATCH} claims per request"),
-        metadata={"description": "statements to check; the options apply to each"},
+        metadata={"description": f"statements to check; the options apply to each; {MAX_BATCH_CHARS:,} "
+                                 "characters in all at most"},
     )
+
+    @validates_schema
+    def _bounded_work(self, data, **kwargs):
+        total = sum(len(c) for c in data.get("claims", []))
+        if total > MAX_BATCH_CHARS:
+            raise ValidationError(f"the claims hold {total:,} characters in all, over the {MAX_BATCH_CHARS:,} "
+                                  "a batch may hold; send them in several batches", "claims")
 
 
 # --- verification responses (mirror service.verdict.types) -------------------------------
@@ -186,7 +221,7 @@ class ArticleIn(Schema):
     url = Text(allow_none=True, validate=validate.Length(max=2048))
     source = Text(allow_none=True, validate=validate.Length(max=200), metadata={"description": "publisher name"})
     published_at = Text(allow_none=True, validate=validate.Length(max=40),
-                        metadata={"description": "ISO 8601 date, e.g. 2020-09-16"})
+                        metadata={"description": "ISO 8601 date, e.g. 2020-09-16", "pattern": _PUBLISHED_AT_DOC})
     language = Text(allow_none=True, validate=validate.Length(max=20),
                     metadata={"description": "language code such as 'fr'; detected when left out"})
 
@@ -223,7 +258,7 @@ class ArticleOut(ArticleRefOut):
 
 class ArticleListQuery(Schema):
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE, error=f"must be between 1 and {MAX_PAGE}"))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, error="must be 0 or more"))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET, error=f"must be between 0 and {MAX_OFFSET}"))
 
 
 class ArticleListResponse(Schema):

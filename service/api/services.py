@@ -56,7 +56,7 @@ class Services:
             record.setdefault("id", _derived_id(record))
             where = "the article" if len(records) == 1 else f"article {n}"
             articles.append(article_from_record(record, where=where))
-        summary = self.corpus.ingest_articles(articles)
+        summary = self.corpus.ingest_articles(articles, strict=True)
         return {"ids": [a.id for a in articles], **summary.to_dict()}
 
     def list_articles(self, limit: int, offset: int) -> dict:

@@ -13,7 +13,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from service.errors import InvalidInput
+from service.errors import InvalidInput, TooLarge
+from service.limits import MAX_ARTICLE_CHARS
 
 from .article import Article
 from .clean import clean_article, normalise_line
@@ -29,7 +30,9 @@ DERIVED_TITLE_CHARS = 120
 
 _PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _LANGUAGE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]+)*")
-_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?)?")
+_DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?")
+# Characters no one types in a title, source, url, id or date: C0/C1 controls, line and paragraph separators.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _HTML_LANG = re.compile(r"""<html[^>]*\blang\s*=\s*["']?([A-Za-z]{2,3})""", re.IGNORECASE)
 
 
@@ -56,8 +59,12 @@ def iter_files(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:
             raise InvalidInput(f"No such file or folder: {path}")
 
 
-def load_file(path: str | Path) -> list[Article]:
-    """Every article in one file, cleaned, with sidecar overrides applied."""
+def load_file(path: str | Path, errors: list[dict] | None = None) -> list[Article]:
+    """Every article in one file, cleaned, with sidecar overrides applied.
+
+    A bad record of a multi-article file (an item of a .json list, a line of
+    a .jsonl) raises, unless `errors` is given: then it is appended there as
+    {"file": ..., "error": ...} and the file's other articles are kept."""
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
@@ -71,9 +78,9 @@ def load_file(path: str | Path) -> list[Article]:
     if ext == ".txt":
         return [_load_txt(path)]
     if ext == ".json":
-        return _load_json(path)
+        return _load_json(path, errors)
     if ext == ".jsonl":
-        return _load_jsonl(path)
+        return _load_jsonl(path, errors)
     return [_load_html(path)]
 
 
@@ -82,6 +89,8 @@ def load_file(path: str | Path) -> list[Article]:
 
 def _load_txt(path: Path) -> Article:
     raw = read_text(path)
+    if len(raw) > 2 * MAX_ARTICLE_CHARS:  # cleaning cannot bring it under the cap: say so before working on it
+        raise _too_long(path.name, len(raw))
     override = sidecar_entry(path, _base_id(path))
     cleaned = clean_article(raw, title=override.get("title"), take_title_line=True)
     if cleaned.title and not cleaned.text:
@@ -90,7 +99,7 @@ def _load_txt(path: Path) -> Article:
     return _article(path, None, given, cleaned.text, where=path.name)
 
 
-def _load_json(path: Path) -> list[Article]:
+def _load_json(path: Path, errors: list[dict] | None = None) -> list[Article]:
     raw = read_text(path)
     try:
         data = json.loads(raw)
@@ -99,30 +108,64 @@ def _load_json(path: Path) -> list[Article]:
             f"{path.name} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.",
             detail={"file": path.name, "line": e.lineno, "column": e.colno},
         ) from e
+    except RecursionError:
+        raise InvalidInput(f"{path.name} is not usable JSON: it is nested too deeply.") from None
+    except ValueError as e:  # an integer too long to read, a lone surrogate
+        raise InvalidInput(f"{path.name} is not usable JSON: {_json_value_error(e)}.") from None
     if isinstance(data, dict):
         return [_record(path, None, data, where=path.name)]
     if not isinstance(data, list):
         raise InvalidInput(f"{path.name} must hold an article object or a list of them, not {_kind(data)}.")
     if not data:
         raise InvalidInput(f"{path.name} holds an empty list: no articles to load.")
-    return [_record(path, n, item, where=f"{path.name}, item {n}") for n, item in enumerate(data, 1)]
+    return _records(path, errors, ((n, item, f"{path.name}, item {n}") for n, item in enumerate(data, 1)))
 
 
-def _load_jsonl(path: Path) -> list[Article]:
-    articles = []
-    for n, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path.name}, line {n}"
+def _load_jsonl(path: Path, errors: list[dict] | None = None) -> list[Article]:
+    def lines():
+        for n, line in enumerate(read_text(path).splitlines(), 1):
+            if line.strip():
+                yield n, line, f"{path.name}, line {n}"
+
+    return _records(path, errors, lines(), parse=True)
+
+
+def _records(path: Path, errors: list[dict] | None, items, parse: bool = False) -> list[Article]:
+    """Articles from (n, record or JSON line, where); a bad one raises, or goes to `errors` when given."""
+    articles, failed = [], 0
+    for n, data, where in items:
         try:
-            data = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InvalidInput(
-                f"{where} is not valid JSON: {e.msg} at column {e.colno}.",
-                detail={"file": path.name, "line": n, "column": e.colno},
-            ) from e
-        articles.append(_record(path, n, data, where=where))
+            if parse:
+                data = _parse_line(data, where, path.name, n)
+            articles.append(_record(path, n, data, where=where))
+        except InvalidInput as exc:
+            if errors is None:
+                raise
+            errors.append({"file": str(path), "error": exc.message})
+            failed += 1
+    if failed and not articles:
+        raise InvalidInput(f"{path.name}: no usable article in the file (each bad record is listed).")
     return articles
+
+
+def _parse_line(line: str, where: str, name: str, n: int):
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as e:
+        raise InvalidInput(
+            f"{where} is not valid JSON: {e.msg} at column {e.colno}.",
+            detail={"file": name, "line": n, "column": e.colno},
+        ) from e
+    except RecursionError:
+        raise InvalidInput(f"{where} is not usable JSON: it is nested too deeply.") from None
+    except ValueError as e:
+        raise InvalidInput(f"{where} is not usable JSON: {_json_value_error(e)}.") from None
+
+
+def _json_value_error(exc: ValueError) -> str:
+    if "int_max_str_digits" in str(exc) or "integer string conversion" in str(exc):
+        return "a number in it has too many digits"
+    return str(exc).rstrip(".")
 
 
 def _load_html(path: Path) -> Article:
@@ -188,9 +231,19 @@ def _article(path: Path, n: int | None, given: dict, text: str, *, where: str) -
     override = sidecar_entry(path, article_id)
     if not text.strip():
         raise InvalidInput(f"{where} has no article text (nothing left after removing page debris).")
+    if len(text) > MAX_ARTICLE_CHARS:
+        raise _too_long(where, len(text))
 
     def value(key: str) -> str | None:
-        return override.get(key) or (given.get(key) or "").strip() or None
+        found = override.get(key) or (given.get(key) or "").strip() or None
+        if found and (bad := _CONTROL.search(found)):
+            raise InvalidInput(f"{where}: field '{key}' holds a control character (U+{ord(bad.group()):04X}); "
+                               "remove it.", detail={"field": key})
+        return found
+
+    if bad := _CONTROL.search(article_id):
+        raise InvalidInput(f"{where}: field 'id' holds a control character (U+{ord(bad.group()):04X}); remove it.",
+                           detail={"field": "id"})
 
     language = _language(value("language"), where) or detect_article_language(text)
     return Article(
@@ -203,6 +256,12 @@ def _article(path: Path, n: int | None, given: dict, text: str, *, where: str) -
         language=language,
         path=str(path),
     )
+
+
+def _too_long(where: str, chars: int) -> TooLarge:
+    return TooLarge(f"{where}: the article is {chars:,} characters long, over the {MAX_ARTICLE_CHARS:,}-character "
+                    f"limit for one article; split it into several articles.",
+                    detail={"characters": chars, "limit": MAX_ARTICLE_CHARS})
 
 
 def _base_id(path: Path, n: int | None = None) -> str:

@@ -6,6 +6,9 @@ import re
 import unicodedata
 from pathlib import Path
 
+from service.errors import InvalidInput, TooLarge
+from service.limits import MAX_PASSAGES_PER_ARTICLE
+
 from .article import Article, Passage
 from .clean import is_debris
 from .language import detect_language
@@ -23,7 +26,10 @@ _CREDIT = re.compile(r"^\s*(©|\(c\)|cr[ée]dits?\b|photo\s*:)", re.IGNORECASE)
 
 
 def passages_for(article: Article) -> list[Passage]:
-    """Sentence passages of `article`, in order, without debris or repeats."""
+    """Sentence passages of `article`, in order, without debris or repeats.
+
+    `InvalidInput` when none is left (an article nobody could find is not
+    stored), `TooLarge` past MAX_PASSAGES_PER_ARTICLE."""
     kept: list[tuple[int, int, str]] = []
     seen: set[str] = set()
     for start, end in split_sentences(article.text, article.language):
@@ -33,6 +39,13 @@ def passages_for(article: Article) -> list[Passage]:
             continue
         seen.add(key)
         kept.append((start, end, text))
+        if len(kept) > MAX_PASSAGES_PER_ARTICLE:
+            raise TooLarge(f"article {article.id} has more than {MAX_PASSAGES_PER_ARTICLE:,} distinct sentences, "
+                           f"the limit for one article; split it into several articles.",
+                           detail={"article": article.id, "limit": MAX_PASSAGES_PER_ARTICLE})
+    if not kept:
+        raise InvalidInput(f"article {article.id} has no passage to index: no sentence of at least {MIN_WORDS} "
+                           f"words is left once page debris is removed.", detail={"article": article.id})
 
     passages = []
     for i, (start, end, text) in enumerate(kept):

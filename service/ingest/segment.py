@@ -18,6 +18,7 @@ text can be lost or shifted: every span is an offset pair into the input.
 
 from __future__ import annotations
 
+import bisect
 import re
 from functools import lru_cache
 
@@ -90,34 +91,69 @@ def _blocks(text: str) -> list[Span]:
 
 
 def _pysbd_cuts(block: str, language: str) -> list[int]:
-    """Offsets in `block` where pysbd starts a sentence (always includes 0)."""
+    """Offsets in `block` where pysbd starts a sentence (always includes 0).
+
+    pysbd's time grows with the square of the text it is given, so a long
+    paragraph is read in windows of `WINDOW` characters: each window starts
+    where a sentence starts, and only the cuts pysbd finds before its last
+    `MARGIN` characters are kept (near the window's end pysbd sees a truncated
+    sentence); the next window starts at the last kept cut. Each sentence is
+    decided with the same text around it as in one pass, in time linear in
+    the paragraph's length."""
     # Same length, so offsets stay valid: the newlines left here are hard wraps.
     flat = block.replace("\n", " ")
-    cuts, cursor = [0], 0
-    for sentence in _segmenter(language).processor(flat).process():
-        sentence = sentence.strip()
-        if not sentence:
-            continue
-        at = flat.find(sentence, cursor)
-        if at < 0:  # pysbd rewrote some whitespace: match it loosely
-            loose = r"\s*".join(map(re.escape, sentence.split()))
-            m = re.compile(loose).search(flat, cursor)
-            if not m:
-                continue  # its text stays inside the neighbouring span
-            at, end = m.span()
-        else:
-            end = at + len(sentence)
-        cuts.append(at)
-        cursor = end
+    if len(flat) <= WINDOW:
+        return _pysbd_window(flat, 0, len(flat), language)
+    cuts, start = [0], 0
+    while True:
+        end = min(start + WINDOW, len(flat))
+        found = _pysbd_window(flat, start, end, language)
+        if end == len(flat):
+            cuts.extend(found)
+            break
+        kept = [c for c in found if c <= end - MARGIN]
+        cuts.extend(kept)
+        # No sentence start past this window's own: a very long sentence; read on from inside it.
+        start = kept[-1] if kept and kept[-1] > start else end - MARGIN
     return sorted(set(cuts))
 
 
+# Window and margin for long paragraphs (see `_pysbd_cuts`): pysbd reads
+# ~2,000 characters in a few milliseconds, and no rule it applies looks
+# further than a few words around a candidate boundary.
+WINDOW = 2000
+MARGIN = 400
+
+
+def _pysbd_window(flat: str, start: int, end: int, language: str) -> list[int]:
+    """pysbd's sentence starts in flat[start:end], as offsets into `flat` (always includes `start`)."""
+    window = flat[start:end]
+    cuts, cursor = [start], 0
+    for sentence in _segmenter(language).processor(window).process():
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        at = window.find(sentence, cursor)
+        if at < 0:  # pysbd rewrote some whitespace: match it loosely
+            loose = r"\s*".join(map(re.escape, sentence.split()))
+            m = re.compile(loose).search(window, cursor)
+            if not m:
+                continue  # its text stays inside the neighbouring span
+            at, stop = m.span()
+        else:
+            stop = at + len(sentence)
+        cuts.append(start + at)
+        cursor = stop
+    return cuts
+
+
 def _fix_cuts(block: str, cuts: list[int]) -> list[int]:
-    cuts = set(cuts)
-    for pattern in _MISSED_ENDS:
-        for m in pattern.finditer(block):
-            if _quote_depth(block, m.end()) == 0:  # never split inside a quotation
-                cuts.add(m.end())
+    """pysbd's cuts, with its misses patched (see the module notes). Linear in len(block):
+    quotation depths and URL spans are computed once, and no rule copies the rest of the block."""
+    candidates = {m.end() for pattern in _MISSED_ENDS for m in pattern.finditer(block)}
+    depth = _quote_depths(block, sorted(candidates))
+    cuts = set(cuts) | {c for c in candidates if depth[c] == 0}  # never split inside a quotation
+    urls = _url_spans(block)
 
     fixed: list[int] = [0]
     for cut in sorted(cuts - {0}):
@@ -126,34 +162,44 @@ def _fix_cuts(block: str, cuts: list[int]) -> list[int]:
             cut += 1
         if cut >= len(block) or cut <= fixed[-1]:
             continue
-        before = block[fixed[-1] : cut].rstrip()
-        after = block[cut:]
-        if _continues(before, after) or _inside_url(block, cut):
+        if _continues(block, fixed[-1], cut) or _inside(urls, cut):
             continue
         fixed.append(cut)
     return fixed
 
 
-def _continues(before: str, after: str) -> bool:
-    """True when a break between `before` and `after` is not a sentence end."""
-    if _LOWER_START.match(after) or _CONTINUATION_START.match(after):
+def _continues(block: str, start: int, cut: int) -> bool:
+    """True when a break at `cut` (the sentence so far starting at `start`) is not a sentence end."""
+    if _LOWER_START.match(block, cut) or _CONTINUATION_START.match(block, cut):
         return True
-    last = before.split()[-1].lstrip("(«“\"'") if before.split() else ""
+    # Only the last word before the break matters; abbreviations are short.
+    tail = block[max(start, cut - 64) : cut].split()
+    last = tail[-1].lstrip("(«“\"'") if tail else ""
     return last in NON_FINAL_ABBREVIATIONS or bool(_INITIAL.fullmatch(last))
 
 
-def _inside_url(block: str, cut: int) -> bool:
-    return any(m.start() < cut < m.end() for m in _URL.finditer(block))
+def _url_spans(block: str) -> list[Span]:
+    return [m.span() for m in _URL.finditer(block)]
 
 
-def _quote_depth(block: str, pos: int) -> int:
-    depth = 0
-    for ch in block[:pos]:
-        if ch in "«“":
-            depth += 1
-        elif ch in "»”" and depth:
-            depth -= 1
-    return depth
+def _inside(spans: list[Span], pos: int) -> bool:
+    """Is `pos` strictly inside one of the (sorted, disjoint) spans?"""
+    i = bisect.bisect_left(spans, (pos,)) - 1
+    return i >= 0 and spans[i][0] < pos < spans[i][1]
+
+
+def _quote_depths(block: str, positions: list[int]) -> dict[int, int]:
+    """How many « or “ are open just before each of the (sorted) positions, in one pass."""
+    depths, depth, at = {}, 0, 0
+    for pos in positions:
+        for ch in block[at:pos]:
+            if ch in "«“":
+                depth += 1
+            elif ch in "»”" and depth:
+                depth -= 1
+        at = pos
+        depths[pos] = depth
+    return depths
 
 
 def _trim(block: str, start: int, end: int) -> Span:

@@ -30,10 +30,13 @@ class LexicalIndex:
                 import bm25s
 
                 ids, texts, languages = self._index.passage_texts()
+                tokens = [words(t, lang) for t, lang in zip(texts, languages)]
                 bm25 = None
-                if ids:
+                # bm25s cannot index a corpus without a single word (every passage
+                # stop words or symbols): then there is nothing to match lexically.
+                if any(tokens):
                     bm25 = bm25s.BM25()
-                    bm25.index([words(t, lang) for t, lang in zip(texts, languages)], show_progress=False)
+                    bm25.index(tokens, show_progress=False)
                 self._bm25, self._ids, self._generation = bm25, np.asarray(ids, dtype=np.int64), generation
             return self._bm25, self._ids
 

@@ -1,0 +1,36 @@
+"""What a claim is once it arrives, whatever the door (API, `recoupe verify`, a claims file).
+
+A claim is read as a person would read it: compatibility forms folded
+(NFKC: full-width digits, ligatures), invisible format characters dropped
+(zero-width spaces and joiners, bidirectional marks, soft hyphens: they
+split words and flip verdicts without changing what is said), control
+characters and runs of whitespace made single spaces. A claim left with no
+word that can be looked up (punctuation, symbols, stop words only) is
+refused: there is nothing to check, and any verdict on it would be noise.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from service.retrieve.text import words
+
+
+def normalise_claim(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category == "Cf":
+            continue
+        kept.append(" " if category in ("Cc", "Zl", "Zp") else ch)
+    return " ".join("".join(kept).split())
+
+
+def claim_problem(claim: str) -> str | None:
+    """Why a normalised claim cannot be checked, or None."""
+    if not claim:
+        return "the claim is empty (once invisible characters and spaces are removed)"
+    if not words(claim, "und"):
+        return "the claim has no word to check: only punctuation, symbols or stop words"
+    return None

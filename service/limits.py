@@ -1,0 +1,22 @@
+"""The limits that bound the work one request or one file can cause, in one place.
+
+Each is enforced where the work happens (the ingest rules for articles, the
+API for bodies and batches) and documented in the README; the CLI and the
+API refuse the same things with the same messages.
+"""
+
+from __future__ import annotations
+
+# An article's text, after cleaning. ~1 MB: a book chapter, far above any
+# news article (the seeds are 2-6 kB). Over it: a 413 problem / a file error.
+MAX_ARTICLE_CHARS = 1_000_000
+# Passages (distinct sentences) kept from one article. Each is embedded
+# (~10 ms each on 2 cores), so this bounds one article's ingest at ~20-40 s.
+MAX_PASSAGES_PER_ARTICLE = 2_000
+# Request bodies over HTTP (chunked ones included). An article near
+# MAX_ARTICLE_CHARS may not fit once JSON-encoded: ingest it with the CLI.
+MAX_BODY_BYTES = 1024 * 1024
+# POST /v1/verify/batch: the claims' total length. The stance model reads
+# each claim with up to top_k passages, so the work grows with the
+# characters sent, not only with the number of claims.
+MAX_BATCH_CHARS = 16_000
