@@ -52,7 +52,7 @@ def test_snli_rows_keep_their_labels(sources):
 
 @needs_data
 def test_fever_labels_and_cleaned_tokens(sources):
-    fever = sources["fever"]["train"] + sources["fever"]["heldout"]
+    fever = sources["fever"]["train"] + sources["fever"]["heldout"] + sources["fever"]["symmetric_overlap"]
     p = [q for q in _find(fever, "Fox 2000 Pictures released the film Soul Food.") if q.label != NEU][0]
     assert p.label == ENT
     assert '"Babyface"' in p.premise and "``" not in p.premise
@@ -98,7 +98,9 @@ def test_training_epoch_and_synthetic_pairs_use_no_heldout_text(sources):
     assert not {p.premise for p in pairs} & held_premises
     assert not {p.hypothesis for p in pairs} & held_claims
     synthetic = [p for p in pairs if p.source.startswith("synthetic")]
-    assert len(synthetic) > 5000 and {p.lang for p in synthetic} == {"fr-fr", "en-en", "en-fr", "fr-en"}
+    # The second recipe keeps a small synthetic share (issue: 40% contradictions was too many).
+    assert 1000 <= len(synthetic) < 0.06 * len(pairs)
+    assert {p.lang for p in synthetic} == {"fr-fr", "en-en", "en-fr", "fr-en"}
 
 
 def test_augmentation_flips_negation_numbers_dates_and_actors():
@@ -121,3 +123,76 @@ def test_probe_has_enough_pairs_of_each_kind_and_none_from_the_seed_articles():
     seeds = " ".join(f.read_text(encoding="utf-8") for f in SEEDS.glob("*.txt"))
     for premise, hypothesis, *_ in PROBE:
         assert premise not in seeds and hypothesis not in seeds
+
+
+@needs_data
+def test_translated_mnli_is_glued_back_and_comes_in_four_language_combinations(sources):
+    from service.stance.sources_french import detokenize
+
+    assert detokenize("L' écrémage conceptuel a deux dimensions : le produit et la géographie .", "fr") == (
+        "L'écrémage conceptuel a deux dimensions : le produit et la géographie.")
+    assert detokenize("my walkman broke so i 'm upset , they 're here", "en") == "my walkman broke so i'm upset, they're here"
+    x = sources["xnli_mt"]
+    assert {p.lang for p in x["train"]} == {"fr-fr", "en-en", "en-fr", "fr-en"}
+    assert not any(" ." in p.premise[-3:] or "L' " in p.premise for p in x["train"] if p.lang == "fr-fr")
+    held = {p.premise for p in x["heldout"]}
+    assert held and not held & {p.premise for p in x["train"]}
+
+
+@needs_data
+def test_sick_fr_test_and_fracas_are_held_out_and_fever_fr_is_cleaned(sources):
+    sick = sources["sick_fr"]
+    assert len(sick["heldout"]) == 4 * 4906
+    assert not {(p.premise, p.hypothesis) for p in sick["heldout"]} & {(p.premise, p.hypothesis) for p in sick["train"]}
+    fever_fr = sources["fever_fr"]["train"] + sources["fever_fr"]["heldout"]
+    assert fever_fr and not any("\u2581" in p.premise + p.hypothesis or "(suite)" in p.premise for p in fever_fr)
+    fracas = sources["fracas_fr"]
+    assert fracas["heldout"] and not {p.premise for p in fracas["heldout"]} & {p.premise for p in fracas["train"]}
+    assert not any("\\'" in p.premise for p in fracas["train"])
+
+
+@needs_data
+def test_fever_pairs_that_fever_symmetric_is_built_from_never_train(sources):
+    import re
+
+    from service.stance.sources_english import fever_symmetric_texts
+
+    norm = lambda s: re.sub(r"\W+", " ", s.lower()).strip()  # noqa: E731
+    symmetric = fever_symmetric_texts(DATA)
+    assert len(sources["fever_symmetric"]["heldout"]) == 712
+    assert sources["fever"]["symmetric_overlap"]
+    for p in sources["fever"]["train"]:
+        if p.label != NEU:
+            assert norm(p.hypothesis) not in symmetric and norm(p.premise) not in symmetric
+
+
+@needs_data
+def test_same_topic_sources_hold_out_whole_pages_claims_and_bodies(sources):
+    fm2, wice = sources["fm2"], sources["wice"]
+    train_claims = {p.hypothesis for p in fm2["train"]}
+    assert fm2["heldout_neutral"] and not {p.hypothesis for p in fm2["heldout_neutral"] + fm2["heldout"]} & train_claims
+    assert {p.label for p in fm2["heldout_neutral"]} == {NEU}
+    assert not {p.hypothesis for p in wice["heldout_neutral"]} & {p.hypothesis for p in wice["train"]}
+    hv = sources["healthver"]
+    assert {p.label for p in hv["heldout"]} == {ENT, NEU, CON}
+    assert not {p.hypothesis for p in hv["heldout"]} & {p.hypothesis for p in hv["train"]}
+    for name in ("lingnli", "taxinli", "anli", "cad_snli", "fnc1"):
+        train = {(p.premise, p.hypothesis) for p in sources[name]["train"]}
+        held = {(p.premise, p.hypothesis) for p in sources[name]["heldout"]}
+        assert held and len(held & train) <= 0.01 * len(held), name
+
+
+@needs_data
+def test_the_second_mix_is_french_first_with_few_contradictions(sources):
+    from collections import Counter
+
+    from service.stance.data import epoch_pairs
+
+    pairs = epoch_pairs(DATA, 0, 17)
+    french = sum("fr" in p.lang for p in pairs) / len(pairs)
+    labels = Counter(p.label for p in pairs)
+    snli = sum(p.source == "snli" for p in pairs) / len(pairs)
+    assert french > 0.3 and snli < 0.1
+    assert labels[CON] / len(pairs) < 0.33 and labels[NEU] / len(pairs) > 0.3
+    held_neutral = {(p.premise, p.hypothesis) for s in ("fm2", "wice") for p in sources[s]["heldout_neutral"]}
+    assert not {(p.premise, p.hypothesis) for p in pairs} & held_neutral

@@ -29,6 +29,9 @@ def register_stance(msub) -> None:
     t.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
     t.add_argument("--max-hours", type=float, help="stop (with a checkpoint) after this many hours")
     t.set_defaults(func=train_stance)
+    m = msub.add_parser("mine-neutrals", help="mine same-topic neutral pairs by retrieval for stance training")
+    m.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
+    m.set_defaults(func=mine_neutrals)
     e = msub.add_parser("export-stance", help="write models/stance/ from the latest training checkpoint")
     e.set_defaults(func=export_stance)
     b = msub.add_parser("build-stance", help="build the int8 ONNX runtime from the committed stance weights")
@@ -40,6 +43,7 @@ def register_stance(msub) -> None:
     v = msub.add_parser("eval-stance", help="held-out accuracy, probe recall and speed of the stance model")
     v.add_argument("--data", help="evaluation data folder")
     v.add_argument("--limit", type=int, help="cap the SNLI test set (a fixed subset)")
+    v.add_argument("--compare", metavar="METRICS_JSON", help="print the held-out table beside this older metrics.json")
     v.set_defaults(func=eval_stance)
 
 
@@ -47,6 +51,16 @@ def train_stance(args, config) -> int:
     from service.stance.train import train
 
     train(config.models_dir, args.data, max_hours=args.max_hours)
+    return 0
+
+
+def mine_neutrals(args, config) -> int:
+    from service.models.registry import get_models
+    from service.stance.data import load_sources, resolve_data_dir
+    from service.stance.mine import write_cache
+
+    sources = load_sources(resolve_data_dir(args.data))
+    write_cache(sources, get_models(config).embedder, config.models_dir)
     return 0
 
 
@@ -93,5 +107,12 @@ def build_stance(args, config) -> int:
 def eval_stance(args, config) -> int:
     from service.stance.evaluate import evaluate
 
-    evaluate(config.models_dir, args.data, runtime=config.stance_runtime, limit=args.limit)
+    results = evaluate(config.models_dir, args.data, runtime=config.stance_runtime, limit=args.limit)
+    if args.compare:
+        import json
+        from pathlib import Path
+
+        from service.stance.evaluate import compare_table
+
+        print(compare_table(json.loads(Path(args.compare).read_text()), results, "older", "this model"))
     return 0

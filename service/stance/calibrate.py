@@ -84,8 +84,9 @@ def calibrate(models_dir: Path, data_dir=None, runtime: str = "onnx-int8", threa
     report = {
         "temperature": round(t, 4),
         "runtime": runtime,
-        "fit_set": {"pairs": len(fit), "what": "validation_pairs: SNLI validation slice, XNLI-fr and cross-lingual "
-                                              "XNLI held-out (never trained on)"},
+        "fit_set": {"pairs": len(fit), "what": "validation_pairs: SNLI validation slice, XNLI-fr, cross-lingual "
+                                              "XNLI, SICK-fr, same-topic neutrals and HealthVer held-out "
+                                              "(never trained on)"},
         "check_set": {"pairs": len(check), "what": "other XNLI held-out pairs (fr, en, cross-lingual)"},
     }
     for name, logits, y in (("fit_set", fit_logits, fit_y), ("check_set", check_logits, check_y)):

@@ -20,6 +20,20 @@ trained on, nor used to generate synthetic pairs:
 | COVID-Fact | sources with sha1(gold_source) % 10 == 0 | by source article: a claim and its refuted variants stay together |
 | Climate-FEVER | claims with sha1(claim_id) % 10 == 0 | by claim |
 | SciFact | `claims_dev.jsonl` (official) | training uses `claims_train.jsonl` only |
+| XNLI-MT fr (MNLI train, French beside English) | premises with sha1(English premise) % 20 == 0 (~750 pairs x 4 language combinations) | by premise |
+| SICK-fr | SICK's own TEST subset (4,906 pairs x 4 combinations); TRAIN and TRIAL train | official split |
+| FraCaS-fr | premises with sha1(premise) % 5 == 0 | by premise (problems share premises) |
+| FEVER-fr | hypotheses with sha1 % 10 == 0 | by claim |
+| LingNLI | the official `__val_` files (7,371) | official split |
+| TaxiNLI | pairs with sha1(pairID) % 10 == 0 | by MNLI pair id |
+| ANLI R1-R3 | the official `test` files (3,200); the `dev` files train | official split |
+| CAD-SNLI | `dev.tsv` and `test.tsv`; `train.tsv` trains | official split |
+| FEVER-Symmetric | `test.jsonl`, evaluation only; FEVER dev pairs that share a claim or an evidence sentence with FEVER-Symmetric dev or test never train (`symmetric_overlap`) | built from FEVER dev |
+| HealthVer dev | claims with sha1(lower-cased claim) % 4 == 0 | by claim: all of a claim's evidence together |
+| FM2 dev | Wikipedia pages with sha1(page) % 5 == 0: gold pairs (`heldout`) and same-page non-gold sentences (`heldout_neutral`) | by page |
+| WiCE dev | claims with sha1(claim id) % 4 == 0: gold pairs and non-gold sentences (`heldout_neutral`) | by claim |
+| FNC-1 (competition set) | article bodies with sha1(Body ID) % 10 == 0 | by body |
+| mined neutrals | made from training claims and training evidence only (mine.py) | n/a |
 """
 
 from __future__ import annotations
@@ -39,21 +53,14 @@ from service.config import REPO_ROOT
 from service.errors import RecoupeError
 from service.stance import LABELS
 from service.stance.augment import contradict, names_in
+from service.stance.sources_english import (
+    clean_fever, fever_symmetric_texts, read_anli, read_cad_snli, read_fever_symmetric, read_lingnli, read_taxinli,
+)
+from service.stance.sources_french import read_fever_fr, read_fracas_fr, read_sick_fr, read_xnli_mt
+from service.stance.sources_topic import read_fm2, read_fnc1, read_healthver, read_wice
+from service.stance.pairs import CON, ENT, LABEL_ID, NEU, Pair, h, with_context  # noqa: F401 (re-exported)
 
-LABEL_ID = {name: i for i, name in enumerate(LABELS)}
-ENT, NEU, CON = 0, 1, 2
 DATA_ENV = "RECOUPE_TRAIN_DATA"
-
-
-@dataclass(frozen=True)
-class Pair:
-    premise: str
-    hypothesis: str
-    label: int
-    source: str
-    # "<premise language>-<hypothesis language>": "fr-fr", "en-en", "en-fr" (English
-    # evidence, French claim), "fr-en".
-    lang: str = "en-en"
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -67,23 +74,11 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
     return path
 
 
-def h(key: str) -> int:
-    """A stable hash for held-out assignment (Python's hash() is salted per process)."""
-    return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:12], 16)
-
-
 def _jsonl(path: Path):
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
-
-
-def with_context(context: str | None, passage: str) -> str:
-    """The premise format for a passage with a short context (an article title)."""
-    if not context:
-        return passage
-    return f"{context.strip().rstrip('.')}. {passage}"
 
 
 # ---------------------------------------------------------------- SNLI
@@ -155,24 +150,6 @@ def read_rte3_fr(data_dir: Path) -> dict[str, list[Pair]]:
 
 # ---------------------------------------------------------------- FEVER
 
-_FEVER_TOKENS = {
-    "-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "-COLON-": ":",
-    "``": '"', "''": '"', "--": "\u2013",
-}
-
-
-def clean_fever(text: str) -> str:
-    """Undo FEVER's tokenisation: -LRB- -> (, spaces before punctuation, `` '' quotes."""
-    for tok, rep in _FEVER_TOKENS.items():
-        text = text.replace(tok, rep)
-    text = re.sub(r"\s+([.,;:!?%)\]}])", r"\1", text)
-    text = re.sub(r"([(\[{$])\s+", r"\1", text)
-    text = re.sub(r"\s+('s|'re|'ve|'ll|'d|n't|')(\s|$)", r"\1\2", text)
-    text = re.sub(r'"\s+(.*?)\s+"', r'"\1"', text)
-    text = re.sub(r"\(\s*\)", "", text)
-    return re.sub(r"\s{2,}", " ", text).strip()
-
-
 _STOP = set(
     "the a an of in on at to for and or is was are were be been by with from as that this it its his her their "
     "which who has have had not no he she they".split()
@@ -192,15 +169,22 @@ def read_fever(data_dir: Path, neutral_ratio: float = 0.6, seed: int = 0) -> dic
     claim's content words (it might then bear on it).
     """
     rows = list(_jsonl(data_dir / "fever" / "fever_paper_dev_with_evidence_text.jsonl"))
-    out = {"train": [], "heldout": []}
+    symmetric = fever_symmetric_texts(data_dir)
+    norm = lambda s: re.sub(r"\W+", " ", clean_fever(s).lower()).strip()  # noqa: E731
+    out = {"train": [], "heldout": [], "symmetric_overlap": []}
     items = defaultdict(list)
     for r in rows:
         y = {"SUPPORTS": ENT, "REFUTES": CON}[r["fever_label"]]
         split = "heldout" if h(r["claim"]) % 10 == 0 else "train"
+        if split == "train" and (norm(r["claim"]) in symmetric or norm(r["evidence"]) in symmetric):
+            # FEVER-Symmetric is built from FEVER dev: its claims and evidence never train.
+            split = "symmetric_overlap"
         p = Pair(clean_fever(r["evidence"]), clean_fever(r["claim"]), y, "fever")
         out[split].append(p)
         items[split].append(p)
     for split, pairs in items.items():
+        if split == "symmetric_overlap":
+            continue
         rng = random.Random(seed * 1000 + (split == "heldout"))
         df = Counter(w for p in pairs for w in _content(p.hypothesis))
         by_word = defaultdict(list)
@@ -289,6 +273,19 @@ def read_scifact(data_dir: Path, seed: int = 0) -> dict[str, list[Pair]]:
 
 READERS = {
     "snli": read_snli,
+    "xnli_mt": read_xnli_mt,
+    "sick_fr": read_sick_fr,
+    "fracas_fr": read_fracas_fr,
+    "fever_fr": read_fever_fr,
+    "lingnli": read_lingnli,
+    "taxinli": read_taxinli,
+    "anli": read_anli,
+    "cad_snli": read_cad_snli,
+    "fever_symmetric": read_fever_symmetric,
+    "healthver": read_healthver,
+    "fm2": read_fm2,
+    "wice": read_wice,
+    "fnc1": read_fnc1,
     "xnli": read_xnli,
     "rte3": read_rte3_fr,
     "fever": read_fever,
@@ -382,21 +379,38 @@ def synthetic_pairs(sources: dict, n: int, rng: random.Random) -> list[Pair]:
 
 # ---------------------------------------------------------------- the mix
 
-# Pairs per epoch and source, chosen for value per pair under a CPU budget of
-# about 12M tokens in all (4 epochs; see train.py): every French and
-# cross-lingual pair each epoch, SNLI (plentiful, short, cheap) as a large
-# slice, the English fact-checking sets (long premises, costly) capped. A
-# capped source is read as a rotating slice, so successive epochs see
-# different pairs. Synthetic pairs are regenerated each epoch.
+# Pairs per epoch and source (the second recipe). French and cross-lingual
+# first (XNLI, XNLI-MT, SICK-fr, FraCaS-fr, FEVER-fr, RTE3-FR: about 40%),
+# then MNLI-style English closer to news than SNLI's captions (LingNLI,
+# TaxiNLI, ANLI, CAD-SNLI), then the fact-checking sets with same-topic
+# neutrals (FM2, WiCE, HealthVer, FNC-1, Climate-FEVER NEI, SciFact, mined
+# pairs); SNLI is a minority, synthetic contradictions about 4%. About 39k
+# pairs an epoch: ~2 hours on 2 cores with bf16 autocast. A capped
+# source is read as a rotating slice, so successive epochs see different
+# pairs. Synthetic pairs are regenerated each epoch.
 MIX = {
-    "snli": 40_000,
-    "xnli": 6_000,        # all 1,500 training pairs x 4 language combinations
+    "snli": 2_500,
+    "xnli_mt": 5_000,     # of ~56,000 (14,000 pairs x 4 language combinations)
+    "sick_fr": 3_000,     # of 19,570
+    "fracas_fr": 223,     # all
+    "fever_fr": 1_761,    # all
+    "lingnli": 2_500,
+    "taxinli": 1_200,
+    "anli": 1_200,        # long premises
+    "cad_snli": 1_500,
+    "fever_symmetric": 0,  # evaluation only
+    "healthver": 1_575,   # all: long premises, 43% neutral
+    "fm2": 2_500,         # gold pairs and same-page neutrals
+    "wice": 1_500,
+    "fnc1": 2_000,
+    "xnli": 4_000,        # of 6,000 (1,500 training pairs x 4 language combinations)
     "rte3": 500,          # all
-    "fever": 6_000,       # of 7,823 (incl. constructed neutrals)
-    "covidfact": 1_500,   # of 3,634: long premises, machine-written refutations
-    "climate_fever": 4_000,
-    "scifact": 1_200,     # of 1,876
-    "synthetic": 10_000,
+    "fever": 2_000,
+    "covidfact": 500,
+    "climate_fever": 2_000,
+    "scifact": 1_200,
+    "mined": 1_500,
+    "synthetic": 1_500,
 }
 
 
@@ -409,6 +423,13 @@ def _slice(pairs: list[Pair], n: int, epoch: int) -> list[Pair]:
     return (ordered + ordered)[start:start + n]
 
 
+def mined_neutrals(data_dir: Path) -> list[Pair]:
+    """The retrieval-mined same-topic neutrals (mine.py), read from their cache."""
+    from service.stance.mine import read_cache
+
+    return read_cache(load_sources(Path(data_dir)))
+
+
 def epoch_pairs(data_dir: Path, epoch: int, seed: int) -> list[Pair]:
     """The training pairs of one epoch, in a fixed order (the trainer shuffles them)."""
     src = load_sources(Path(data_dir))
@@ -416,20 +437,27 @@ def epoch_pairs(data_dir: Path, epoch: int, seed: int) -> list[Pair]:
     out: list[Pair] = []
     for name in READERS:
         out += _slice(src[name]["train"], MIX[name], epoch)
+    out += _slice(mined_neutrals(Path(data_dir)), MIX["mined"], epoch)
     out += synthetic_pairs(src, MIX["synthetic"], rng)
     return out
 
 
 def validation_pairs(data_dir: Path) -> dict[str, list[Pair]]:
-    """The small fixed set logged during training: 300 SNLI (validation slice),
-    300 XNLI-fr held-out (French), 200 cross-lingual XNLI held-out."""
+    """The small fixed set logged during training (and the calibration's fit set):
+    200 SNLI (validation slice), 300 XNLI-fr and 200 cross-lingual XNLI
+    held-out, 200 SICK-fr TEST, 200 same-topic neutrals (FM2 and WiCE held-out
+    non-gold sentences) and 150 HealthVer held-out (long premises). Subsets of
+    held-out parts: watched, never trained on."""
     src = load_sources(Path(data_dir))
     pick = lambda pairs, n: sorted(pairs, key=lambda p: h(p.premise + "\t" + p.hypothesis))[:n]  # noqa: E731
     held = src["xnli"]["heldout"]
     return {
-        "snli": pick(src["snli"]["val"], 300),
+        "snli": pick(src["snli"]["val"], 200),
         "xnli_fr": pick([p for p in held if p.lang == "fr-fr"], 300),
         "xnli_cross": pick([p for p in held if p.lang in ("en-fr", "fr-en")], 200),
+        "sick_fr": pick([p for p in src["sick_fr"]["heldout"] if p.lang == "fr-fr"], 200),
+        "topic_neutral": pick(src["fm2"]["heldout_neutral"], 100) + pick(src["wice"]["heldout_neutral"], 100),
+        "healthver": pick(src["healthver"]["heldout"], 150),
     }
 
 

@@ -55,23 +55,63 @@ def scores(gold: list[int], pred: list[int]) -> dict:
     }
 
 
+# Fixed hash-ordered subsets keep the run under ~15 minutes on 2 cores;
+# targets are read on the sets named in models/README.md.
+SUBSET = {"lingnli_val": 2000, "cad_snli_test": 2000, "anli_test": 1500, "sick_cross": 2000}
+# Sets where every pair is a same-topic neutral: the figure to watch is how
+# often the model says "refutes" there.
+NEUTRAL_SETS = ("fm2_neutral", "wice_neutral")
+TWO_WAY_SETS = ("fever_symmetric_test", "fm2_gold")
+LENGTH_BUCKETS = (32, 64, 128, 256)  # premise tokens: <=32, 33-64, 65-128, 129-256, >256
+
+
+def _subset(pairs: list[Pair], n: int | None) -> list[Pair]:
+    return sorted(pairs, key=lambda p: h(p.premise + "\t" + p.hypothesis))[:n] if n else pairs
+
+
 def heldout_sets(data_dir: Path, limit: int | None = None) -> dict[str, list[Pair]]:
     src = load_sources(Path(data_dir))
     x = src["xnli"]["heldout"]
-    snli = src["snli"]["test"]
-    if limit:
-        snli = sorted(snli, key=lambda p: h(p.premise + "\t" + p.hypothesis))[:limit]
+    sick = src["sick_fr"]["heldout"]
     return {
-        "snli_test": snli,
+        "snli_test": _subset(src["snli"]["test"], limit),
         "xnli_fr": [p for p in x if p.lang == "fr-fr"],
         "xnli_en": [p for p in x if p.lang == "en-en"],
         "xnli_cross": [p for p in x if p.lang in ("en-fr", "fr-en")],
+        "xnli_en_fr": [p for p in x if p.lang == "en-fr"],
         "rte3_fr": src["rte3"]["heldout"],
+        "sick_fr_test": [p for p in sick if p.lang == "fr-fr"],
+        "sick_cross": _subset([p for p in sick if p.lang == "en-fr"], SUBSET["sick_cross"]),
+        "fracas_fr": src["fracas_fr"]["heldout"],
+        "fever_fr": src["fever_fr"]["heldout"],
         "fever": src["fever"]["heldout"],
+        "fever_symmetric_test": src["fever_symmetric"]["heldout"],
         "climate_fever": src["climate_fever"]["heldout"],
         "covidfact": src["covidfact"]["heldout"],
         "scifact_dev": src["scifact"]["heldout"],
+        "healthver": src["healthver"]["heldout"],
+        "fm2_gold": src["fm2"]["heldout"],
+        "fm2_neutral": src["fm2"]["heldout_neutral"],
+        "wice_neutral": src["wice"]["heldout_neutral"],
+        "fnc1": src["fnc1"]["heldout"],
+        "lingnli_val": _subset(src["lingnli"]["heldout"], SUBSET["lingnli_val"]),
+        "taxinli": src["taxinli"]["heldout"],
+        "anli_test": _subset(src["anli"]["heldout"], SUBSET["anli_test"]),
+        "cad_snli_test": _subset(src["cad_snli"]["heldout"], SUBSET["cad_snli_test"]),
     }
+
+
+def by_premise_length(model, pairs: list[Pair], pred) -> dict:
+    """Accuracy by premise length in tokens (the model's tokenizer), over the given pairs."""
+    lengths = [len(e.ids) for e in model._tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
+    out = {}
+    edges = (0,) + LENGTH_BUCKETS + (10**9,)
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        idx = [i for i, n in enumerate(lengths) if lo < n <= hi]
+        if idx:
+            name = f"{lo + 1}-{hi}" if hi < 10**9 else f">{lo}"
+            out[name] = {"n": len(idx), "accuracy": round(float(np.mean([pred[i] == pairs[i].label for i in idx])), 4)}
+    return out
 
 
 def probe_scores(model) -> dict:
@@ -125,7 +165,17 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
         probs = model.predict([(p.premise, p.hypothesis) for p in pairs])
         preds[name] = probs.argmax(1)
         results["sets"][name] = scores([p.label for p in pairs], preds[name].tolist())
+        if name in NEUTRAL_SETS:
+            results["sets"][name]["refutes_rate"] = round(float((preds[name] == 2).mean()), 4)
+        if name in TWO_WAY_SETS:  # supports vs refutes only: the larger of the two columns decides
+            two = np.where(probs[:, 0] >= probs[:, 2], 0, 2)
+            results["sets"][name]["two_way_accuracy"] = round(float((two == np.array([p.label for p in pairs])).mean()), 4)
         log(f"{name}: accuracy {results['sets'][name]['accuracy']} on {len(pairs)} pairs ({time.time() - t:.0f}s)")
+    pooled = [(p, preds[name][i]) for name, pairs in all_sets.items() if name in preds and name != "snli_test"
+              for i, p in enumerate(pairs)]
+    results["by_premise_length"] = by_premise_length(model, [p for p, _ in pooled], [y for _, y in pooled])
+    results["by_premise_length_note"] = (f"all held-out sets above but SNLI, pooled; premise tokens; serving length "
+                                         f"{model.max_length}")
     results["probe"] = probe_scores(model)
     log(f"probe: contradiction recall {results['probe']['contradiction_recall']}, "
         f"accuracy {results['probe']['accuracy']} on {len(PROBE)} pairs")
@@ -135,7 +185,14 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
     realistic += [(p.premise, p.hypothesis) for p in src["fever"]["heldout"][:256]]
     results["pairs_per_s"] = speed(model, realistic)
     results["pairs_per_s_on"] = f"{len(realistic)} held-out Climate-FEVER and FEVER (evidence, claim) pairs, batch 32"
-    log(f"speed: {results['pairs_per_s']} pairs/s ({runtime}, {threads} threads)")
+    log(f"speed: {results['pairs_per_s']} pairs/s ({runtime}, {threads} threads, max length {model.max_length})")
+    # What the serving length costs: the same pairs plus long HealthVer passages, cut at 128 and at 256.
+    mixed = realistic[:256] + [(p.premise, p.hypothesis) for p in src["healthver"]["heldout"][:256]]
+    results["pairs_per_s_by_max_length"] = {
+        str(n): speed(StanceModel(models_dir, runtime, threads, max_length=n), mixed) for n in (128, 256)}
+    results["pairs_per_s_by_max_length_on"] = (f"{len(mixed)} pairs: 256 of the above and 256 held-out HealthVer "
+                                               "(evidence passages of 100-250 tokens)")
+    log(f"speed by max length: {results['pairs_per_s_by_max_length']}")
 
     if compare_fp32 and runtime != "torch-fp32":
         ref = StanceModel.load(models_dir, runtime="torch-fp32", threads=threads)
@@ -162,6 +219,46 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
         os.replace(tmp, path)
         log(f"metrics written to {path}")
     return results
+
+
+def _figure(metrics: dict, key: str):
+    """One figure of a metrics.json: "<set>" (accuracy), "<set>.<field>", or "probe.<field>"."""
+    head, _, field = key.partition(".")
+    if head == "probe":
+        return metrics.get("probe", {}).get(field)
+    return metrics.get("sets", {}).get(head, {}).get(field or "accuracy")
+
+
+# The rows of the held-out table, with the issue's target where it set one.
+TABLE = [
+    ("XNLI-fr", "xnli_fr", ">= 0.72"), ("cross-lingual, English premise / French claim", "xnli_en_fr", ">= 0.70"),
+    ("cross-lingual, both directions", "xnli_cross", ""), ("XNLI-en", "xnli_en", ""),
+    ("SICK-fr TEST", "sick_fr_test", ">= 0.80"), ("SICK cross-lingual (en-fr, 2,000)", "sick_cross", ""),
+    ("RTE3-FR", "rte3_fr", ">= 0.68"), ("FraCaS-fr", "fracas_fr", ""), ("FEVER-fr", "fever_fr", ""),
+    ("FEVER-Symmetric test, supports vs refutes", "fever_symmetric_test.two_way_accuracy", ">= 0.80"),
+    ("FM2 same-page neutrals: share read as refutes", "fm2_neutral.refutes_rate", "<= 0.08"),
+    ("WiCE same-article neutrals: share read as refutes", "wice_neutral.refutes_rate", "<= 0.08"),
+    ("HealthVer, 3-way (long premises)", "healthver", ">= 0.60"),
+    ("FM2 gold, supports vs refutes", "fm2_gold.two_way_accuracy", ""), ("FNC-1", "fnc1", ""),
+    ("SNLI test", "snli_test", ">= 0.82"), ("LingNLI val (2,000)", "lingnli_val", ""), ("TaxiNLI", "taxinli", ""),
+    ("ANLI test (1,500)", "anli_test", ""), ("CAD-SNLI test (2,000)", "cad_snli_test", ""),
+    ("FEVER", "fever", ""), ("Climate-FEVER", "climate_fever", ""), ("COVID-Fact", "covidfact", ""),
+    ("SciFact dev", "scifact_dev", ""), ("probe contradiction recall", "probe.contradiction_recall", ">= 0.90"),
+]
+
+
+def compare_table(old: dict, new: dict, old_name: str = "shipped", new_name: str = "candidate") -> str:
+    """A Markdown table of two metrics.json side by side (the model card's held-out table)."""
+    fmt = lambda v: "n/a" if v is None else f"{v:.3f}"  # noqa: E731
+    rows = [f"| set | {old_name} | {new_name} | target |", "|---|---|---|---|"]
+    for label, key, target in TABLE:
+        rows.append(f"| {label} | {fmt(_figure(old, key))} | {fmt(_figure(new, key))} | {target} |")
+    for name, m in ((old_name, old), (new_name, new)):
+        speeds = m.get("pairs_per_s_by_max_length", {})
+        if speeds:
+            rows.append(f"| speed, {name} (pairs/s, int8, max length 128 / 256) | "
+                        + " / ".join(str(speeds.get(k)) for k in ("128", "256")) + " | | >= 50 at 128 |")
+    return "\n".join(rows)
 
 
 def main(argv: list[str] | None = None) -> int:

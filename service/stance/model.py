@@ -8,8 +8,9 @@ column 0 entailment (the passage supports the claim), 1 neutral (unrelated,
 or not enough to decide), 2 contradiction (the passage refutes the claim).
 The premise is the evidence passage, optionally led by a short context such
 as the article title (`with_context`), the hypothesis is the claim; French,
-English or mixed. Pairs are cut at 128 tokens, the longer side first, as in
-training.
+English or mixed. Pairs are cut at the artefact's serving length
+(`serving_max_length` in recoupe_stance.json, chosen from the accuracy by
+premise length; 128 when absent), the longer side first, as in training.
 
 Runtimes: "onnx-int8" (default; built at set-up by `recoupe models build-stance`
 from the committed fp16 weights) and "torch-fp32" (the reference).
@@ -27,12 +28,12 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import ModelMissing, RecoupeError
 from service.stance import LABELS, STANCES
-from service.stance.data import with_context
+from service.stance.pairs import with_context
 
 __all__ = ["StanceModel", "LABELS", "RUNTIMES", "with_context"]
 from service.stance.export import RUNTIME_HINT, TRAIN_HINT, weights_present
 
-MAX_LENGTH = 128
+MAX_LENGTH = 128  # when the artefact names no serving length
 RUNTIMES = ("onnx-int8", "torch-fp32")
 
 _lock = threading.Lock()
@@ -79,7 +80,7 @@ class StanceModel:
     labels = LABELS
     stances = tuple(STANCES[label] for label in LABELS)  # ("supports", "unrelated", "refutes")
 
-    def __init__(self, models_dir: Path, runtime: str, threads: int):
+    def __init__(self, models_dir: Path, runtime: str, threads: int, max_length: int | None = None):
         self.models_dir, self.runtime, self.threads = Path(models_dir), runtime, threads
         stance_dir = self.models_dir / "stance"
         if not weights_present(stance_dir):
@@ -92,11 +93,12 @@ class StanceModel:
             )
         from tokenizers import Tokenizer
 
-        self._tok = Tokenizer.from_file(str(tok_path))
-        self._tok.enable_truncation(MAX_LENGTH, strategy="longest_first")
-        # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
         meta_path = stance_dir / "recoupe_stance.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+        self.max_length = int(max_length or meta.get("serving_max_length") or MAX_LENGTH)
+        self._tok = Tokenizer.from_file(str(tok_path))
+        self._tok.enable_truncation(self.max_length, strategy="longest_first")
+        # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
         self.temperature = float(meta.get("calibration", {}).get("temperature", 1.0))
         if runtime == "onnx-int8":
             self._logits = self._onnx(stance_dir)
@@ -107,13 +109,13 @@ class StanceModel:
 
     @classmethod
     def load(cls, models_dir: str | os.PathLike | None = None, runtime: str = "onnx-int8",
-             threads: int = 0) -> "StanceModel":
+             threads: int = 0, max_length: int | None = None) -> "StanceModel":
         """The process-wide instance for these settings (loaded on first use, offline)."""
         models_dir = Path(models_dir or REPO_ROOT / "models")
-        key = (str(models_dir.resolve()), runtime, threads)
+        key = (str(models_dir.resolve()), runtime, threads, max_length)
         with _lock:
             if key not in _loaded:
-                _loaded[key] = cls(models_dir, runtime, threads)
+                _loaded[key] = cls(models_dir, runtime, threads, max_length)
             return _loaded[key]
 
     @classmethod

@@ -52,29 +52,40 @@ EMBEDDER_HINT = "run `recoupe models build-embedder` first (the README's set-up 
 
 @dataclass(frozen=True)
 class Recipe:
-    seed: int = 13
-    # Two epochs fit the CPU budget (about 4 h on 2 cores). Epoch e's pairs do
-    # not depend on the number of epochs, so a longer run shares its start.
-    epochs: int = 2
+    """The second recipe (data.MIX): one epoch over ~60k pairs, warm from the first model.
+
+    The first model (SNLI-heavy, 2 epochs, 128 tokens) already knows NLI; a
+    new run from the backbone would spend its first ~3 CPU hours getting back
+    there. So a new run starts from the shipped artefact's weights (its head
+    included) with a fresh optimiser, at a lower learning rate.
+    """
+
+    seed: int = 17
+    epochs: int = 1
     batch_size: int = 32
-    max_length: int = 128
-    lr: float = 5e-5
+    # News paragraphs and abstracts run to 100-250 tokens: train with room for them.
+    max_length: int = 256
+    lr: float = 3e-5
     weight_decay: float = 0.01
-    warmup: float = 0.06
+    warmup: float = 0.04
     # The embeddings (word matrix included) and the lowest layers stay as
     # pretrained: a shorter backward pass (~15% faster) and the multilingual
     # alignment of the lower layers is kept for cross-lingual pairs.
     freeze_layers: int = 3
     clip: float = 1.0
     bucket_batches: int = 50
+    # "shipped": start from the weights in models/stance (see warm_start()); "backbone": from e5-small.
+    init: str = "shipped"
+    # bf16 autocast where the CPU has native bf16 (avx512_bf16 / AMX) or on a GPU; fp32 otherwise.
+    autocast: str = "auto"
     threads: int = 2
     log_every: int = 25
-    val_every: int = 500
+    val_every: int = 400
     checkpoint_minutes: float = 10.0
 
     def fingerprint(self) -> str:
         keep = {k: v for k, v in dataclasses.asdict(self).items()
-                if k not in ("log_every", "val_every", "checkpoint_minutes", "threads")}
+                if k not in ("log_every", "val_every", "checkpoint_minutes", "threads", "autocast")}
         return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -161,7 +172,7 @@ def trainable_state(model) -> dict:
     return {k: v.detach().clone() for k, v in model.state_dict().items() if k in names}
 
 
-def accuracy(model, tok, pairs: list[Pair], max_length: int = 128, batch_size: int = 64) -> float:
+def accuracy(model, tok, pairs: list[Pair], max_length: int = 128, batch_size: int = 64, device: str = "cpu") -> float:
     import torch
 
     was_training = model.training
@@ -171,7 +182,8 @@ def accuracy(model, tok, pairs: list[Pair], max_length: int = 128, batch_size: i
     with torch.inference_mode():
         for b in range(0, len(order), batch_size):
             chunk = [pairs[i] for i in order[b:b + batch_size]]
-            logits = model(**encode(tok, chunk, max_length)).logits
+            enc = {k: v.to(device) for k, v in encode(tok, chunk, max_length).items()}
+            logits = model(**enc).logits.float().cpu()
             right += int((logits.argmax(-1) == torch.tensor([p.label for p in chunk])).sum())
     model.train(was_training)
     return right / max(1, len(pairs))
@@ -223,32 +235,74 @@ def _rescheduled(ck: dict, recipe: Recipe, data_dir: Path, step_limit: int) -> b
     return Schedule(data_dir, same, log=lambda _m: None).fingerprint == ck["data"]
 
 
-def _interim_artefact(out_dir: Path, recipe: Recipe, total: int) -> bool:
-    meta_path = out_dir / "recoupe_stance.json"
+def _artefact_recipe(stance_dir: Path) -> tuple[dict, str | None]:
+    """The shipped artefact's metadata and the fingerprint of the recipe that made it."""
     from service.stance.export import weights_present
 
-    if not weights_present(out_dir) or not meta_path.is_file():
-        return False
+    meta_path = stance_dir / "recoupe_stance.json"
+    if not weights_present(stance_dir) or not meta_path.is_file():
+        return {}, None
     meta = json.loads(meta_path.read_text())
-    same_recipe = meta.get("recipe") == dataclasses.asdict(recipe) and meta.get("total_steps") == total
-    return same_recipe and not meta.get("final") and 0 < meta.get("step", 0) < total
+    fields = {f.name for f in dataclasses.fields(Recipe)}
+    try:
+        made_by = Recipe(**{k: v for k, v in meta.get("recipe", {}).items() if k in fields})
+    except TypeError:
+        return meta, None
+    # A recipe older than a field took its default: compare on what it wrote down.
+    return meta, made_by.fingerprint() if set(meta.get("recipe", {})) >= fields - {"init", "autocast"} else None
 
 
-def _load_interim(model, out_dir: Path, sched) -> tuple[int, float]:
-    import torch
+def _interim_artefact(stance_dir: Path, recipe: Recipe, total: int) -> bool:
+    """True when stance_dir holds an interim export of this very recipe (a warm resume point)."""
+    meta, made_by = _artefact_recipe(stance_dir)
+    return (made_by == recipe.fingerprint() and meta.get("total_steps") == total and not meta.get("final")
+            and 0 < meta.get("step", 0) < total)
 
+
+def _load_artefact_weights(model, stance_dir: Path) -> None:
     from service.stance.export import load_weights
 
-    meta = json.loads((out_dir / "recoupe_stance.json").read_text())
-    state = {k: v.float() for k, v in load_weights(out_dir).items()}
+    state = {k: v.float() for k, v in load_weights(stance_dir).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     if unexpected or trainable & set(missing):
-        raise RecoupeError(f"the interim stance artefact in {out_dir} does not fit the model: move it away")
+        raise RecoupeError(f"the stance artefact in {stance_dir} does not fit the model: move it away")
+
+
+def _load_interim(model, stance_dir: Path, sched) -> tuple[int, float]:
+    import torch
+
+    meta = json.loads((stance_dir / "recoupe_stance.json").read_text())
+    _load_artefact_weights(model, stance_dir)
     for _ in range(meta["step"]):
         sched.step()
     torch.manual_seed(meta["step"])
     return meta["step"], meta.get("trained_hours", 0.0) * 3600
+
+
+def cpu_has_bf16() -> bool:
+    """Native bf16 on this CPU (AVX-512 BF16 or AMX); without it autocast emulates and is slower."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def pick_device(requested: str | None = None) -> str:
+    import torch
+
+    if requested and requested != "auto":
+        return requested
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def use_bf16(recipe: Recipe, device: str) -> bool:
+    if recipe.autocast == "off":
+        return False
+    if recipe.autocast == "bf16":
+        return True
+    return device.startswith("cuda") or cpu_has_bf16()
 
 
 def train(
@@ -261,6 +315,7 @@ def train(
     recipe: Recipe = Recipe(),
     stop_after_steps: int | None = None,
     export_at_end: bool = True,
+    device: str | None = None,
 ) -> dict:
     """Train (or resume) the stance model; returns a summary dict.
 
@@ -268,7 +323,8 @@ def train(
     this invocation's wall time (a checkpoint is written before stopping);
     `stop_after_steps` stops at that global step (for tests and smoke runs),
     without changing the schedule. When the last step is done the artefact is
-    exported (export.py).
+    exported (export.py). `device` is "cpu" (the default where no GPU is
+    present), "cuda", or "auto".
     """
     import torch
 
@@ -277,6 +333,9 @@ def train(
     data_dir = resolve_data_dir(data_dir)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     torch.set_num_threads(recipe.threads)
+    device = pick_device(device)
+    bf16 = use_bf16(recipe, device)
+    shipped_dir = models_dir / "stance"
     out_dir.mkdir(parents=True, exist_ok=True)
     log_path = out_dir / "train_log.jsonl"
     ckpt_path = checkpoint_path(out_dir)
@@ -286,6 +345,13 @@ def train(
     val = validation_pairs(data_dir)
     tok = load_tokenizer(models_dir)
     model = new_model(models_dir, recipe.seed, recipe.freeze_layers)
+    meta, made_by = _artefact_recipe(shipped_dir)
+    if not ckpt_path.is_file() and recipe.init == "shipped" and meta and made_by != recipe.fingerprint():
+        # Weights only: the step, optimiser and schedule start afresh (below).
+        _load_artefact_weights(model, shipped_dir)
+        log(f"new run warm from the shipped stance model in {shipped_dir} "
+            f"(step {meta.get('step')}/{meta.get('total_steps')} of another recipe)")
+    model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim <= 1]
@@ -321,12 +387,13 @@ def train(
         _set_rng_states(ck["rng"])
         step, trained_seconds = ck["step"], ck["trained_seconds"]
         log(f"resuming at step {step}/{total} ({trained_seconds / 3600:.2f} h trained so far)")
-    elif _interim_artefact(out_dir, recipe, total):
+    elif _interim_artefact(shipped_dir, recipe, total):
         # A new working machine has no checkpoint (they are too big for the
         # repository), but the committed interim artefact holds the weights and
         # the step: resume warm from it. The data order and the learning-rate
         # schedule continue exactly; Adam's moments are rebuilt from zero.
-        step, trained_seconds = _load_interim(model, out_dir, sched)
+        step, trained_seconds = _load_interim(model, shipped_dir, sched)
+        model.to(device)
         log(f"resuming warm from the interim artefact at step {step}/{total} (optimizer state rebuilt)")
     else:
         log(f"new run: {total} steps of {recipe.batch_size} pairs over {recipe.epochs} epochs; "
@@ -354,7 +421,8 @@ def train(
 
     old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     _log({"event": "start", "step": step, "total_steps": total, "recipe": dataclasses.asdict(recipe),
-          "trainable_params": n_train, "pid": os.getpid()})
+          "trainable_params": n_train, "pid": os.getpid(), "device": device, "bf16": bf16})
+    log(f"device {device}, {'bf16 autocast' if bf16 else 'fp32'}")
 
     model.train()
     started = time.time()
@@ -373,9 +441,11 @@ def train(
                 break
             t0 = time.time()
             epoch, batch = schedule.batch(step)
-            enc = encode(tok, batch, recipe.max_length)
-            labels = torch.tensor([p.label for p in batch])
-            loss = torch.nn.functional.cross_entropy(model(**enc).logits, labels)
+            enc = {k: v.to(device) for k, v in encode(tok, batch, recipe.max_length).items()}
+            labels = torch.tensor([p.label for p in batch], device=device)
+            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
+                logits = model(**enc).logits
+            loss = torch.nn.functional.cross_entropy(logits.float(), labels)
             optim.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, recipe.clip)
@@ -399,7 +469,7 @@ def train(
                 window = {"loss": 0.0, "n": 0, "pairs": 0, "tokens": 0, "t": time.time()}
             if step % recipe.val_every == 0 or step == total:
                 tv = time.time()
-                accs = {k: round(accuracy(model, tok, v, recipe.max_length), 4) for k, v in val.items()}
+                accs = {k: round(accuracy(model, tok, v, recipe.max_length, device=device), 4) for k, v in val.items()}
                 log(f"validation at step {step}: {accs} ({time.time() - tv:.0f}s)")
                 _log({"event": "validation", "step": step, **{f"val_{k}": a for k, a in accs.items()}})
                 window["t"] += time.time() - tv
@@ -421,6 +491,37 @@ def train(
     return summary
 
 
+def measure_autocast(models_dir=None, data_dir=None, steps: int = 12, recipe: Recipe = Recipe(), log=print) -> dict:
+    """Training pairs/s in fp32 and in bf16 autocast, side by side on the same batches (the CPU differs
+    between machines: measure before choosing). Weights are not kept."""
+    import torch
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    data_dir = resolve_data_dir(data_dir)
+    torch.set_num_threads(recipe.threads)
+    pairs = epoch_pairs(data_dir, 0, recipe.seed)
+    batches = epoch_batches(pairs, recipe, 0)[:steps]
+    tok = load_tokenizer(models_dir)
+    out = {"cpu_bf16": cpu_has_bf16(), "steps": steps, "batch_size": recipe.batch_size}
+    for mode in ("fp32", "bf16", "fp32"):  # fp32 twice: the first pass also warms caches
+        model = new_model(models_dir, recipe.seed, recipe.freeze_layers)
+        optim = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
+        n, t = 0, time.perf_counter()
+        for b in batches:
+            batch = [pairs[i] for i in b]
+            enc = encode(tok, batch, recipe.max_length)
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=mode == "bf16"):
+                logits = model(**enc).logits
+            loss = torch.nn.functional.cross_entropy(logits.float(), torch.tensor([p.label for p in batch]))
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+            n += len(batch)
+        out[mode] = round(n / (time.perf_counter() - t), 2)
+        log(f"{mode}: {out[mode]} pairs/s")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
@@ -431,11 +532,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=None, help="output folder (default: <models>/stance)")
     ap.add_argument("--stop-after-steps", type=int, default=None, help="stop at this global step (smoke tests)")
     ap.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs (changes the schedule)")
+    ap.add_argument("--device", default=None, help="cpu (default without a GPU), cuda, or auto")
+    ap.add_argument("--batch-size", type=int, default=None, help="override the batch size (a GPU takes larger ones)")
+    ap.add_argument("--autocast", choices=("auto", "bf16", "off"), default=None, help="bf16 autocast (auto: where native)")
+    ap.add_argument("--measure-autocast", action="store_true", help="only measure fp32 vs bf16 training speed")
     args = ap.parse_args(argv)
-    recipe = Recipe() if args.epochs is None else dataclasses.replace(Recipe(), epochs=args.epochs)
+    if args.measure_autocast:
+        print(json.dumps(measure_autocast(args.models, args.data)), flush=True)
+        return 0
+    recipe = Recipe()
+    for field in ("epochs", "batch_size", "autocast"):
+        if getattr(args, field) is not None:
+            recipe = dataclasses.replace(recipe, **{field: getattr(args, field)})
     try:
         summary = train(args.models, args.data, args.max_hours, log=lambda m: print(m, flush=True),
-                        out_dir=args.out, recipe=recipe, stop_after_steps=args.stop_after_steps)
+                        out_dir=args.out, recipe=recipe, stop_after_steps=args.stop_after_steps, device=args.device)
     except RecoupeError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -1,0 +1,67 @@
+"""The stance training recipe: a stopped run resumes exactly, warm from the shipped model.
+
+Runs real training steps on tiny batches; needs the training data beside the
+repository (../shared/data), the built backbone and the mined neutrals.
+"""
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+MODELS = Path(__file__).resolve().parents[1] / "models"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not DATA.is_dir(), reason=f"the stance training data is not in {DATA}"),
+    pytest.mark.skipif(not (MODELS / "e5-small" / "model.safetensors").is_file(),
+                       reason="the e5-small backbone is not built (recoupe models build-embedder)"),
+]
+
+
+@pytest.fixture(scope="module")
+def recipe():
+    from service.stance.mine import cache_path
+    from service.stance.train import Recipe
+
+    if not cache_path(MODELS).is_file():
+        pytest.skip("the mined neutral pairs are not built (recoupe models mine-neutrals)")
+    # Tiny batches and no bf16, so that the two runs below take seconds and compare bit for bit.
+    return dataclasses.replace(Recipe(), batch_size=2, max_length=64, autocast="off", val_every=10**6)
+
+
+def _trained(out: Path) -> dict:
+    import torch
+
+    from service.stance.train import checkpoint_path
+
+    return torch.load(checkpoint_path(out), map_location="cpu", weights_only=False)
+
+
+def test_a_stopped_run_resumes_where_it_stopped_with_the_same_weights(tmp_path, recipe):
+    import torch
+
+    from service.stance.train import train
+
+    quiet = lambda _m: None  # noqa: E731
+    train(MODELS, DATA, out_dir=tmp_path / "straight", recipe=recipe, stop_after_steps=4, log=quiet)
+    train(MODELS, DATA, out_dir=tmp_path / "resumed", recipe=recipe, stop_after_steps=2, log=quiet)
+    train(MODELS, DATA, out_dir=tmp_path / "resumed", recipe=recipe, stop_after_steps=4, log=quiet)
+    a, b = _trained(tmp_path / "straight"), _trained(tmp_path / "resumed")
+    assert a["step"] == b["step"] == 4
+    for name, tensor in a["model"].items():
+        assert torch.equal(tensor, b["model"][name]), name
+
+
+def test_a_new_run_starts_from_the_shipped_weights(tmp_path, recipe):
+    from service.stance.export import load_weights
+    from service.stance.train import train
+
+    logs = []
+    train(MODELS, DATA, out_dir=tmp_path / "run", recipe=recipe, stop_after_steps=0, log=logs.append)
+    assert any("warm from the shipped stance model" in m for m in logs)
+    shipped = load_weights(MODELS / "stance")
+    start = _trained(tmp_path / "run")["model"]
+    name = "classifier.weight"
+    assert (start[name].half() == shipped[name]).all()
