@@ -23,7 +23,8 @@ RUN mkdir service && touch service/__init__.py && pip install -e . && rm -rf ser
 
 COPY . .
 RUN pip install --no-deps -e . \
- && recoupe models build-embedder --if-missing
+ && recoupe models build-embedder --if-missing \
+ && recoupe models build-stance --if-missing
 
 RUN useradd --create-home --uid 10001 recoupe \
  && mkdir -p /data && chown recoupe /data
@@ -33,6 +34,8 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=300s --retries=3 \
   CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/v1/health' % os.environ.get('RECOUPE_PORT', '8000'), timeout=4)"
 
-# Ingest the demo corpus into the (empty) data volume on first start, then serve.
+# Ingest the demo corpus into the (empty) data volume on first start, then serve. Writes need an
+# API key: RECOUPE_API_KEY when set, else one generated on first start into the data volume
+# (docker compose exec recoupe cat /data/api-key).
 ENTRYPOINT ["recoupe"]
-CMD ["serve", "--host", "0.0.0.0", "--ingest-if-empty", "seeds/"]
+CMD ["serve", "--host", "0.0.0.0", "--api-key-file", "/data/api-key", "--ingest-if-empty", "seeds/"]

@@ -40,6 +40,17 @@ class Config:
     port: int = 8000
     workers: int = 1
     api_key: str = ""
+    # Requests per client (per API key for key holders), "N per second|minute|hour" (Flask-Limiter
+    # notation; "" turns a limit off). Counted per worker process unless rate_limit_storage is shared
+    # (e.g. "redis://host:6379").
+    rate_limit_verify: str = "60 per minute"
+    rate_limit_writes: str = "30 per minute"
+    rate_limit_reads: str = "600 per minute"
+    rate_limit_storage: str = "memory://"
+    # Reverse proxies in front of the server whose X-Forwarded-For / -Proto to trust (0: none).
+    proxy_hops: int = 0
+    # Where the audit log of writes goes (JSON lines); "" logs them to stderr with the rest.
+    audit_log: str = ""
 
     @property
     def embedder_dir(self) -> Path:

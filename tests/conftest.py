@@ -32,7 +32,10 @@ def need_stance_model(config: Config) -> None:
 
 @pytest.fixture(scope="session")
 def config(tmp_path_factory) -> Config:
-    return Config(data_dir=tmp_path_factory.mktemp("data"))
+    # Rate limits off: tests send hundreds of requests from one address; tests/test_api_protection.py
+    # turns them on to test them.
+    return Config(data_dir=tmp_path_factory.mktemp("data"), rate_limit_verify="", rate_limit_writes="",
+                  rate_limit_reads="")
 
 
 @pytest.fixture(scope="session")

@@ -47,9 +47,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def test_server_settings_preload_models_and_use_threads():
+    from gunicorn.workers.gthread import ThreadWorker
+
     server = serve_cmd.RecoupeServer(Config(host="::", port=8123, workers=3), threads=6)
     cfg = server.cfg
-    assert (cfg.worker_class_str, cfg.workers, cfg.threads, cfg.preload_app) == ("gthread", 3, 6, True)
+    # gthread, reading each request whole before a thread runs it (service/api/worker.py)
+    assert issubclass(cfg.worker_class, ThreadWorker)
+    assert (cfg.workers, cfg.threads, cfg.preload_app) == (3, 6, True)
     assert cfg.bind == ["[::]:8123"]
 
 

@@ -24,12 +24,14 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     `services.build_services(config)`, so creating the app loads nothing.
     """
     from service.api.errors import register_error_handlers
-    from service.api.request_log import configure_logging, init_request_log
+    from service.api.protection import init_protection
+    from service.api.request_log import configure_audit_log, configure_logging, init_request_log
     from service.api.services import ServiceHolder
     from service.api.v1 import blueprints
 
     config = config if config is not None else load_config()
     configure_logging()
+    configure_audit_log(config.audit_log)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, RECOUPE=config)
     app.json.sort_keys = False  # fields in schema order
@@ -39,4 +41,5 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     register_error_handlers(app)
     for bp in blueprints():
         app.register_blueprint(bp)
+    init_protection(app, config)  # after the blueprints: the limits wrap their views
     return app

@@ -94,6 +94,9 @@ def _http_title(exc: HTTPException) -> str:
     if code == 405:
         allowed = ", ".join(sorted(m for m in (exc.valid_methods or []) if m not in ("HEAD", "OPTIONS")))
         return f"{request.method} is not allowed on {request.path}; use {allowed}"
+    if code == 429:
+        return (f"too many requests from this client (limit: {exc.description}); wait the number of seconds "
+                "in the Retry-After header, then retry")
     if code == 413:
         limit = (request.max_content_length or 0) / 2**20
         return f"the request body is over the {limit:g} MB limit; send fewer or shorter items per request"

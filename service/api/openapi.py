@@ -50,6 +50,8 @@ def build_spec(app: Flask) -> dict:
     spec.components.schema("Problem", schema=Problem)
     spec.components.security_scheme("ApiKey", {"type": "apiKey", "in": "header", "name": HEADER})
     paths: dict[str, dict] = {}
+    config = app.config["RECOUPE"]
+    limited = _limited_endpoints(app, config)
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
         meta = getattr(view, "__apidoc__", None)
@@ -57,16 +59,32 @@ def build_spec(app: Flask) -> dict:
             continue
         operations = paths.setdefault(_PATH_ARG.sub(r"{\1}", rule.rule), {})
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            operations[method.lower()] = _operation(meta, rule, getattr(view, "api_key_required", False))
+            guarded = getattr(view, "api_key_required", False)
+            operations[method.lower()] = _operation(meta, rule, guarded, enforced=bool(config.api_key),
+                                                    limit=limited.get(rule.endpoint))
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
 
 
-def _operation(meta: dict, rule, secured: bool) -> dict:
+def _limited_endpoints(app: Flask, config) -> dict[str, str]:
+    from service.api.protection import BUDGETS
+
+    if "recoupe.limiter" not in app.extensions:
+        return {}
+    return {e: getattr(config, f"rate_limit_{b}") for e, b in BUDGETS.items() if getattr(config, f"rate_limit_{b}")}
+
+
+def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit: str | None = None) -> dict:
     op = {"summary": meta["summary"], "tags": [meta["tag"]], "operationId": rule.endpoint.replace(".", "_")}
-    if meta["description"]:
-        op["description"] = meta["description"]
+    description = meta["description"] or ""
+    if secured and not enforced:
+        description += (" **This server has no API key configured: the X-API-Key header is not checked, and "
+                        "anyone who can reach it may call this operation.**")
+    if limit:
+        description += f" Rate limit per client: {limit}."
+    if description:
+        op["description"] = description.strip()
     params = [{"in": "path", "name": arg, "required": True, "schema": {"type": "string"}} for arg in sorted(rule.arguments)]
     if meta["query"] is not None:
         params.append({"in": "query", "schema": meta["query"]})
@@ -86,13 +104,19 @@ def _operation(meta: dict, rule, secured: bool) -> dict:
     if meta["body"] is not None or meta["query"] is not None:
         errors[400] = "invalid request: malformed JSON, or field-level `errors`"
     if meta["body"] is not None:
-        errors[413] = "request body over 1 MB"
         errors[415] = "request body not sent as application/json"
     if rule.arguments:
         errors[404] = "not found"
-    if secured:
+    if secured and enforced:
         errors[401] = f"missing or wrong API key in the {HEADER} header"
         op["security"] = [{"ApiKey": []}]
+    elif secured:
+        op["security"] = [{}]  # the truth on this server: no credentials needed
+    if limit:
+        errors[429] = "too many requests from this client; the Retry-After header says when to retry"
+    if meta["body"] is not None:
+        errors[413] = ("request body over 1 MB, or an article over the size or sentence limits"
+                       if secured else "request body over 1 MB")
     for status, text in sorted(errors.items()):
         responses.setdefault(str(status), {"description": text, "content": {PROBLEM_JSON: {"schema": "Problem"}}})
     op["responses"] = responses

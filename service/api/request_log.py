@@ -1,12 +1,22 @@
-"""One log line per request (method, path, status, duration) and a request id.
+"""One log line per request (client address, method, path, status, duration) and a request id,
+and an audit log of writes.
 
 The id comes from the client's X-Request-ID header when it is a plain token,
 else is made here; it is sent back in X-Request-ID and named in 500 problems,
 so a user's report can be matched to the server's log.
+
+The audit log has one JSON line per write attempt (adding or deleting
+articles, refused ones included): when, who (client address and which key:
+a short hash, never the key), what (method, path, article ids), the status
+and the request id. It goes to the `recoupe.audit` logger: stderr with the
+rest, or the file named by the `audit_log` setting.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import logging
 import re
 import sys
@@ -16,6 +26,8 @@ import uuid
 from flask import Flask, g, request
 
 log = logging.getLogger("recoupe.api")
+audit = logging.getLogger("recoupe.audit")
+_WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -28,6 +40,23 @@ def configure_logging() -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"))
         logger.addHandler(handler)
+
+
+def configure_audit_log(path: str) -> None:
+    """Send the audit log to `path` (JSON lines, appended) instead of stderr."""
+    if not path or any(getattr(h, "baseFilename", None) == str(_resolved(path)) for h in audit.handlers):
+        return
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    audit.addHandler(handler)
+    audit.propagate = False
+    audit.setLevel(logging.INFO)
+
+
+def _resolved(path: str):
+    from pathlib import Path
+
+    return Path(path).resolve()
 
 
 def init_request_log(app: Flask) -> None:
@@ -44,5 +73,30 @@ def init_request_log(app: Flask) -> None:
         rid = g.get("request_id", "-")
         response.headers["X-Request-ID"] = rid
         path = request.path.encode("unicode_escape").decode("ascii")  # one line per request, whatever the path
-        log.info("%s %s %d %.1f ms id=%s", request.method, path, response.status_code, took_ms, rid)
+        client = request.remote_addr or "-"
+        log.info("%s %s %s %d %.1f ms id=%s", client, request.method, path, response.status_code, took_ms, rid)
+        if request.method in _WRITES and request.blueprint == "articles":
+            _audit(response, client, rid)
         return response
+
+
+def _audit(response, client: str, rid: str) -> None:
+    from flask import current_app
+
+    expected = current_app.config["RECOUPE"].api_key
+    given = request.headers.get("X-API-Key", "")
+    if not given:
+        who = "no key"
+    elif expected and given == expected:
+        who = "key " + hashlib.sha256(expected.encode("utf-8")).hexdigest()[:12]
+    else:
+        who = "wrong key"
+    ids = []
+    if request.view_args and "article_id" in request.view_args:
+        ids = [request.view_args["article_id"]]
+    elif response.status_code < 300 and response.is_json:
+        ids = (response.get_json(silent=True) or {}).get("ids", [])
+    record = {"time": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "client": client, "who": who,
+              "method": request.method, "path": request.path, "status": response.status_code,
+              "articles": ids[:64], "request_id": rid}
+    audit.info(json.dumps(record, ensure_ascii=True))

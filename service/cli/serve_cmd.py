@@ -14,9 +14,12 @@ more memory. `--ingest-if-empty` ingests in a child process for the same reason.
 
 from __future__ import annotations
 
+import ipaddress
 import multiprocessing
 import os
+import secrets
 import sys
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -41,6 +44,12 @@ def register(sub) -> None:
                    help=f"request threads per worker (default {DEFAULT_THREADS})")
     p.add_argument("--ingest-if-empty", metavar="PATH", action="append",
                    help="first ingest these files or folders if the index holds no article (repeatable)")
+    p.add_argument("--api-key-file", metavar="PATH",
+                   help="when no api_key is configured, read the key from this file, or generate one there "
+                        "(mode 0600) if it does not exist")
+    p.add_argument("--allow-open-writes", action="store_true",
+                   help="serve a non-loopback address without an API key: anyone who reaches the port "
+                        "may add and delete articles (refused without this flag)")
     p.set_defaults(func=serve)
 
 
@@ -50,10 +59,55 @@ def serve(args, config) -> int:
         raise InvalidInput("--workers and --threads must be 1 or more")
     if not 0 < config.port < 65536:
         raise InvalidInput(f"--port must be between 1 and 65535, got {config.port}")
+    if not config.api_key and args.api_key_file:
+        config = config.with_overrides(api_key=api_key_from_file(Path(args.api_key_file)))
+    check_exposure(config, allow_open_writes=args.allow_open_writes)
     if args.ingest_if_empty:
         ingest_if_empty(config, args.ingest_if_empty)
     RecoupeServer(config, threads=args.threads).run()
     return 0
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_exposure(config, *, allow_open_writes: bool = False) -> None:
+    """Refuse to serve writes without a key beyond this machine, unless told to, loudly."""
+    if config.api_key or is_loopback(config.host):
+        return
+    if not allow_open_writes:
+        raise InvalidInput(
+            f"refusing to serve {config.host} without an API key: anyone who can reach it could add and delete "
+            "articles. Set RECOUPE_API_KEY (or api_key in recoupe.toml), pass --api-key-file PATH to generate "
+            "one, serve 127.0.0.1 behind a proxy, or pass --allow-open-writes if this is really what you want.")
+    banner = "!" * 78
+    print(f"{banner}\nWARNING: serving {config.host}:{config.port} WITHOUT AN API KEY (--allow-open-writes): anyone "
+          f"who can reach this port may add and delete articles.\n{banner}", file=sys.stderr, flush=True)
+
+
+def api_key_from_file(path: Path) -> str:
+    """The key stored in `path`, or a new random one written there (readable by this user only)."""
+    try:
+        key = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = secrets.token_urlsafe(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(key + "\n")
+        print(f"generated an API key for writes in {path} (send it in the X-API-Key header)", file=sys.stderr)
+        return key
+    except OSError as exc:
+        raise InvalidInput(f"cannot read the API key file {path}: {exc.strerror or exc}") from None
+    if not key:
+        raise InvalidInput(f"the API key file {path} is empty; delete it to have a key generated")
+    return key
 
 
 class RecoupeServer(BaseApplication):
@@ -64,7 +118,8 @@ class RecoupeServer(BaseApplication):
         self.settings = {
             "bind": [_bind_address(config.host, config.port)],
             "workers": config.workers,
-            "worker_class": "gthread",
+            # gthread, with each request read whole before a thread runs it (slow clients; see worker.py).
+            "worker_class": "service.api.worker.RecoupeWorker",
             "threads": threads,
             "preload_app": True,
             "timeout": WORKER_TIMEOUT_S,
