@@ -27,6 +27,14 @@ def register(sub) -> None:
     p.add_argument("article_id")
     p.set_defaults(func=delete)
 
+    p = sub.add_parser("backup", help="copy the index to a file (SQLite online backup; the server may keep running)")
+    p.add_argument("path", help="the backup file to create")
+    p.set_defaults(func=backup)
+
+    p = sub.add_parser("restore", help="replace the index by a backup file (the FAISS index is rebuilt from it)")
+    p.add_argument("path", help="a file made by `recoupe backup`")
+    p.set_defaults(func=restore)
+
 
 def ingest(args, config) -> int:
     corpus = open_corpus(config)
@@ -81,4 +89,24 @@ def delete(args, config) -> int:
     finally:
         corpus.close()
     print(f"deleted {args.article_id}: {n} passages removed")
+    return 0
+
+
+def backup(args, config) -> int:
+    from service.index.backup import backup as backup_store
+
+    report = backup_store(config.data_dir, args.path)
+    print(f"backed up {report.articles} articles, {report.passages} passages to {report.path} "
+          f"({report.size_bytes / 2**20:.1f} MiB)")
+    return 0
+
+
+def restore(args, config) -> int:
+    from service.index import PassageIndex
+    from service.index.backup import restore as restore_store
+
+    report = restore_store(config.data_dir, args.path)
+    if report.dim:
+        PassageIndex.from_config(config, dim=report.dim).close()  # rebuilds and writes the FAISS index now
+    print(f"restored {report.articles} articles, {report.passages} passages from {args.path} into {config.data_dir}")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from service.config import load_config
@@ -27,6 +28,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: what was committed before stays in the index", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`recoupe stats | head`): stop quietly, as Unix tools do. Python would
+        # flush stdout again at exit and print a traceback; point it at /dev/null first.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status a shell reports for a killed pipe writer
 
 
 def _parser() -> argparse.ArgumentParser:

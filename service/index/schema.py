@@ -90,7 +90,9 @@ def connect(path: Path) -> sqlite3.Connection:
             )
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise IndexCorrupt(f"{path} is not a readable Recoupe database: {exc}") from None
+        raise IndexCorrupt(f"{path} is not a readable Recoupe database: {exc}. To recover, restore a backup "
+                           "(`recoupe restore BACKUP`: the damaged file is kept aside), or move the data folder "
+                           "away and ingest the articles again") from None
     except BaseException:
         conn.close()
         raise
