@@ -47,6 +47,11 @@ def register(sub) -> None:
     lat.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
     lat.add_argument("--out", help="write the figures as JSON here")
     lat.set_defaults(func=latency)
+    seg = bsub.add_parser("segment", help="sentence splitting time per MB (25 kB to 1 MB, one paragraph) and a "
+                                          "1 MB single-paragraph article ingested end to end")
+    seg.add_argument("--sizes", default="25000,100000,250000,1000000", help="paragraph sizes in characters")
+    seg.add_argument("--out", help="write the figures as JSON here")
+    seg.set_defaults(func=segment)
 
 
 def embed(args, config) -> int:
@@ -93,6 +98,19 @@ def latency(args, config) -> int:
     result = run(config, url=args.url, threads=args.threads, claims_path=args.claims,
                  clients=parse_clients(args.clients), requests=args.requests, top_k=args.top_k, warmup=args.warmup)
     print(table(result))
+    if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def segment(args, config) -> int:
+    import json
+
+    from service.bench.segment import run
+    from service.models.registry import get_models
+
+    result = run(config, get_models(config).embedder, sizes=[int(x) for x in args.sizes.split(",")])
+    print_json(result)
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
