@@ -353,13 +353,14 @@ def server_command(port: int, threads: int) -> list[str]:
             "--workers", "1", "--threads", str(threads)]
 
 
-def server_environment(config) -> dict:
+def server_environment(config, rate_limits: bool = False) -> dict:
     """The benchmark's whole configuration, as RECOUPE_<FIELD> variables: the server serves what was asked
     (a --config file, --data-dir, --index-type, --runtime given to `recoupe` included)."""
     values = {f.name: getattr(config, f.name) for f in fields(config)}
     values["data_dir"] = Path(config.data_dir).resolve()  # the same folder, whatever the working directory
-    for budget in ("verify", "writes", "reads"):  # the benchmark measures the server, not its rate limits
-        values[f"rate_limit_{budget}"] = ""
+    for budget in ("verify", "writes", "reads"):  # a benchmark measures the server, not its rate limits
+        if not rate_limits:
+            values[f"rate_limit_{budget}"] = ""
     return {**os.environ, **{f"RECOUPE_{name.upper()}": str(value) for name, value in values.items()}}
 
 
@@ -398,7 +399,7 @@ class StartedServer:
 
 
 @contextmanager
-def served(config, threads: int, log=print):
+def served(config, threads: int, log=print, rate_limits: bool = False):
     """A `recoupe serve` process on a free port, ready to verify; stopped on the way out, whatever happens."""
     check_index_exists(config.data_dir)
     port = free_port()
@@ -410,7 +411,7 @@ def served(config, threads: int, log=print):
         f"it loads the models first ...")
     try:
         with os.fdopen(fd, "wb") as out:
-            proc = subprocess.Popen(command, env=server_environment(config), stdin=subprocess.DEVNULL,
+            proc = subprocess.Popen(command, env=server_environment(config, rate_limits), stdin=subprocess.DEVNULL,
                                     stdout=out, stderr=subprocess.STDOUT)
         try:
             t0 = time.perf_counter()

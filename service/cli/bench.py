@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from service.cli.main import print_json
@@ -52,6 +53,19 @@ def register(sub) -> None:
     seg.add_argument("--sizes", default="25000,100000,250000,1000000", help="paragraph sizes in characters")
     seg.add_argument("--out", help="write the figures as JSON here")
     seg.set_defaults(func=segment)
+    ab = bsub.add_parser("abuse", help="slow clients, oversized and chunked bodies, rate limits, a 1 MB ingest: "
+                                       "does /v1/health keep answering")
+    ab.add_argument("--slow-clients", type=int, default=32)
+    ab.add_argument("--seconds", type=float, default=60, help="how long the slow clients trickle (default 60)")
+    ab.add_argument("--out", help="write the summary as JSON here")
+    ab.set_defaults(func=abuse)
+    cr = bsub.add_parser("crash", help="kill -9 `recoupe ingest` at random moments; integrity, counts and content "
+                                       "against a clean ingest")
+    cr.add_argument("--kills", type=int, default=50)
+    cr.add_argument("--articles", type=int, default=120, help="articles in the generated corpus (default 120)")
+    cr.add_argument("--seed", type=int, default=0)
+    cr.add_argument("--out", help="write the summary as JSON here")
+    cr.set_defaults(func=crash)
 
 
 def embed(args, config) -> int:
@@ -114,3 +128,29 @@ def segment(args, config) -> int:
     if args.out:
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
+
+
+def _summary(result: dict, out: str | None, drop: tuple = ()) -> None:
+    import json
+
+    print_json({k: v for k, v in result.items() if k not in drop})
+    if out:
+        Path(out).write_text(json.dumps(result, indent=2))
+
+
+def abuse(args, config) -> int:
+    from service.bench.abuse import run
+
+    result = run(config, slow_clients=args.slow_clients, seconds=args.seconds,
+                 log=lambda m: print(m, file=sys.stderr))
+    _summary(result, args.out)
+    return 0 if all(result["targets"].values()) else 1
+
+
+def crash(args, config) -> int:
+    from service.bench.crash import run
+
+    result = run(config, kills=args.kills, articles=args.articles, seed=args.seed,
+                 log=lambda m: print(m, file=sys.stderr))
+    _summary(result, args.out, drop=("per_kill",))
+    return 0 if all(result["targets"].values()) else 1

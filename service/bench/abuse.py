@@ -1,0 +1,176 @@
+"""`recoupe bench abuse`: does `/v1/health` keep answering while the server is abused?
+
+Against a `recoupe serve` started here (the configured index copied to a
+scratch folder, 4 request threads, rate limits on, an API key), for
+`seconds`:
+- `slow_clients` connections trickle a request head a byte a second,
+  reconnecting whenever the server closes them;
+- one client posts a ~1 MB single-paragraph article (with the key), then
+  a 3 MB chunked body and a 3 MB body with Content-Length (both must be 413);
+- one client sends wrong-key DELETEs until it gets 429s (with Retry-After);
+- a monitor polls GET /v1/health every 0.2 s: latency p50/p99/max, failures.
+
+Targets (issue 12): health p99 < 1 s throughout; 429 once over the limit.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import replace
+from pathlib import Path
+
+from service.bench.latency import Client, served
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _slow_client(host: str, port: int, stop: threading.Event, stats: dict, lock: threading.Lock) -> None:
+    head = b"GET /v1/stats HTTP/1.1\r\nHost: abuse\r\nX-Padding: " + b"p" * 4000 + b"\r\n\r\n"
+    while not stop.is_set():
+        try:
+            with socket.create_connection((host, port), timeout=5) as sock:
+                with lock:
+                    stats["connections"] += 1
+                for byte in head:
+                    if stop.is_set():
+                        return
+                    sock.send(bytes([byte]))
+                    stop.wait(1.0)
+        except OSError:
+            with lock:
+                stats["closed_by_server"] += 1
+            stop.wait(0.5)
+
+
+def _raw_request(host: str, port: int, data: bytes, timeout: float = 120) -> tuple[int | None, dict, float]:
+    t0 = time.perf_counter()
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(data)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+    except OSError:
+        answer = answer if "answer" in locals() else b""
+    took = time.perf_counter() - t0
+    head, _, _ = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    try:
+        status = int(lines[0].split()[1])
+    except (IndexError, ValueError):
+        return None, {}, took
+    headers = {k.lower(): v for k, _, v in (line.partition(": ") for line in lines[1:])}
+    return status, headers, took
+
+
+def _post(host: str, port: int, key: str, body: bytes, *, chunked: bool) -> tuple[int | None, float]:
+    head = (f"POST /v1/articles HTTP/1.1\r\nHost: abuse\r\nContent-Type: application/json\r\nX-API-Key: {key}\r\n"
+            "Connection: close\r\n")
+    if chunked:
+        parts = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 65536]), body[i:i + 65536])
+                         for i in range(0, len(body), 65536))
+        data = (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + parts + b"0\r\n\r\n"
+    else:
+        data = (head + f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+    status, _, took = _raw_request(host, port, data)
+    return status, took
+
+
+def _writes(host: str, port: int, key: str, out: dict) -> None:
+    from service.bench.segment import paragraph
+
+    article = json.dumps({"id": "abuse-1mb", "title": "Un long article", "text": paragraph(990_000)},
+                         ensure_ascii=False).encode("utf-8")
+    out["ingest_1mb"] = dict(zip(("status", "seconds"), _post(host, port, key, article, chunked=False)))
+    out["ingest_1mb"]["bytes"] = len(article)
+    big = json.dumps({"id": "abuse-3mb", "text": "Un fait établi ici. " * 150_000}).encode("utf-8")
+    out["chunked_3mb"] = dict(zip(("status", "seconds"), _post(host, port, key, big, chunked=True)))
+    out["content_length_3mb"] = dict(zip(("status", "seconds"), _post(host, port, key, big, chunked=False)))
+
+
+def _wrong_keys(host: str, port: int, out: dict, attempts: int = 100) -> None:
+    statuses, retry_after = [], None
+    for _ in range(attempts):
+        status, headers, _ = _raw_request(host, port, b"DELETE /v1/articles/x HTTP/1.1\r\nHost: abuse\r\n"
+                                                      b"X-API-Key: wrong\r\nConnection: close\r\n\r\n", timeout=30)
+        statuses.append(status)
+        if status == 429 and retry_after is None:
+            retry_after = headers.get("retry-after")
+    first = statuses.index(429) + 1 if 429 in statuses else None
+    out["wrong_key_deletes"] = {"sent": attempts, "401": statuses.count(401), "429": statuses.count(429),
+                                "first_429_at": first, "retry_after": retry_after,
+                                "other": sorted({s for s in statuses if s not in (401, 429)}, key=str)}
+
+
+def run(config, *, slow_clients: int = 32, seconds: float = 60, threads: int = 4, log=print) -> dict:
+    from service.index.persist import DB_NAME
+
+    source = Path(config.data_dir)
+    if not (source / DB_NAME).is_file():
+        from service.errors import InvalidInput
+
+        raise InvalidInput(f"no index in {source}: run ./setup.sh or pass --data-dir")
+    key = secrets.token_urlsafe(24)
+    with tempfile.TemporaryDirectory(prefix="recoupe-abuse-") as tmp:
+        data_dir = Path(tmp) / "data"
+        shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("*.lock", "cache"))
+        bench_config = replace(config, data_dir=data_dir, api_key=key)
+        with served(bench_config, threads, log=log, rate_limits=True) as server:
+            parts = urllib.parse.urlsplit(server.url)
+            host, port = parts.hostname, parts.port
+            stop, lock = threading.Event(), threading.Lock()
+            slow_stats = {"clients": slow_clients, "connections": 0, "closed_by_server": 0}
+            writes: dict = {}
+            threads_ = [threading.Thread(target=_slow_client, args=(host, port, stop, slow_stats, lock), daemon=True)
+                        for _ in range(slow_clients)]
+            for t in threads_:
+                t.start()
+            time.sleep(2)  # the slow clients are connected before the rest starts
+            workers = [threading.Thread(target=_writes, args=(host, port, key, writes), daemon=True),
+                       threading.Thread(target=_wrong_keys, args=(host, port, writes), daemon=True)]
+            for t in workers:
+                t.start()
+            latencies, failures = [], 0
+            deadline = time.monotonic() + seconds
+            monitor = Client(server.url, timeout=10)
+            while time.monotonic() < deadline or any(t.is_alive() for t in workers):
+                reply = monitor.call("GET", "/v1/health")
+                if reply.status == 200:
+                    latencies.append(reply.seconds)
+                else:
+                    failures += 1
+                time.sleep(0.2)
+                if time.monotonic() > deadline + 300:
+                    break
+            monitor.close()
+            stop.set()
+            for t in workers:
+                t.join(timeout=5)
+            server.check_running()
+    p99 = _percentile(latencies, 0.99)
+    result = {
+        "seconds": seconds, "threads": threads,
+        "health": {"requests": len(latencies) + failures, "failures": failures,
+                   "p50_ms": round(1000 * _percentile(latencies, 0.5), 1) if latencies else None,
+                   "p99_ms": round(1000 * p99, 1) if p99 is not None else None,
+                   "max_ms": round(1000 * max(latencies), 1) if latencies else None},
+        "slow_clients": slow_stats, **writes,
+    }
+    limited = writes.get("wrong_key_deletes", {}).get("first_429_at") is not None
+    result["targets"] = {"health_p99_under_1s": p99 is not None and p99 < 1.0 and failures == 0,
+                         "429_after_the_limit": limited,
+                         "oversized_bodies_413": writes.get("chunked_3mb", {}).get("status") == 413
+                         and writes.get("content_length_3mb", {}).get("status") == 413}
+    return result
