@@ -32,6 +32,10 @@ def register_stance(msub) -> None:
     m = msub.add_parser("mine-neutrals", help="mine same-topic neutral pairs by retrieval for stance training")
     m.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
     m.set_defaults(func=mine_neutrals)
+    pr = msub.add_parser("promote-stance", help="ship a measured candidate model if it beats the shipped one")
+    pr.add_argument("candidate", help="the candidate's models folder (holding stance/ and e5-small/)")
+    pr.add_argument("--force", action="store_true", help="ship even if it does not beat the shipped model")
+    pr.set_defaults(func=promote_stance)
     e = msub.add_parser("export-stance", help="write models/stance/ from the latest training checkpoint")
     e.set_defaults(func=export_stance)
     b = msub.add_parser("build-stance", help="build the int8 ONNX runtime from the committed stance weights")
@@ -61,6 +65,18 @@ def mine_neutrals(args, config) -> int:
 
     sources = load_sources(resolve_data_dir(args.data))
     write_cache(sources, get_models(config).embedder, config.models_dir)
+    return 0
+
+
+def promote_stance(args, config) -> int:
+    from pathlib import Path
+
+    from service.stance.export import build_runtime
+    from service.stance.promote import promote
+
+    if not promote(config.models_dir, Path(args.candidate), force=args.force):
+        return 1
+    build_runtime(config.models_dir)
     return 0
 
 

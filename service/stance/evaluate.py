@@ -114,6 +114,22 @@ def by_premise_length(model, pairs: list[Pair], pred) -> dict:
     return out
 
 
+def long_premises(models_dir: Path, runtime: str, threads: int, pairs: list[Pair]) -> dict:
+    """Accuracy on the pairs whose premise is over 96 tokens, cut at 128 and at 256: what the serving
+    length buys (the serving length is chosen from this, see models/README.md)."""
+    from service.stance.model import StanceModel
+
+    cut = StanceModel(models_dir, runtime, threads, max_length=128)
+    lengths = [len(e.ids) for e in cut._tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
+    long = [p for p, n in zip(pairs, lengths) if n > 96]
+    out = {"pairs": len(long)}
+    for n in (128, 256):
+        model = cut if n == 128 else StanceModel(models_dir, runtime, threads, max_length=n)
+        pred = model.predict([(p.premise, p.hypothesis) for p in long]).argmax(1)
+        out[str(n)] = round(float(np.mean([y == p.label for y, p in zip(pred, long)])), 4) if long else None
+    return out
+
+
 def probe_scores(model) -> dict:
     probs = model.predict([(p, q) for p, q, *_ in PROBE])
     pred = probs.argmax(1)
@@ -176,6 +192,8 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
     results["by_premise_length"] = by_premise_length(model, [p for p, _ in pooled], [y for _, y in pooled])
     results["by_premise_length_note"] = (f"all held-out sets above but SNLI, pooled; premise tokens; serving length "
                                          f"{model.max_length}")
+    results["long_premises_by_max_length"] = long_premises(models_dir, runtime, threads, [p for p, _ in pooled])
+    log(f"long premises by serving length: {results['long_premises_by_max_length']}")
     results["probe"] = probe_scores(model)
     log(f"probe: contradiction recall {results['probe']['contradiction_recall']}, "
         f"accuracy {results['probe']['accuracy']} on {len(PROBE)} pairs")
@@ -259,6 +277,32 @@ def compare_table(old: dict, new: dict, old_name: str = "shipped", new_name: str
             rows.append(f"| speed, {name} (pairs/s, int8, max length 128 / 256) | "
                         + " / ".join(str(speeds.get(k)) for k in ("128", "256")) + " | | >= 50 at 128 |")
     return "\n".join(rows)
+
+
+def _targeted(old: dict, new: dict) -> list[tuple[str, float, float, bool]]:
+    """(row, old, new, new is better) for every row of TABLE with a target, where both have the figure."""
+    out = []
+    for label, key, target in TABLE:
+        a, b = _figure(old, key), _figure(new, key)
+        if target and a is not None and b is not None:
+            lower_is_better = target.startswith("<=")
+            out.append((label, a, b, b < a if lower_is_better else b > a))
+    return out
+
+
+def beats(old: dict, new: dict, max_drop: float = 0.01) -> tuple[bool, str]:
+    """Whether a candidate may replace the shipped model: better on at least two thirds of the targeted
+    rows, and no targeted row worse by more than `max_drop` (one point)."""
+    rows = _targeted(old, new)
+    if not rows:
+        return False, "no targeted figure in common"
+    better = sum(r[3] for r in rows)
+    drops = [r for r in rows if not r[3] and abs(r[2] - r[1]) > max_drop]
+    ok = better * 3 >= 2 * len(rows) and not drops
+    why = f"better on {better} of {len(rows)} targeted rows"
+    if drops:
+        why += "; worse by more than a point on " + ", ".join(r[0] for r in drops)
+    return ok, why
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ EMBEDDER_HINT = "run `recoupe models build-embedder` first (the README's set-up 
 
 @dataclass(frozen=True)
 class Recipe:
-    """The second recipe (data.MIX): one epoch over ~60k pairs, warm from the first model.
+    """The second recipe (data.MIX): one epoch over ~19k pairs, warm from the first model.
 
     The first model (SNLI-heavy, 2 epochs, 128 tokens) already knows NLI; a
     new run from the backbone would spend its first ~3 CPU hours getting back
@@ -80,7 +80,7 @@ class Recipe:
     autocast: str = "auto"
     threads: int = 2
     log_every: int = 25
-    val_every: int = 400
+    val_every: int = 250
     checkpoint_minutes: float = 10.0
 
     def fingerprint(self) -> str:
