@@ -66,6 +66,12 @@ def register(sub) -> None:
     cr.add_argument("--seed", type=int, default=0)
     cr.add_argument("--out", help="write the summary as JSON here")
     cr.set_defaults(func=crash)
+    fz = bsub.add_parser("fuzz", help="schemathesis over the OpenAPI document against a server with the verifier "
+                                      "loaded: requests, 5xx, schema violations")
+    fz.add_argument("--max-examples", type=int, default=100, help="examples per operation and phase (default 100)")
+    fz.add_argument("--seed", type=int)
+    fz.add_argument("--out", help="write the summary as JSON here")
+    fz.set_defaults(func=fuzz)
 
 
 def embed(args, config) -> int:
@@ -154,3 +160,11 @@ def crash(args, config) -> int:
                  log=lambda m: print(m, file=sys.stderr))
     _summary(result, args.out, drop=("per_kill",))
     return 0 if all(result["targets"].values()) else 1
+
+
+def fuzz(args, config) -> int:
+    from service.bench.fuzz import run
+
+    result = run(config, max_examples=args.max_examples, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
+    _summary(result, args.out)
+    return 0 if result["targets"]["no_server_error"] and result["targets"]["no_schema_violation"] else 1
