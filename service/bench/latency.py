@@ -122,19 +122,20 @@ class Client:
         except OSError:
             self.conn.close()  # the first request reports it
 
-    def call(self, method: str, path: str, body: dict | None = None) -> Reply:
+    def call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> Reply:
         payload = json.dumps(body).encode("utf-8") if body is not None else None
         reused = self.conn.sock is not None
-        reply, reset = self._attempt(method, path, payload)
+        reply, reset = self._attempt(method, path, payload, headers)
         if reset and reused:
             # A server may close an idle keep-alive connection just as it is
             # reused; HTTP clients retry that once on a new one, and so do we.
-            reply, _ = self._attempt(method, path, payload)
+            reply, _ = self._attempt(method, path, payload, headers)
         return reply
 
-    def _attempt(self, method: str, path: str, payload: bytes | None) -> tuple[Reply, bool]:
+    def _attempt(self, method: str, path: str, payload: bytes | None, extra: dict | None = None) -> tuple[Reply, bool]:
         """The reply, and whether the connection was reset before any answer."""
-        headers = {"Accept": "application/json", **({"Content-Type": "application/json"} if payload else {})}
+        headers = {"Accept": "application/json", **({"Content-Type": "application/json"} if payload else {}),
+                   **(extra or {})}
         t0 = time.perf_counter()
         try:
             self.conn.request(method, self.prefix + path, payload, headers)

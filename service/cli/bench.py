@@ -72,6 +72,12 @@ def register(sub) -> None:
     fz.add_argument("--seed", type=int)
     fz.add_argument("--out", help="write the summary as JSON here")
     fz.set_defaults(func=fuzz)
+    sk = bsub.add_parser("soak", help="verify / add / delete mixed from many clients: errors, p50/p99, final "
+                                      "counts, memory growth")
+    sk.add_argument("--clients", type=int, default=16)
+    sk.add_argument("--minutes", type=float, default=10)
+    sk.add_argument("--out", help="write the summary as JSON here")
+    sk.set_defaults(func=soak)
 
 
 def embed(args, config) -> int:
@@ -168,3 +174,11 @@ def fuzz(args, config) -> int:
     result = run(config, max_examples=args.max_examples, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
     _summary(result, args.out)
     return 0 if result["targets"]["no_server_error"] and result["targets"]["no_schema_violation"] else 1
+
+
+def soak(args, config) -> int:
+    from service.bench.soak import run
+
+    result = run(config, clients=args.clients, minutes=args.minutes, log=lambda m: print(m, file=sys.stderr))
+    _summary(result, args.out, drop=("error_examples",) if not result["errors"] else ())
+    return 0 if all(result["targets"].values()) else 1
