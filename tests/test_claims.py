@@ -31,3 +31,11 @@ def test_a_claims_file_skips_meaningless_lines_and_normalises_the_others(tmp_pat
     bad = {b.line_no: b.reason for b in items if isinstance(b, BadRow)}
     assert [r.claim for r in rows] == ["Kim Kardashian a 189 millions d'abonnés"]
     assert "no word to check" in bad[2] and bad[3] == "the claim is empty"
+
+
+def test_recoupe_verify_refuses_a_meaningless_claim_before_loading_anything(capsys, tmp_path):
+    from service.cli.main import main
+
+    assert main(["--data-dir", str(tmp_path / "never"), "verify", "\u200b ... \u200b"]) == 2
+    assert "no word to check" in capsys.readouterr().err
+    assert not (tmp_path / "never").exists()

@@ -18,11 +18,16 @@ def register(sub) -> None:
 
 
 def verify(args, config) -> int:
+    from service.claims import claim_problem, normalise_claim
+    from service.errors import InvalidInput
     from service.verify import load_verifier
 
+    claim = normalise_claim(args.claim)  # as the API reads it
+    if problem := claim_problem(claim):
+        raise InvalidInput(problem)
     verifier = load_verifier(config)
     try:
-        result = verifier.verify(args.claim, args.top_k, languages=args.language, sources=args.source)
+        result = verifier.verify(claim, args.top_k, languages=args.language, sources=args.source)
     finally:
         verifier.corpus.close()
     if args.json:
