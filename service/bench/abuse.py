@@ -27,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from service.bench.latency import Client, served
+from service.config import Config
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -126,7 +127,10 @@ def run(config, *, slow_clients: int = 32, seconds: float = 60, threads: int = 4
     with tempfile.TemporaryDirectory(prefix="recoupe-abuse-") as tmp:
         data_dir = Path(tmp) / "data"
         shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("*.lock", "cache"))
-        bench_config = replace(config, data_dir=data_dir, api_key=key)
+        # The limits under test: the configured ones, or the defaults where a limit is turned off.
+        limits = {f"rate_limit_{b}": getattr(config, f"rate_limit_{b}") or getattr(Config(), f"rate_limit_{b}")
+                  for b in ("verify", "writes", "reads")}
+        bench_config = replace(config, data_dir=data_dir, api_key=key, **limits)
         with served(bench_config, threads, log=log, rate_limits=True) as server:
             parts = urllib.parse.urlsplit(server.url)
             host, port = parts.hostname, parts.port
