@@ -346,11 +346,13 @@ def train(
     tok = load_tokenizer(models_dir)
     model = new_model(models_dir, recipe.seed, recipe.freeze_layers)
     meta, made_by = _artefact_recipe(shipped_dir)
-    if not ckpt_path.is_file() and recipe.init == "shipped" and meta and made_by != recipe.fingerprint():
-        # Weights only: the step, optimiser and schedule start afresh (below).
+    if recipe.init == "shipped" and meta and (ckpt_path.is_file() or made_by != recipe.fingerprint()):
+        # Weights only: the step, optimiser and schedule start afresh (below). A resumed run loads
+        # them too, so that the frozen layers (fp16 in the artefact) are the ones it trained with.
         _load_artefact_weights(model, shipped_dir)
-        log(f"new run warm from the shipped stance model in {shipped_dir} "
-            f"(step {meta.get('step')}/{meta.get('total_steps')} of another recipe)")
+        if not ckpt_path.is_file():
+            log(f"new run warm from the shipped stance model in {shipped_dir} "
+                f"(step {meta.get('step')}/{meta.get('total_steps')} of another recipe)")
     model.to(device)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for n, p in model.named_parameters() if p.requires_grad and p.ndim > 1]
