@@ -101,9 +101,18 @@ def heldout_sets(data_dir: Path, limit: int | None = None) -> dict[str, list[Pai
     }
 
 
+def premise_tokens(model, pairs: list[Pair]) -> list[int]:
+    """Premise lengths in the model's tokens, uncut (the model's own tokenizer truncates)."""
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_str(model._tok.to_str())
+    tok.no_truncation()
+    return [len(e.ids) for e in tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
+
+
 def by_premise_length(model, pairs: list[Pair], pred) -> dict:
     """Accuracy by premise length in tokens (the model's tokenizer), over the given pairs."""
-    lengths = [len(e.ids) for e in model._tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
+    lengths = premise_tokens(model, pairs)
     out = {}
     edges = (0,) + LENGTH_BUCKETS + (10**9,)
     for lo, hi in zip(edges[:-1], edges[1:]):
@@ -114,19 +123,34 @@ def by_premise_length(model, pairs: list[Pair], pred) -> dict:
     return out
 
 
-def long_premises(models_dir: Path, runtime: str, threads: int, pairs: list[Pair]) -> dict:
-    """Accuracy on the pairs whose premise is over 96 tokens, cut at 128 and at 256: what the serving
-    length buys (the serving length is chosen from this, see models/README.md)."""
+def length_report(models_dirs: list[Path], data_dir: Path, runtime: str = "onnx-int8", threads: int = 2,
+                  per_bucket: int = 800, log=print) -> dict:
+    """Accuracy by premise length for several models, each cut at 128 and at 256 tokens, on the same
+    pairs: the held-out sets but SNLI, pooled, at most `per_bucket` pairs of each length bucket (a
+    fixed hash order). What the serving length buys, and what it costs, is read from this."""
     from service.stance.model import StanceModel
 
-    cut = StanceModel(models_dir, runtime, threads, max_length=128)
-    lengths = [len(e.ids) for e in cut._tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
-    long = [p for p, n in zip(pairs, lengths) if n > 96]
-    out = {"pairs": len(long)}
-    for n in (128, 256):
-        model = cut if n == 128 else StanceModel(models_dir, runtime, threads, max_length=n)
-        pred = model.predict([(p.premise, p.hypothesis) for p in long]).argmax(1)
-        out[str(n)] = round(float(np.mean([y == p.label for y, p in zip(pred, long)])), 4) if long else None
+    sets = heldout_sets(Path(data_dir))
+    pooled = [p for name, pairs in sets.items() if name != "snli_test" for p in pairs]
+    first = StanceModel(Path(models_dirs[0]), runtime, threads)
+    lengths = premise_tokens(first, pooled)
+    edges = (0,) + LENGTH_BUCKETS + (10**9,)
+    buckets = {}
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        name = f"{lo + 1}-{hi}" if hi < 10**9 else f">{lo}"
+        inside = [p for p, n in zip(pooled, lengths) if lo < n <= hi]
+        buckets[name] = _subset(inside, per_bucket)
+    out: dict = {"pairs_per_bucket": {k: len(v) for k, v in buckets.items()}}
+    for d in models_dirs:
+        for n in (128, 256):
+            model = StanceModel(Path(d), runtime, threads, max_length=n)
+            row = {}
+            for name, pairs in buckets.items():
+                if pairs:
+                    pred = model.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+                    row[name] = round(float(np.mean([y == p.label for y, p in zip(pred, pairs)])), 4)
+            out[f"{d} @ {n}"] = row
+            log(f"{d} cut at {n}: {row}")
     return out
 
 
@@ -192,8 +216,6 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
     results["by_premise_length"] = by_premise_length(model, [p for p, _ in pooled], [y for _, y in pooled])
     results["by_premise_length_note"] = (f"all held-out sets above but SNLI, pooled; premise tokens; serving length "
                                          f"{model.max_length}")
-    results["long_premises_by_max_length"] = long_premises(models_dir, runtime, threads, [p for p, _ in pooled])
-    log(f"long premises by serving length: {results['long_premises_by_max_length']}")
     results["probe"] = probe_scores(model)
     log(f"probe: contradiction recall {results['probe']['contradiction_recall']}, "
         f"accuracy {results['probe']['accuracy']} on {len(PROBE)} pairs")
@@ -237,6 +259,30 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
         os.replace(tmp, path)
         log(f"metrics written to {path}")
     return results
+
+
+def speed_side_by_side(models_dirs: list[Path], data_dir: Path, runtime: str = "onnx-int8", threads: int = 2,
+                       rounds: int = 3, log=print) -> dict:
+    """Pairs/s of several models at serving lengths 128 and 256, measured in turns in one process
+    (old and new on the same machine in the same minutes); the best of `rounds` turns is kept."""
+    from service.stance.model import StanceModel
+
+    src = load_sources(Path(data_dir))
+    pairs = [(p.premise, p.hypothesis) for p in src["climate_fever"]["heldout"][:256] + src["fever"]["heldout"][:256]]
+    long = pairs[:256] + [(p.premise, p.hypothesis) for p in src["healthver"]["heldout"][:256]]
+    models = {(str(d), n): StanceModel(Path(d), runtime, threads, max_length=n) for d in models_dirs for n in (128, 256)}
+    best: dict = {}
+    for _ in range(rounds):
+        for (d, n), model in models.items():
+            for name, batch in (("short", pairs), ("with_long", long)):
+                v = speed(model, batch)
+                best[(d, n, name)] = max(best.get((d, n, name), 0), v)
+    out = {d: {f"max_length_{n}": {name: best[(d, n, name)] for name in ("short", "with_long")} for n in (128, 256)}
+           for d in map(str, models_dirs)}
+    out["pairs"] = {"short": f"{len(pairs)} held-out Climate-FEVER and FEVER pairs",
+                    "with_long": "256 of those and 256 held-out HealthVer pairs (premises of 100-250 tokens)"}
+    log(json.dumps(out, indent=2))
+    return out
 
 
 def _figure(metrics: dict, key: str):
@@ -315,7 +361,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="SNLI test subset size (default: all 9,824)")
     ap.add_argument("--no-compare", action="store_true", help="skip the fp32 reference comparison")
+    ap.add_argument("--lengths-against", nargs="+", metavar="MODELS_DIR",
+                    help="only measure accuracy by premise length at 128 and 256 tokens, beside these models")
+    ap.add_argument("--speed-against", nargs="+", metavar="MODELS_DIR",
+                    help="only measure speed, side by side with these other models folders")
     args = ap.parse_args(argv)
+    if args.lengths_against:
+        dirs = [Path(args.models or REPO_ROOT / "models")] + [Path(d) for d in args.lengths_against]
+        print(json.dumps(length_report(dirs, resolve_data_dir(args.data), args.runtime, args.threads), indent=2))
+        return 0
+    if args.speed_against:
+        dirs = [Path(args.models or REPO_ROOT / "models")] + [Path(d) for d in args.speed_against]
+        speed_side_by_side(dirs, resolve_data_dir(args.data), args.runtime, args.threads)
+        return 0
     evaluate(args.models, args.data, args.runtime, args.threads, args.limit, not args.no_compare)
     return 0
 
