@@ -361,16 +361,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="SNLI test subset size (default: all 9,824)")
     ap.add_argument("--no-compare", action="store_true", help="skip the fp32 reference comparison")
-    ap.add_argument("--lengths-against", nargs="+", metavar="MODELS_DIR",
+    ap.add_argument("--lengths-against", nargs="*", metavar="MODELS_DIR",
                     help="only measure accuracy by premise length at 128 and 256 tokens, beside these models")
-    ap.add_argument("--speed-against", nargs="+", metavar="MODELS_DIR",
+    ap.add_argument("--speed-against", nargs="*", metavar="MODELS_DIR",
                     help="only measure speed, side by side with these other models folders")
     args = ap.parse_args(argv)
-    if args.lengths_against:
+    if args.lengths_against is not None:
         dirs = [Path(args.models or REPO_ROOT / "models")] + [Path(d) for d in args.lengths_against]
         print(json.dumps(length_report(dirs, resolve_data_dir(args.data), args.runtime, args.threads), indent=2))
         return 0
-    if args.speed_against:
+    if args.speed_against is not None:
         dirs = [Path(args.models or REPO_ROOT / "models")] + [Path(d) for d in args.speed_against]
         speed_side_by_side(dirs, resolve_data_dir(args.data), args.runtime, args.threads)
         return 0
