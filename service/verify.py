@@ -1,10 +1,13 @@
 """Verify a claim: retrieve wide, dedupe, run the stance model on the best
-candidates, check quantities and dates, decide. The one function behind
-`POST /v1/verify`, `recoupe verify` and `recoupe check`."""
+candidates, assess each passage (verdict/assess.py), decide (verdict/decide.py).
+The one function behind `POST /v1/verify`, `recoupe verify` and `recoupe check`."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+
+import numpy as np
 
 from service.corpus import Corpus, open_corpus
 from service.errors import InvalidInput
@@ -12,28 +15,63 @@ from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
 from service.stance.data import with_context
 from service.verdict import dedupe
-from service.verdict.decide import about_same_subject, decide, stance_of, subject_words
-from service.verdict.quantities import compare
-from service.verdict.relevance import on_topic
+from service.verdict.assess import assess_all, inputs
+from service.verdict.decide import decide
+from service.verdict.features import PASSAGE_FEATURES, with_gaps
+from service.verdict.subjects import subject_words
 from service.verdict.types import Evidence, Source, Verification
 
 MAX_CLAIM_CHARS = 1000
+MAX_TOP_K = 50
 WIDE = 50  # candidates retrieved per claim before the stance model sees the best top_k
 
 
+@dataclass
+class Weighed:
+    """One claim's evidence groups with the verdict model's inputs: what `verify_many` decides
+    from, and what `recoupe models train-verdict` learns from."""
+
+    claim: str
+    language: str
+    groups: list  # lists of near-identical Candidates, best first
+    features: np.ndarray  # (len(groups), len(PASSAGE_FEATURES))
+    findings: list  # per group, its rule findings
+
+
 class Verifier:
-    def __init__(self, corpus: Corpus, stance_model):
+    def __init__(self, corpus: Corpus, stance_model, verdict_model):
         self.corpus = corpus
         self.stance = stance_model
+        self.verdict = verdict_model
         self.retriever = HybridRetriever(corpus)
 
     def verify(self, claim: str, top_k: int = 10, **filters) -> Verification:
         return self.verify_many([claim], top_k, **filters)[0]
 
     def verify_many(self, claims: list[str], top_k: int = 10, **filters) -> list[Verification]:
+        t0 = time.perf_counter()
+        weighed, timings = self.weigh_many(claims, top_k, **filters)
+        t2 = time.perf_counter()
+        out = []
+        for w in weighed:
+            assessments = assess_all(w.features, w.findings, self.verdict)
+            evidence = [_evidence(g, a, w.features[i]) for i, (g, a) in enumerate(zip(w.groups, assessments))]
+            order = sorted(range(len(evidence)), key=lambda i: _evidence_order(evidence[i]))
+            decision = decide(assessments, self.verdict)
+            out.append(Verification(w.claim, w.language, decision.verdict, decision.confidence,
+                                    [evidence[i] for i in order], decision.reasons, {}, decision.probabilities))
+        t3 = time.perf_counter()
+        timings.update(verdict=_ms(t3 - t2), total=_ms(t3 - t0))
+        for v in out:
+            # For a batch these are the whole batch's stage times: the models ran once for all claims.
+            v.timings_ms = dict(timings)
+        return out
+
+    def weigh_many(self, claims: list[str], top_k: int = 10, **filters) -> tuple[list[Weighed], dict]:
+        """Retrieve, group, run the stance model and compute each passage's features and rule findings."""
         claims = [_clean(c) for c in claims]
-        if not 1 <= top_k <= 50:
-            raise InvalidInput("top_k must be between 1 and 50")
+        if not 1 <= top_k <= MAX_TOP_K:
+            raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}")
         t0 = time.perf_counter()
         languages = [detect_language(c, default="fr") for c in claims]
         candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages, **filters)
@@ -45,42 +83,37 @@ class Verifier:
         t2 = time.perf_counter()
         out, at = [], 0
         for claim, language, claim_groups in zip(claims, languages, groups):
-            evidence = []
+            rows, found = [], []
             for g in claim_groups:
-                evidence.append(_evidence(claim, language, g, probs[at]))
+                best = g[0].hit
+                x, f = inputs(claim, language, best.passage.text, best.passage.language,
+                              f"{best.article.title} {best.passage.prev_text}", probs[at], _cosine(g))
+                rows.append(x)
+                found.append(f)
                 at += 1
-            evidence.sort(key=_evidence_order)
-            verdict, confidence, explanation = decide(evidence)
-            out.append(Verification(claim, language, verdict, confidence, evidence, explanation, {}))
-        t3 = time.perf_counter()
-        timings = {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1), "verdict": _ms(t3 - t2), "total": _ms(t3 - t0)}
-        for v in out:
-            # For a batch these are the whole batch's stage times: the models ran once for all claims.
-            v.timings_ms = dict(timings)
-        return out
+            features = with_gaps(np.vstack(rows)) if rows else np.zeros((0, len(PASSAGE_FEATURES)))
+            out.append(Weighed(claim, language, claim_groups, features, found))
+        return out, {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1)}
 
 
-def _evidence(claim: str, claim_language: str, group, p) -> Evidence:
+def _cosine(group) -> float:
+    values = [c.cosine for c in group if c.cosine is not None]
+    return float(max(values)) if values else 0.0
+
+
+def _evidence(group, a, x) -> Evidence:
     best = group[0].hit
     passage, article = best.passage, best.article
-    probs = {"supports": float(p[0]), "neutral": float(p[1]), "refutes": float(p[2])}
+    at = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
+    probs = {"supports": float(x[at["p_supports"]]), "neutral": float(x[at["p_neutral"]]),
+             "refutes": float(x[at["p_refutes"]])}
     context = {"title": article.title, "before": passage.prev_text, "after": passage.next_text}
-    check = compare(claim, passage.text)
-    checks, conflict = [], False
-    if check.conflicts and about_same_subject(claim, passage.text, f"{article.title} {passage.prev_text}"):
-        checks = [f"conflict: {c}" for c in check.conflicts]
-        conflict = True
-    checks += [f"match: {m}" for m in check.matches]
-    topical = conflict or on_topic(claim, claim_language, passage.text, passage.language,
-                                   f"{article.title} {passage.prev_text}")
-    if not topical:
-        checks.append("off topic: the passage is not about the claim's subject, so it neither supports nor refutes")
-    stance, _ = stance_of(probs, conflict, topical)
     sources = [Source(c.hit.article.id, c.hit.article.title, c.hit.article.source, c.hit.article.url,
                       c.hit.article.published_at, c.hit.article.language, c.hit.passage_id,
                       c.hit.passage.start, c.hit.passage.end) for c in group]
-    return Evidence(passage.text, passage.language, stance, {k: round(v, 4) for k, v in probs.items()},
-                    round(max(c.fused for c in group), 5), context, sources, checks)
+    return Evidence(passage.text, passage.language, a.stance, {k: round(v, 4) for k, v in probs.items()},
+                    round(max(c.fused for c in group), 5), context, sources, round(a.evidence_score, 4),
+                    a.strength, a.findings, a.reasons)
 
 
 def _premise(hit) -> str:
@@ -91,9 +124,8 @@ def _premise(hit) -> str:
 
 
 def _evidence_order(e: Evidence):
-    # Decisive evidence first (refuting, then supporting), then by retrieval.
-    rank = {"refutes": 0, "supports": 1, "neutral": 2}[e.stance]
-    return (rank, -max(e.probabilities["refutes"], e.probabilities["supports"]), -e.retrieval_score)
+    # Passages that support or refute first, strongest first; then the others by evidence score.
+    return (e.stance == "neutral", -e.strength, -e.evidence_score, -e.retrieval_score)
 
 
 def _clean(claim) -> str:
@@ -110,10 +142,10 @@ def _ms(seconds: float) -> float:
 
 
 def load_verifier(config) -> Verifier:
-    """The corpus and both models, loaded once for this process."""
+    """The corpus and the models, loaded once for this process."""
     from service.models.registry import get_models
 
     models = get_models(config)
-    verifier = Verifier(open_corpus(config), models.stance)
+    verifier = Verifier(open_corpus(config), models.stance, models.verdict)
     verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
     return verifier

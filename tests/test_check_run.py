@@ -44,7 +44,7 @@ def real_verifier(config, embedder, tmp_path_factory):
 
     corpus = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("check-seeds")), embedder)
     corpus.ingest_paths([SEEDS])
-    yield Verifier(corpus, get_models(config).stance)
+    yield Verifier(corpus, get_models(config).stance, get_models(config).verdict)
     corpus.close()
 
 

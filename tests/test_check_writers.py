@@ -13,7 +13,7 @@ import pytest
 from service.check.inputs import BadRow, Row, claim_key
 from service.check.writers import COLUMNS, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput
-from service.verdict.types import Evidence, Source, Verification
+from service.verdict.types import Evidence, Finding, FindingKind, Outcome, Source, Stance, Verdict, Verification
 
 LE_MONDE = "https://www.example.org/le-monde/kim-kardashian-instagram"
 
@@ -22,22 +22,28 @@ def source(title="Kim Kardashian boycotte Instagram", name="Le Monde", url=LE_MO
     return Source("003_525ca13e8105f9df", title, name, url, date, "fr", 12, 100, 180)
 
 
-def evidence(text, stance, p, sources=None, checks=()):
+def evidence(text, stance, p, sources=None, findings=()):
     probs = {"supports": 0.02, "refutes": 0.02, "neutral": 0.96}
     if stance != "neutral":
         other = "refutes" if stance == "supports" else "supports"
         probs = {stance: p, "neutral": round(1 - p - 0.01, 4), other: 0.01}
-    return Evidence(text, "fr", stance, probs, 0.03, {"title": "t", "before": "", "after": ""},
-                    sources or [source()], list(checks))
+    strength = p if stance != "neutral" else 0.0
+    return Evidence(text, "fr", Stance(stance), probs, 0.03, {"title": "t", "before": "", "after": ""},
+                    sources or [source()], max(strength, 0.1), strength, list(findings))
 
 
-def verification(claim, verdict, confidence, ev, language="fr", explanation=None):
-    explanation = explanation or [f"{verdict} because of the evidence."]
-    return Verification(claim, language, verdict, confidence, ev, explanation, {"total": 12.5})
+def verification(claim, verdict, confidence, ev, language="fr"):
+    return Verification(claim, language, Verdict(verdict), confidence, ev, [], {"total": 12.5})
 
 
 def item(line, claim, v: Verification, id_=None, extra=None) -> Checked:
-    return Checked(Row(line, claim_key(line, claim, id_), claim, id_, extra or {}), v.to_dict())
+    result = v.to_dict()
+    result["explanation"] = [f"{v.verdict} because of the evidence."]  # writers print it as it comes
+    return Checked(Row(line, claim_key(line, claim, id_), claim, id_, extra or {}), result)
+
+
+TEN_VS_189 = Finding(FindingKind.QUANTITY, Outcome.CONFLICT, "10 millions", "189 millions", "followers",
+                     "kardashian kim")
 
 
 def sample_items() -> list[Checked]:
@@ -53,7 +59,7 @@ def sample_items() -> list[Checked]:
         ]), "c-1", {"claim_url": "https://example.org/post/1", "speaker": "Un internaute", "language": "fr"}),
         item(3, ref, verification(ref, "refuted", 0.9, [
             evidence("Elle compte 189 millions d'abonnés <b>selon</b> Instagram.", "refutes", 0.9,
-                     [source(url="javascript:alert(1)")], checks=["conflict: 10 millions vs 189 millions"]),
+                     [source(url="javascript:alert(1)")], findings=[TEN_VS_189]),
             evidence("Kim Kardashian, suivie par 189 millions de personnes.", "supports", 0.3),
         ]), "c-2", {"claim_url": "", "speaker": "", "language": "fr"}),
         item(4, con, verification(con, "conflicting", 0.8, [
@@ -132,7 +138,8 @@ def test_the_markdown_report_summarises_then_groups_claims_by_verdict(tmp_path):
                         "Not enough evidence (1)", "Rows skipped"]
     assert "**Refutes** (supports 0.01, refutes 0.90)" in text
     assert f"*Kim Kardashian boycotte Instagram*, Le Monde, 2020-09-16, <{LE_MONDE}>" in text
-    assert "check: conflict: 10 millions vs 189 millions" in text
+    assert "check: nombre : l'affirmation dit « 10 millions » (abonnés, kardashian kim) là où le passage dit " \
+           "« 189 millions »" in text
     assert "| 5 | the claim is empty |" in text
     assert "<script>" not in text and "\\<script\\>" in text  # shown as text, not run by a Markdown viewer
     assert "](javascript:" not in text and "<javascript:" not in text

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from service.claims import claim_problem, normalise_claim
 from service.limits import MAX_BATCH_CHARS
-from service.verdict.types import STANCES, VERDICTS
+from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
 MAX_CLAIM_CHARS = 1000
 MAX_TOP_K = 50
@@ -178,6 +178,17 @@ class PassageContext(Schema):
     after = fields.String(required=True)
 
 
+class FindingOut(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in FindingKind]))
+    outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]), metadata={
+        "description": "match, conflict (the same thing, another value: the passage refutes), other_event / "
+                       "other_entity (another value, but not of the same event or entity: set aside)"})
+    claim_value = fields.String(required=True, metadata={"example": "10 millions"})
+    passage_value = fields.String(required=True, metadata={"example": "plus de 188 millions"})
+    unit = fields.String(allow_none=True, metadata={"example": "followers"})
+    entity = fields.String(allow_none=True, metadata={"example": "kardashian kim"})
+
+
 class EvidenceOut(Schema):
     text = fields.String(required=True)
     language = fields.String(required=True)
@@ -186,7 +197,21 @@ class EvidenceOut(Schema):
     retrieval_score = fields.Float(required=True, metadata={"description": "higher is closer"})
     context = fields.Nested(PassageContext, required=True)
     sources = fields.List(fields.Nested(SourceOut), required=True)
-    checks = fields.List(fields.String(), metadata={"description": "rule-based findings, e.g. a quantity conflict"})
+    evidence_score = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+        "description": "calibrated probability that the passage bears on the claim at all (the verdict model)"})
+    strength = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+        "description": "how strongly it supports or refutes: evidence score times the share of its side; 0 "
+                       "for a neutral passage"})
+    findings = fields.List(fields.Nested(FindingOut), required=True,
+                           metadata={"description": "rule comparisons of numbers, dates and weekdays"})
+    reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in Reason])), required=True)
+    checks = fields.List(fields.String(), metadata={"description": "the findings in words, in the claim's language"})
+
+
+class VerdictProbabilities(Schema):
+    supported = fields.Float(validate=validate.Range(0, 1))
+    refuted = fields.Float(validate=validate.Range(0, 1))
+    not_enough_evidence = fields.Float(validate=validate.Range(0, 1))
 
 
 class VerifyResponse(Schema):
@@ -194,11 +219,15 @@ class VerifyResponse(Schema):
     language = fields.String(required=True)
     verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
     confidence = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
-        "description": "the calibrated stance probability of the evidence that decided (for not_enough_evidence, "
-                       "1 minus the strongest support or refutation); the stance model is temperature-scaled on "
-                       "held-out pairs"})
+        "description": "the verdict model's calibrated probability of the verdict (for not_enough_evidence, 1 "
+                       "minus the likelier of supported and refuted; for conflicting, the weaker side's strength)"})
     evidence = fields.List(fields.Nested(EvidenceOut), required=True)
-    explanation = fields.List(fields.String(), required=True)
+    reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in ClaimReason])), required=True,
+                          metadata={"description": "why the verdict, as codes"})
+    probabilities = fields.Nested(VerdictProbabilities, required=True, metadata={
+        "description": "the verdict model's calibrated claim-level probabilities"})
+    explanation = fields.List(fields.String(), required=True,
+                              metadata={"description": "the reasons in words, in the claim's language"})
     timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
 
 

@@ -11,6 +11,9 @@ def register(sub) -> None:
     b.add_argument("--no-onnx", action="store_true", help="skip the int8 ONNX graph (torch-fp32 runtime only)")
     b.set_defaults(func=build_embedder)
     register_stance(msub)
+    from service.cli.verdict_cmds import register_verdict
+
+    register_verdict(msub)
 
 
 def build_embedder(args, config) -> int:

@@ -30,19 +30,21 @@ def verify(args, config) -> int:
         result = verifier.verify(claim, args.top_k, languages=args.language, sources=args.source)
     finally:
         verifier.corpus.close()
+    out = result.to_dict()  # the words are rendered here, at the edge, in the claim's language
     if args.json:
-        print_json(result.to_dict())
+        print_json(out)
         return 0
     print(f"{result.verdict.upper()}  (confidence {result.confidence:.2f}, claim language {result.language})")
-    for line in result.explanation:
+    for line in out["explanation"]:
         print(f"  {line}")
     print()
-    for e in result.evidence:
-        p = e.probabilities
-        print(f"[{_MARK[e.stance]}] {e.stance:8s} sup {p['supports']:.2f} ref {p['refutes']:.2f}  {e.text}")
-        for s in e.sources:
-            print(f"      {s.title} | {s.source} | {s.article_id} chars {s.start}-{s.end}")
-        for c in e.checks:
+    for e in out["evidence"]:
+        p = e["probabilities"]
+        print(f"[{_MARK[e['stance']]}] {e['stance']:8s} evidence {e['evidence_score']:.2f} strength "
+              f"{e['strength']:.2f} (sup {p['supports']:.2f} ref {p['refutes']:.2f})  {e['text']}")
+        for s in e["sources"]:
+            print(f"      {s['title']} | {s['source']} | {s['article_id']} chars {s['start']}-{s['end']}")
+        for c in e["checks"]:
             print(f"      check: {c}")
     print(f"\ntimings (ms): {result.timings_ms}")
     return 0

@@ -77,3 +77,21 @@ def _save(fig, plt, path: Path) -> Path:
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def precision_coverage(points: list[dict], title: str, path: Path) -> Path:
+    """points: {"min_confidence", "coverage", "precision"} as the bar on a verdict's confidence rises."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    kept = [p for p in points if p["precision"] is not None]
+    ax.plot([p["coverage"] for p in kept], [p["precision"] for p in kept], "o-")
+    for p in kept:
+        ax.annotate(f"{p['min_confidence']:.1f}", (p["coverage"], p["precision"]), fontsize=7,
+                    textcoords="offset points", xytext=(4, 4))
+    ax.set_xlabel("coverage (share of claims given supported / refuted)")
+    ax.set_ylabel("precision of those verdicts")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.grid(True, alpha=0.3)
+    ax.set_title(title)
+    return _save(fig, plt, path)

@@ -204,7 +204,10 @@ def service_fuse(lex_row: np.ndarray, dense_row: np.ndarray, rset: RetrievalSet,
     lex_idx = [i for i in _top(lex_row, wide) if lex_row[i] > 0]
     dense_hits = [make_hit(rset, i, float(dense_row[i]), r) for r, i in enumerate(dense_idx, 1)]
     lex_hits = [make_hit(rset, i, float(lex_row[i]), r) for r, i in enumerate(lex_idx, 1)]
-    return fuse(dense_hits, lex_hits, 2 * wide)
+    fused = fuse(dense_hits, lex_hits, 2 * wide)
+    for c in fused:  # as the service's retriever does: every candidate's cosine, for the verdict model
+        c.cosine = float(dense_row[c.hit.passage_id])
+    return fused
 
 
 def _top(row: np.ndarray, n: int) -> list[int]:

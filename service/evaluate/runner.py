@@ -178,10 +178,13 @@ def _scifact(ctx, results: dict) -> None:
     _timed(results, "stance_pairs", t)
     _stance_plots(ctx, results, results["stance"], "SciFact dev")
     t = time.perf_counter()
-    results["verdict"] = pool_verdicts(rset.claims, dev.service_candidates, stance, SCIFACT_MAP, SCIFACT_LABELS, ctx.log)
+    results["verdict"] = pool_verdicts(rset.claims, dev.service_candidates, stance, ctx.models.verdict, SCIFACT_MAP, SCIFACT_LABELS, ctx.log)
     _timed(results, "verdicts", t)
     results["plots"].append(plots.confusion(results["verdict"]["scores"]["confusion"], list(SCIFACT_LABELS),
                                             "SciFact dev: claim verdicts", ctx.out_dir / "confusion_verdict.png"))
+    results["plots"].append(plots.precision_coverage(results["verdict"]["coverage"], "SciFact dev: precision vs "
+                                                     "coverage of committed verdicts (labels: min confidence)",
+                                                     ctx.out_dir / "precision_coverage.png"))
 
 
 def _rescoring_base(variants, tuning):
@@ -230,7 +233,7 @@ def _climate_fever(ctx, results: dict) -> None:
     _stance_plots(ctx, results, results["stance"], "Climate-FEVER held-out")
     cands = {c.id: cs for c, cs in zip(rset.claims, scored.service_candidates)}
     t = time.perf_counter()
-    results["verdict"] = pool_verdicts(held, [cands[c.id] for c in held], stance, CLIMATE_MAP, CLIMATE_LABELS, ctx.log)
+    results["verdict"] = pool_verdicts(held, [cands[c.id] for c in held], stance, ctx.models.verdict, CLIMATE_MAP, CLIMATE_LABELS, ctx.log)
     results["verdict"]["note"] = (f"The {len(held)} held-out claims, evidence retrieved from the whole pool "
                                   f"({len(rset.units)} sentences) by the service's hybrid retrieval.")
     _timed(results, "verdicts", t)
@@ -281,7 +284,7 @@ def _seeds(ctx, results: dict) -> None:
     if stance is None:
         return
     t = time.perf_counter()
-    results["verdict"] = seed_verdicts(ctx.config, ctx.embedder, stance, rows, SEED_CORPUS, ctx.log)
+    results["verdict"] = seed_verdicts(ctx.config, ctx.embedder, stance, ctx.models.verdict, rows, SEED_CORPUS, ctx.log)
     _timed(results, "verdicts", t)
     results["plots"].append(plots.confusion(results["verdict"]["scores"]["confusion"], list(VERDICTS),
                                             "Seed claims: verdicts", ctx.out_dir / "confusion_verdict.png"))

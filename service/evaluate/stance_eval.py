@@ -1,9 +1,10 @@
 """Stance figures on labelled (evidence, claim) pairs.
 
 Two readings of the same probabilities: "argmax" (the most probable class)
-and "service" (the rule the verdict uses, `service.verdict.decide.stance_of`
-without the quantity check: refutes when P(contradiction) >= 0.5 and at
-least P(entailment), supports when P(entailment) >= 0.5, else neutral).
+and "service" (a fixed 0.5 rule, kept so that stance figures stay comparable
+over time: refutes when P(contradiction) >= 0.5 and at least P(entailment),
+supports when P(entailment) >= 0.5, else neutral; the service itself now
+weighs passages with the verdict model, see service/verdict/assess.py).
 Threshold curves: precision and recall of "P(class) >= t" for entailment
 and contradiction, t from 0.05 to 0.95.
 """
@@ -16,15 +17,16 @@ import numpy as np
 
 from service.evaluate.metrics import classification_scores, threshold_curve
 from service.stance import LABELS
-from service.verdict.decide import stance_of
 
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 _SERVICE_TO_LABEL = {"supports": "entailment", "neutral": "neutral", "refutes": "contradiction"}
 
 
 def service_label(p) -> str:
-    stance, _ = stance_of({"supports": float(p[0]), "neutral": float(p[1]), "refutes": float(p[2])}, False)
-    return _SERVICE_TO_LABEL[stance]
+    sup, ref = float(p[0]), float(p[2])
+    if ref >= 0.5 and ref >= sup:
+        return _SERVICE_TO_LABEL["refutes"]
+    return _SERVICE_TO_LABEL["supports" if sup >= 0.5 else "neutral"]
 
 
 def score_pairs(gold: list[int], probs: np.ndarray, groups: list[str] | None = None) -> dict:

@@ -46,9 +46,10 @@ class _PrecomputedRetriever:
 class PoolVerifier(Verifier):
     """The service's Verifier over candidates retrieved beforehand from an in-memory pool."""
 
-    def __init__(self, claims: list[str], candidates: list, stance_model):
+    def __init__(self, claims: list[str], candidates: list, stance_model, verdict_model=None):
         self.corpus = None
         self.stance = stance_model
+        self.verdict = verdict_model
         self.retriever = _PrecomputedRetriever(claims, candidates)
 
 
@@ -61,25 +62,40 @@ def verify_claims(verifier: Verifier, texts: list[str], top_k: int = TOP_K, batc
     return out
 
 
-def pool_verdicts(claims, candidates, stance_model, mapping: dict, labels: tuple, log=print) -> dict:
+def pool_verdicts(claims, candidates, stance_model, verdict_model, mapping: dict, labels: tuple, log=print) -> dict:
     """claims: datasets.Claim with `label`; candidates: the service's fused candidates per claim."""
     texts = [c.text for c in claims]
     log(f"verdicts: {len(claims)} claims through the Verifier (top {TOP_K} evidence each)")
-    results = verify_claims(PoolVerifier(texts, candidates, stance_model), texts)
+    results = verify_claims(PoolVerifier(texts, candidates, stance_model, verdict_model), texts)
     gold = [c.label for c in claims]
-    pred = [mapping[r.verdict] for r in results]
+    pred = [mapping[r.verdict.value] for r in results]
     out = {"mapping": mapping, "scores": classification_scores(gold, pred, labels),
-           "verdicts": dict(Counter(r.verdict for r in results))}
+           "verdicts": dict(Counter(r.verdict.value for r in results))}
     if "conflicting" in mapping and mapping["conflicting"] == "NEI":
         alt = [("CONTRADICT" if r.verdict == "conflicting" else p) for r, p in zip(results, pred)]
         out["accuracy_if_conflicting_were_contradict"] = classification_scores(gold, alt, labels)["accuracy"]
-    out["claims"] = [{"id": c.id, "gold": g, "verdict": r.verdict, "predicted": p, "confidence": r.confidence,
+    out["coverage"] = precision_coverage(gold, results, mapping)
+    out["claims"] = [{"id": c.id, "gold": g, "verdict": r.verdict.value, "predicted": p, "confidence": r.confidence,
+                      "probabilities": r.probabilities,
                       "evidence_docs": [s.article_id for e in r.evidence if e.stance != "neutral" for s in e.sources]}
                      for c, g, p, r in zip(claims, gold, pred, results)]
     return out
 
 
-def seed_verdicts(config, embedder, stance_model, rows: list[dict], corpus_dir, log=print) -> dict:
+def precision_coverage(gold: list[str], results, mapping: dict) -> list[dict]:
+    """Precision of the committed verdicts (supported / refuted) and the share of claims that get one,
+    as the bar on the verdict's confidence rises: the precision/coverage curve."""
+    committed = [(r.confidence, mapping[r.verdict.value] == g) for g, r in zip(gold, results)
+                 if r.verdict in ("supported", "refuted")]
+    out = []
+    for bar in (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+        kept = [right for conf, right in committed if conf >= bar]
+        out.append({"min_confidence": bar, "coverage": len(kept) / len(gold) if gold else 0.0,
+                    "precision": sum(kept) / len(kept) if kept else None})
+    return out
+
+
+def seed_verdicts(config, embedder, stance_model, verdict_model, rows: list[dict], corpus_dir, log=print) -> dict:
     """The seed claims through the whole service: index seeds/ in a temporary folder, verify each claim."""
     from service.corpus import Corpus
 
@@ -88,12 +104,12 @@ def seed_verdicts(config, embedder, stance_model, rows: list[dict], corpus_dir, 
         try:
             summary = corpus.ingest_paths([corpus_dir])
             log(f"seeds: {summary.articles_added} articles, {summary.passages_added} passages indexed")
-            verifier = Verifier(corpus, stance_model)
+            verifier = Verifier(corpus, stance_model, verdict_model)
             results = verify_claims(verifier, [r["claim"] for r in rows])
         finally:
             corpus.close()
     gold = [r["expected"] for r in rows]
-    pred = [r.verdict for r in results]
+    pred = [r.verdict.value for r in results]
     langs = [r.get("language") or v.language for r, v in zip(rows, results)]
     per_claim = []
     for row, v in zip(rows, results):
@@ -101,7 +117,7 @@ def seed_verdicts(config, embedder, stance_model, rows: list[dict], corpus_dir, 
         returned = [s.article_id for e in v.evidence for s in e.sources]
         expected = set(row.get("sources") or [])
         per_claim.append({"id": row.get("id"), "language": row.get("language"), "claim": row["claim"],
-                          "expected": row["expected"], "verdict": v.verdict, "confidence": v.confidence,
+                          "expected": row["expected"], "verdict": v.verdict.value, "confidence": v.confidence,
                           "expected_sources": sorted(expected), "cited_sources": sorted(set(cited)),
                           "source_cited": bool(expected & set(cited)) if expected else None,
                           "source_returned": bool(expected & set(returned)) if expected else None})

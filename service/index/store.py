@@ -250,6 +250,12 @@ class PassageIndex:
             rows = self._conn.execute("SELECT id, text, language FROM passages ORDER BY id").fetchall()
         return [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 
+    def vectors_of(self, ids) -> np.ndarray:
+        """The stored (normalised) vectors of these passages, in order."""
+        with self._mutex:
+            self._check_open()
+            return self._cache.vectors_of(ids)
+
     def hits_for(self, ids, scores, k: int, languages=None, sources=None, date_from=None,
                  date_to=None) -> list[Hit]:
         """Hits for passages found by another retriever, best first, filtered like `search`."""

@@ -44,6 +44,16 @@ class Models:
                 self._loaded["stance"] = StanceModel.load(c.models_dir, runtime=c.stance_runtime, threads=c.threads)
             return self._loaded["stance"]
 
+    @property
+    def verdict(self):
+        """The verdict model (models/verdict/model.json): evidence selection and claim aggregation."""
+        with _lock:
+            if "verdict" not in self._loaded:
+                from service.verdict.model import VerdictModel
+
+                self._loaded["verdict"] = VerdictModel.load(self.config.models_dir)
+            return self._loaded["verdict"]
+
 
 def get_models(config: Config) -> Models:
     _quiet_libraries()

@@ -24,6 +24,7 @@ class Candidate:
     lexical_score: float | None
     dense_rank: int | None
     lexical_rank: int | None
+    cosine: float | None = None  # claim/passage cosine, also for lexical-only hits (the verdict model reads it)
 
 
 class HybridRetriever:
@@ -43,8 +44,21 @@ class HybridRetriever:
         for i, claim in enumerate(claims):
             lang = (claim_languages or [None] * len(claims))[i] or detect_language(claim, default="fr")
             lexical = self.lexical.search(claim, lang, k, **filters)
-            out.append(fuse(dense[i], lexical, k))
+            out.append(_with_cosines(fuse(dense[i], lexical, k), vectors[i], self.corpus.index))
         return out
+
+
+def _with_cosines(candidates: list[Candidate], query, index) -> list[Candidate]:
+    """Every candidate's cosine: a dense hit has it; a lexical-only one gets it from its stored vector."""
+    missing = [c for c in candidates if c.dense_score is None]
+    if missing:
+        vectors = index.vectors_of([c.hit.passage_id for c in missing])
+        for c, v in zip(missing, vectors @ query):
+            c.cosine = float(v)
+    for c in candidates:
+        if c.dense_score is not None:
+            c.cosine = float(c.dense_score)
+    return candidates
 
 
 def fuse(dense, lexical, k: int) -> list[Candidate]:

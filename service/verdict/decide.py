@@ -1,138 +1,64 @@
-"""From per-passage stances to one verdict a fact-checker can trust.
+"""From one claim's passage assessments to one verdict, with the verdict model.
 
-- Contradiction is weighed before entailment: one confident refutation makes
-  the claim refuted unless an equally confident passage supports it, in which
-  case the sources conflict.
-- A quantity, date or weekday conflict found by rule (quantities.py) makes a
-  passage refute the claim even when the model missed it, provided the passage
-  is about the claim's subject.
-- Nothing confident either way is `not_enough_evidence`: never "true" by default.
+- The claim model (verdict/model.py) turns the assessments' summary
+  (features.CLAIM_FEATURES) into calibrated probabilities of supported,
+  refuted and not_enough_evidence, learned from claim-level labels.
+- Strong evidence on both sides (the best supporting and the best refuting
+  passage both at least the model's `conflict` strength) is `conflicting`:
+  a fact-checker must read both.
+- A rule conflict (the same unit of the same entity, or a date of the same
+  event, with another value: rules.py) refutes the claim, whatever the claim model's abstention: the stance model reads
+  "10" and "188" as alike, the training data holds too few such conflicts
+  for the claim model to learn their weight, and the seed claims show the
+  rule right (README, Results). Confidence: that passage's evidence score.
+- The likeliest of supported / refuted is the verdict only when its
+  probability reaches its abstention threshold, chosen at training for
+  precision (models/verdict/README.md); otherwise `not_enough_evidence`.
+  Never "true" by default.
 
-Confidence is the stance probability of the evidence that decided, after the
-stance model's temperature calibration (see models/README.md); for
-`not_enough_evidence` it is 1 minus the strongest support or refutation.
+Confidence is the calibrated probability of the verdict; for
+`not_enough_evidence`, 1 minus the likelier of supported and refuted; for
+`conflicting`, the weaker of the two sides' strengths.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass, field
 
-from service.retrieve.text import fold
-from service.verdict.quantities import PLATFORMS
-
-DECIDE = 0.5  # a passage supports / refutes when that probability is at least this
-STRONG = 0.75  # both sides at least this strong: the sources conflict
-RULE_STRENGTH = 0.9  # weight of a refutation found by the quantity check
-_STOP_CAPS = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an", "selon", "according", "en", "in", "on",
-              "il", "elle", "ils", "elles", "he", "she", "they", "it", "ce", "cette", "this", "that", "de", "du"}
+from service.verdict.assess import Assessment
+from service.verdict.features import claim_features
+from service.verdict.model import CLASSES
+from service.verdict.types import ClaimReason, Verdict
 
 
-_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)+")  # two or more capitalised words in a row
+@dataclass
+class Decision:
+    verdict: Verdict
+    confidence: float
+    probabilities: dict[str, float]  # CLASSES -> calibrated probability
+    reasons: list[ClaimReason] = field(default_factory=list)
 
 
-def subject_words(text: str) -> set[str]:
-    """Words of the names (runs of capitalised words, as "Katy Perry") in a text, folded;
-    platforms are objects, not subjects."""
-    out = set()
-    for name in _NAME.findall(text):
-        out |= {fold(w) for w in name.split()}
-    return out - _STOP_CAPS - set(PLATFORMS)
-
-
-def about_same_subject(claim: str, passage: str, context: str = "") -> bool:
-    """Is the passage about whom the claim is about? It is when it names them;
-    it is not when it names only other people ("Katy Perry et ses 107 millions
-    d'abonnés" says nothing of Kim Kardashian's); a passage naming nobody ("la
-    star aux 189 millions") is read with its context (title, previous sentence)."""
-    names = subject_words(claim) or {fold(w) for w in re.findall(r"\b[A-ZÀ-Ý][\w'’-]+", claim)[1:]}
-    names -= _STOP_CAPS | set(PLATFORMS)
-    if not names:
-        return True
-    passage_words = {fold(w) for w in re.findall(r"[\w'’-]+", passage)}
-    if names & passage_words:
-        return True
-    if subject_words(passage):
-        return False
-    context_words = {fold(w) for w in re.findall(r"[\w'’-]+", context)}
-    return not context or bool(names & context_words)
-
-
-def stance_of(probs: dict[str, float], rule_conflict: bool, on_topic: bool = True) -> tuple[str, float]:
-    """(stance, strength) of one evidence item; a passage off the claim's topic is neutral
-    whatever the model read (relevance.py)."""
-    if rule_conflict:
-        return "refutes", max(probs["refutes"], RULE_STRENGTH)
-    if not on_topic:
-        return "neutral", probs["neutral"]
-    if probs["refutes"] >= DECIDE and probs["refutes"] >= probs["supports"]:
-        return "refutes", probs["refutes"]
-    if probs["supports"] >= DECIDE:
-        return "supports", probs["supports"]
-    return "neutral", probs["neutral"]
-
-
-def decide(evidence) -> tuple[str, float, list[str]]:
-    """evidence: list of service.verdict.types.Evidence with stance set. Returns (verdict, confidence, explanation)."""
-    sup = [(e, e.probabilities["supports"]) for e in evidence if e.stance == "supports"]
-    ref = [(e, _strength(e)) for e in evidence if e.stance == "refutes"]
-    best_sup = max(sup, key=lambda t: t[1], default=(None, 0.0))
-    best_ref = max(ref, key=lambda t: t[1], default=(None, 0.0))
-    why = []
-    if best_ref[0] is not None and best_sup[0] is not None and best_ref[1] >= STRONG and best_sup[1] >= STRONG:
-        why.append(f"{_cite(best_sup[0])} supports the claim ({best_sup[1]:.2f}) but {_cite(best_ref[0])} "
-                   f"refutes it ({best_ref[1]:.2f}): the sources disagree.")
-        why += _rule_notes(best_ref[0])
-        return "conflicting", round(min(best_sup[1], best_ref[1]), 3), why
-    if best_ref[0] is not None and best_ref[1] >= best_sup[1]:
-        why.append(f"{_cite(best_ref[0])} refutes the claim ({best_ref[1]:.2f}); contradiction is weighed first.")
-        why += _rule_notes(best_ref[0])
-        if best_sup[0] is not None:
-            why.append(f"The strongest support, {_cite(best_sup[0])}, is weaker ({best_sup[1]:.2f}).")
-        return "refuted", round(best_ref[1], 3), why
-    if best_sup[0] is not None:
-        why.append(f"{_cite(best_sup[0])} supports the claim ({best_sup[1]:.2f}).")
-        why += [f"Check: {m}." for m in best_sup[0].checks]
-        others = len(sup) - 1
-        if others:
-            why.append(f"{others} more passage{'s' if others > 1 else ''} support{'' if others > 1 else 's'} it.")
-        if best_ref[0] is not None:
-            why.append(f"{_cite(best_ref[0])} leans against it ({best_ref[1]:.2f}), less strongly.")
-        return "supported", round(best_sup[1], 3), why
-    topical = [e for e in evidence if not _off_topic(e)]
-    top = max((max(e.probabilities["supports"], e.probabilities["refutes"]) for e in topical), default=0.0)
-    if not evidence:
-        why.append("No passage confidently supports or refutes the claim: nothing relevant was retrieved.")
-    elif topical:
-        why.append(f"No passage confidently supports or refutes the claim (the strongest signal among the passages "
-                   f"about its subject is {top:.2f}, below {DECIDE}).")
-    else:
-        why.append("No passage confidently supports or refutes the claim: none of the passages found is about its "
-                   "subject.")
-    if len(topical) < len(evidence):
-        why.append(f"{len(evidence) - len(topical)} passage(s) off the claim's subject were set aside, whatever the "
-                   "stance model read.")
-    return "not_enough_evidence", round(1.0 - top, 3), why
-
-
-def _off_topic(e) -> bool:
-    return any(c.startswith("off topic") for c in e.checks)
-
-
-def _strength(e) -> float:
-    return max(e.probabilities["refutes"], RULE_STRENGTH) if any(c.startswith("conflict:") for c in e.checks) \
-        else e.probabilities["refutes"]
-
-
-def _rule_notes(e) -> list[str]:
-    return [f"Quantity/date check: {c.removeprefix('conflict: ')}, so the passage refutes the claim "
-            "whatever the stance model read." for c in e.checks if c.startswith("conflict:")]
-
-
-def _cite(e) -> str:
-    s = e.sources[0]
-    more = f" and {len(e.sources) - 1} other source{'s' if len(e.sources) > 2 else ''}" if len(e.sources) > 1 else ""
-    return f"«{_short(e.text)}» ({s.title}, {s.source}{more})"
-
-
-def _short(text: str, n: int = 90) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+def decide(assessments: list[Assessment], model) -> Decision:
+    if not assessments:
+        return Decision(Verdict.NOT_ENOUGH_EVIDENCE, 1.0, {c: float(c == "not_enough_evidence") for c in CLASSES},
+                        [ClaimReason.NOTHING_RETRIEVED])
+    x = claim_features([a.evidence_score for a in assessments], [a.support_share for a in assessments],
+                       [a.rule_conflict for a in assessments], [a.rule_match for a in assessments])
+    p = dict(zip(CLASSES, (round(float(v), 4) for v in model.claim_probabilities(x)[0])))
+    best_sup = max((a.strength for a in assessments if a.stance == "supports"), default=0.0)
+    best_ref = max((a.strength for a in assessments if a.stance == "refutes"), default=0.0)
+    if best_sup >= model.conflict and best_ref >= model.conflict:
+        return Decision(Verdict.CONFLICTING, round(min(best_sup, best_ref), 3), p, [ClaimReason.BOTH_SIDES])
+    ruled = [a for a in assessments if a.rule_conflict and a.stance == "refutes"]
+    if ruled:
+        return Decision(Verdict.REFUTED, round(max(a.evidence_score for a in ruled), 3), p,
+                        [ClaimReason.RULE_CONFLICT])
+    side = "supported" if p["supported"] >= p["refuted"] else "refuted"
+    decisive = best_sup if side == "supported" else best_ref
+    if p[side] >= p["not_enough_evidence"] and p[side] >= model.abstain[side] and decisive > 0:
+        reason = ClaimReason.SUPPORT_WINS if side == "supported" else ClaimReason.REFUTATION_WINS
+        return Decision(Verdict(side), round(p[side], 3), p, [reason])
+    none_bears = not any(a.stance != "neutral" for a in assessments)
+    reason = ClaimReason.NO_EVIDENCE if none_bears else ClaimReason.BELOW_THRESHOLD
+    return Decision(Verdict.NOT_ENOUGH_EVIDENCE, round(1 - max(p["supported"], p["refuted"]), 3), p, [reason])

@@ -1,7 +1,6 @@
-"""The quantity and date check: a claim and a passage that state a different
-number, date or weekday for the same thing disagree, whatever the stance
-model says. "10 millions d'abonnés" vs "188 millions d'abonnés" is a
-conflict; "plus de 188 millions" vs "189 millions" is not.
+"""Numbers, dates and weekdays read out of a text (`extract`), for the rules
+in rules.py: "plus de 188 millions d'abonnés sur Instagram" is a quantity
+(188e6, followers, Instagram, at least).
 
 Rules, not a model: NLI models are weakest exactly here (they read "188" and
 "10" as similar tokens), and a fact-checker must be able to read why.
@@ -13,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from service.retrieve.text import fold
+from service.verdict.vocabulary import PLATFORMS
 
 # Nouns that name what is counted, folded; synonyms across French and English
 # share one concept so that a French claim can be checked against English text.
@@ -35,8 +35,6 @@ CONCEPTS = {
     "stars": ["celebrites", "celebrities", "stars", "personnalites"],
 }
 _CONCEPT_OF = {w: c for c, ws in CONCEPTS.items() for w in ws}
-# Words naming the place a count applies to: "188 millions sur Instagram et 30 millions sur Facebook".
-PLATFORMS = ["instagram", "facebook", "twitter", "tiktok", "youtube", "snapchat", "linkedin", "threads"]
 SCALES = {"million": 1e6, "millions": 1e6, "milliard": 1e9, "milliards": 1e9, "billion": 1e9, "billions": 1e9,
           "mille": 1e3, "thousand": 1e3, "thousands": 1e3, "millier": 1e3, "milliers": 1e3, "m": 1e6, "md": 1e9,
           "k": 1e3, "mn": 1e6, "bn": 1e9}
@@ -76,6 +74,8 @@ class Facts:
     quantities: tuple[Quantity, ...]
     dates: tuple[tuple[int, int, int | None], ...]  # (month, day, year)
     weekdays: tuple[int, ...]
+    date_texts: tuple[str, ...] = ()  # each date as written (folded), in the order of `dates`
+    weekday_texts: tuple[str, ...] = ()
 
 
 def extract(text: str) -> Facts:
@@ -89,8 +89,10 @@ def extract(text: str) -> Facts:
         if q is not None:
             quantities.append(q)
             last_concept = q.concept or last_concept
-    weekdays = tuple(sorted({WEEKDAYS[w] for w in _WEEKDAY_RE.findall(folded)}))
-    return Facts(tuple(quantities), tuple(dates), weekdays)
+    found = _WEEKDAY_RE.findall(folded)
+    weekdays = tuple(sorted({WEEKDAYS[w] for w in found}))
+    date_texts = tuple(folded[a:b] for a, b in date_spans)
+    return Facts(tuple(quantities), tuple(dates), weekdays, date_texts, tuple(dict.fromkeys(found)))
 
 
 def _dates(folded: str):
@@ -153,7 +155,7 @@ def _finish(value, concept, folded, m, after) -> Quantity:
     return Quantity(value, concept, platform, bound, m.group(0))
 
 
-def _agrees(claim: Quantity, passage: Quantity) -> bool:
+def agrees(claim: Quantity, passage: Quantity) -> bool:
     c, p = claim.value, passage.value
     if passage.bound == "at_least":
         return c >= p * 0.98 or claim.bound == "at_least"
@@ -165,39 +167,3 @@ def _agrees(claim: Quantity, passage: Quantity) -> bool:
         return p <= c * 1.02
     tolerance = 0.1 if "about" in (claim.bound, passage.bound) else 0.02
     return abs(c - p) <= tolerance * max(abs(c), abs(p))
-
-
-@dataclass(frozen=True)
-class Check:
-    conflicts: tuple[str, ...]  # human-readable reasons
-    matches: tuple[str, ...]
-
-
-def compare(claim_text: str, passage_text: str) -> Check:
-    """Quantities, dates and weekdays of the claim against those of one passage."""
-    claim, passage = extract(claim_text), extract(passage_text)
-    conflicts, matches = [], []
-    for cq in claim.quantities:
-        if cq.concept is None:
-            continue
-        same = [pq for pq in passage.quantities if pq.concept == cq.concept
-                and (cq.platform is None or pq.platform is None or cq.platform == pq.platform)]
-        if not same:
-            continue
-        agreeing = [pq for pq in same if _agrees(cq, pq)]
-        if agreeing:
-            matches.append(f"the claim's \"{cq.text}\" matches \"{agreeing[0].text}\" in the passage")
-        else:
-            conflicts.append(f"the claim says \"{cq.text}\" ({cq.concept}) where the passage says "
-                             + " / ".join(f'"{pq.text}"' for pq in same))
-    if claim.weekdays and passage.weekdays and not set(claim.weekdays) & set(passage.weekdays):
-        conflicts.append("the claim names another weekday than the passage")
-    for month, day, year in claim.dates:
-        known = [d for d in passage.dates if d[0] == month or d[1] == day]
-        if not known:
-            continue
-        if any(d[0] == month and d[1] == day and (year is None or d[2] is None or d[2] == year) for d in known):
-            matches.append("the claim's date matches the passage")
-        else:
-            conflicts.append("the claim gives another date than the passage")
-    return Check(tuple(conflicts), tuple(matches))

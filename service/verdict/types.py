@@ -1,12 +1,84 @@
 """What a verification returns. The API, the CLI and the batch report all
-serialise these same records."""
+serialise these same records.
+
+Every decision travels as typed values (enums, numbers, structured rule
+findings); words a person reads are rendered from them only when a record is
+serialised (`render.py`, in the claim's language). No verdict logic reads text.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 
-VERDICTS = ("supported", "refuted", "conflicting", "not_enough_evidence")
-STANCES = ("supports", "refutes", "neutral")
+
+class Verdict(StrEnum):
+    SUPPORTED = "supported"
+    REFUTED = "refuted"
+    CONFLICTING = "conflicting"
+    NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
+
+
+class Stance(StrEnum):
+    """What one passage does to the claim. The stance model's columns map onto these
+    (entailment -> supports, neutral -> neutral, contradiction -> refutes)."""
+
+    SUPPORTS = "supports"
+    REFUTES = "refutes"
+    NEUTRAL = "neutral"
+
+
+VERDICTS = tuple(v.value for v in Verdict)
+STANCES = tuple(s.value for s in Stance)
+
+
+class FindingKind(StrEnum):
+    QUANTITY = "quantity"
+    DATE = "date"
+    WEEKDAY = "weekday"
+
+
+class Outcome(StrEnum):
+    MATCH = "match"  # the passage states the same value
+    CONFLICT = "conflict"  # the same thing, another value: the passage refutes the claim
+    OTHER_EVENT = "other_event"  # another value, but not about the same event: set aside
+    OTHER_ENTITY = "other_entity"  # the same unit, but said of someone or something else: set aside
+
+
+class Reason(StrEnum):
+    """Why one passage counts or not (codes; render.py words them)."""
+
+    EVIDENCE = "evidence"  # the evidence model reads it as bearing on the claim
+    NOT_EVIDENCE = "not_evidence"  # the evidence model reads it as not bearing on the claim
+    OTHER_SUBJECT = "other_subject"  # it names other people than the claim's
+    MODEL_SUPPORTS = "model_supports"
+    MODEL_REFUTES = "model_refutes"
+    RULE_CONFLICT = "rule_conflict"  # a quantity/date/weekday conflict on the same thing
+    RULE_MATCH = "rule_match"
+
+
+class ClaimReason(StrEnum):
+    """Why the claim got its verdict."""
+
+    SUPPORT_WINS = "support_wins"
+    REFUTATION_WINS = "refutation_wins"
+    RULE_CONFLICT = "rule_conflict"  # a passage that bears on the claim states another value of the same thing
+    BOTH_SIDES = "both_sides"  # strong evidence for and against
+    BELOW_THRESHOLD = "below_threshold"  # the likeliest side is not sure enough to commit (abstention)
+    NO_EVIDENCE = "no_evidence"  # no retrieved passage bears on the claim
+    NOTHING_RETRIEVED = "nothing_retrieved"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule comparison between the claim and a passage, with both values."""
+
+    kind: FindingKind
+    outcome: Outcome
+    claim_value: str  # as written in the claim ("10 millions", "mercredi", "17 septembre")
+    passage_value: str  # as written in the passage
+    unit: str | None = None  # what is counted ("followers"), for quantities
+    entity: str | None = None  # whom or what the value is about, when the rule could tell
 
 
 @dataclass
@@ -26,25 +98,50 @@ class Source:
 
 @dataclass
 class Evidence:
+    """One passage (a group of near-identical quotes) and its assessment (assess.py)."""
+
     text: str
     language: str
-    stance: str  # one of STANCES
-    probabilities: dict[str, float]  # {"supports": p, "refutes": p, "neutral": p}, summing to 1
+    stance: Stance
+    probabilities: dict[str, float]  # the stance model's {"supports", "refutes", "neutral"}, summing to 1
     retrieval_score: float  # fused retrieval score (higher is closer)
     context: dict[str, str]  # {"title", "before", "after"}
     sources: list[Source]
-    checks: list[str] = field(default_factory=list)  # e.g. a quantity conflict found by rule
+    evidence_score: float = 0.0  # calibrated probability that the passage bears on the claim at all
+    strength: float = 0.0  # how strongly it supports or refutes: evidence score x stance, 0-1
+    findings: list[Finding] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
 
 
 @dataclass
 class Verification:
     claim: str
     language: str
-    verdict: str  # one of VERDICTS
-    confidence: float  # 0-1
+    verdict: Verdict
+    confidence: float  # 0-1: the calibrated probability of the verdict (verdict/model.py)
     evidence: list[Evidence]
-    explanation: list[str]  # sentences a person reads: which evidence and which checks decided
+    reasons: list[ClaimReason]
     timings_ms: dict[str, float]
+    # calibrated claim-level probabilities {"supported", "refuted", "not_enough_evidence"}
+    probabilities: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def explanation(self) -> list[str]:
+        from service.verdict.render import explain
+
+        return explain(self)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The serialised record (API, CLI, batch): enums as their values, words rendered."""
+        from service.verdict.render import finding_text
+
+        out = asdict(self)
+        out["verdict"] = self.verdict.value
+        out["reasons"] = [r.value for r in self.reasons]
+        out["explanation"] = self.explanation
+        for e, d in zip(self.evidence, out["evidence"]):
+            d["stance"] = e.stance.value
+            d["reasons"] = [r.value for r in e.reasons]
+            d["findings"] = [{**asdict(f), "kind": f.kind.value, "outcome": f.outcome.value} for f in e.findings]
+            d["checks"] = [finding_text(f, self.language) for f in e.findings]
+        return out

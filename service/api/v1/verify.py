@@ -19,7 +19,8 @@ bp = Blueprint("verify", __name__, url_prefix="/v1")
 def verify():
     options = load_body(VerifyRequest())
     claim = options.pop("claim")
-    return respond(VerifyResponse(), services().verify(claim, **options))
+    # Rendered here, at the edge: the words of the explanation and checks, in the claim's language.
+    return respond(VerifyResponse(), services().verify(claim, **options).to_dict())
 
 
 @bp.post("/verify/batch")
@@ -27,4 +28,4 @@ def verify():
 def verify_batch():
     options = load_body(BatchVerifyRequest())
     claims = options.pop("claims")
-    return respond(BatchVerifyResponse(), {"results": services().verify_many(claims, **options)})
+    return respond(BatchVerifyResponse(), {"results": [v.to_dict() for v in services().verify_many(claims, **options)]})

@@ -1,0 +1,109 @@
+"""Rule findings: the claim's numbers, dates and weekdays against one passage's.
+
+A rule compares like with like, and every finding carries both values:
+- a number only with a number of the same unit ("followers"), on the same
+  platform when both name one, said of the same entity (the claim's subject:
+  "Katy Perry et ses 107 millions d'abonnés" says nothing of Kim Kardashian's);
+- a date or weekday only when claim and passage speak of the same event: the
+  claim affirms it (a claim that something will *not* happen on Wednesday is
+  not refuted by it happening on Tuesday) and, in the same language, the
+  passage shares a word of what happens (stemmed, names and dates left out).
+A comparison that fails these tests is still reported (outcome other_entity /
+other_event), so a reader sees why it did not count.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service.retrieve.text import fold, words
+from service.verdict.quantities import MONTHS, WEEKDAYS, agrees, extract
+from service.verdict.subjects import about_same_subject, claim_names
+from service.verdict.types import Finding, FindingKind, Outcome
+from service.verdict.vocabulary import (ENGLISH_NEGATIONS, FRENCH_NEGATION_ANCHORS, FRENCH_NEGATION_PARTS,
+                                        PLATFORMS)
+
+_TOKEN = re.compile(r"[a-z]+")
+_TIME_WORDS = set(WEEKDAYS) | set(MONTHS) | {"soir", "matin", "evening", "morning", "ce", "cette", "this", "next",
+                                               "prochain", "dernier", "last"}
+
+
+def findings(claim: str, claim_language: str, passage: str, passage_language: str,
+             context: str = "") -> list[Finding]:
+    c, p = extract(claim), extract(passage)
+    out: list[Finding] = []
+    if c.quantities and p.quantities:
+        out += _quantities(claim, passage, context, c, p)
+    if (c.weekdays and p.weekdays) or (c.dates and p.dates):
+        same_event = (_same_event(claim, claim_language, passage, passage_language)
+                      and about_same_subject(claim, passage, context))
+        out += _weekdays(c, p, same_event) + _dates(c, p, same_event)
+    return out
+
+
+def _quantities(claim, passage, context, c, p) -> list[Finding]:
+    out = []
+    entity = " ".join(sorted(claim_names(claim))) or None
+    same_entity = about_same_subject(claim, passage, context)
+    for cq in c.quantities:
+        if cq.concept is None:
+            continue
+        same = [pq for pq in p.quantities if pq.concept == cq.concept
+                and (cq.platform is None or pq.platform is None or cq.platform == pq.platform)]
+        if not same:
+            continue
+        agreeing = [pq for pq in same if agrees(cq, pq)]
+        shown = agreeing[0].text if agreeing else " / ".join(pq.text for pq in same)
+        if agreeing:
+            outcome = Outcome.MATCH
+        else:
+            outcome = Outcome.CONFLICT if same_entity else Outcome.OTHER_ENTITY
+        out.append(Finding(FindingKind.QUANTITY, outcome, cq.text, shown, cq.concept, entity))
+    return out
+
+
+def _weekdays(c, p, same_event: bool) -> list[Finding]:
+    if not (c.weekdays and p.weekdays):
+        return []
+    shared = set(c.weekdays) & set(p.weekdays)
+    claim_value, passage_value = " / ".join(c.weekday_texts), " / ".join(p.weekday_texts)
+    if shared:
+        return [Finding(FindingKind.WEEKDAY, Outcome.MATCH, claim_value, passage_value)]
+    return [Finding(FindingKind.WEEKDAY, Outcome.CONFLICT if same_event else Outcome.OTHER_EVENT,
+                    claim_value, passage_value)]
+
+
+def _dates(c, p, same_event: bool) -> list[Finding]:
+    out = []
+    for (month, day, year), text in zip(c.dates, c.date_texts):
+        known = [(d, t) for d, t in zip(p.dates, p.date_texts) if d[0] == month or d[1] == day]
+        if not known:
+            continue
+        same = [t for d, t in known if d[0] == month and d[1] == day and (year is None or d[2] is None or d[2] == year)]
+        if same:
+            out.append(Finding(FindingKind.DATE, Outcome.MATCH, text, same[0]))
+        else:
+            out.append(Finding(FindingKind.DATE, Outcome.CONFLICT if same_event else Outcome.OTHER_EVENT, text,
+                               " / ".join(t for _, t in known)))
+    return out
+
+
+def negated(text: str) -> bool:
+    tokens = _TOKEN.findall(fold(text).replace("n't", " nt"))
+    if ENGLISH_NEGATIONS & set(tokens):
+        return True
+    for i, t in enumerate(tokens):
+        if t in FRENCH_NEGATION_ANCHORS and FRENCH_NEGATION_PARTS & set(tokens[i + 1:i + 5]):
+            return True
+    return False
+
+
+def _same_event(claim: str, claim_language: str, passage: str, passage_language: str) -> bool:
+    """Do claim and passage speak of the same event, so that another day means another fact?"""
+    if negated(claim):
+        return False
+    if claim_language != passage_language:
+        return True  # words cannot be compared across languages; the subject check still applies
+    ignore = claim_names(claim) | set(PLATFORMS) | _TIME_WORDS
+    what = {w for w in words(claim, claim_language) if w not in ignore and not w.isdigit()}
+    return bool(what & set(words(passage, passage_language)))
