@@ -61,7 +61,8 @@ class Verifier:
             out.append(Verification(w.claim, w.language, decision.verdict, decision.confidence,
                                     [evidence[i] for i in order], decision.reasons, {}, decision.probabilities))
         t3 = time.perf_counter()
-        timings.update(verdict=_ms(t3 - t2), total=_ms(t3 - t0))
+        # The verdict stage: rules and features (timed in weigh_many), then assessment and decision.
+        timings.update(verdict=round(timings.pop("features") + _ms(t3 - t2), 1), total=_ms(t3 - t0))
         for v in out:
             # For a batch these are the whole batch's stage times: the models ran once for all claims.
             v.timings_ms = dict(timings)
@@ -93,7 +94,8 @@ class Verifier:
                 at += 1
             features = with_gaps(np.vstack(rows)) if rows else np.zeros((0, len(PASSAGE_FEATURES)))
             out.append(Weighed(claim, language, claim_groups, features, found))
-        return out, {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1)}
+        t3 = time.perf_counter()
+        return out, {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1), "features": _ms(t3 - t2)}
 
 
 def _cosine(group) -> float:
