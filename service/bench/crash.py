@@ -128,7 +128,7 @@ def run(config, *, kills: int = 50, articles: int = 120, seed: int = 0, log=prin
         log(f"reference: {len(reference)} articles in {clean_seconds:.1f} s; now {kills} kills")
         records, corrupt, between = [], 0, 0
         for n in range(kills):
-            if crash_dir.exists() and len(_snapshot(crash_dir)) == len(reference):
+            if (crash_dir / DB_NAME).exists() and len(_snapshot(crash_dir)) == len(reference):
                 # Everything is in: start over, so that each kill lands in a real ingest.
                 for path in crash_dir.iterdir():
                     path.unlink()
