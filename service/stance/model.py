@@ -96,6 +96,13 @@ class StanceModel:
         meta_path = stance_dir / "recoupe_stance.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
         self.max_length = int(max_length or meta.get("serving_max_length") or MAX_LENGTH)
+        # Which weights, calibration and length these predictions come from: caches of stance
+        # predictions key on it, so a new model never reads an older one's cached answers.
+        import hashlib
+
+        ident = json.dumps([meta.get("exported_at"), meta.get("step"), meta.get("calibration", {}).get("temperature"),
+                            self.max_length], sort_keys=True)
+        self.version = hashlib.sha1(ident.encode()).hexdigest()[:8]
         self._tok = Tokenizer.from_file(str(tok_path))
         self._tok.enable_truncation(self.max_length, strategy="longest_first")
         # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
@@ -126,7 +133,7 @@ class StanceModel:
 
     @property
     def name(self) -> str:
-        return f"recoupe-stance-e5-small/{self.runtime}"
+        return f"recoupe-stance-e5-small/{self.runtime}@{self.version}"
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
         """(premise, hypothesis) pairs -> (n, 3) calibrated probabilities [entailment, neutral, contradiction]."""
