@@ -22,6 +22,12 @@ needs_data = pytest.mark.skipif(
 )
 
 
+needs_mined = pytest.mark.skipif(
+    not (Path(__file__).resolve().parents[1] / "models" / "stance" / "cache" / "mined_neutrals.jsonl").is_file(),
+    reason="the mined neutral pairs are not built: run `recoupe models mine-neutrals` (a few minutes)",
+)
+
+
 @pytest.fixture(scope="module")
 def sources():
     from service.stance.data import load_sources
@@ -89,6 +95,7 @@ def test_heldout_premises_never_appear_in_training(sources):
 
 
 @needs_data
+@needs_mined
 def test_training_epoch_and_synthetic_pairs_use_no_heldout_text(sources):
     from service.stance.data import epoch_pairs
 
@@ -183,6 +190,7 @@ def test_same_topic_sources_hold_out_whole_pages_claims_and_bodies(sources):
 
 
 @needs_data
+@needs_mined
 def test_the_second_mix_is_french_first_with_few_contradictions(sources):
     from collections import Counter
 
