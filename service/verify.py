@@ -13,7 +13,7 @@ from service.corpus import Corpus, open_corpus
 from service.errors import InvalidInput
 from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
-from service.stance.data import with_context
+from service.stance.pairs import with_context
 from service.verdict import dedupe
 from service.verdict.assess import assess_all, inputs
 from service.verdict.decide import decide

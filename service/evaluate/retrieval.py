@@ -35,7 +35,7 @@ from service.evaluate.datasets import Claim, RetrievalSet
 from service.evaluate.metrics import ndcg_at_k
 from service.retrieve.hybrid import RRF_K
 from service.retrieve.text import words
-from service.stance.data import with_context
+from service.stance.pairs import with_context
 
 DEPTH = 100  # items kept per claim and ranking (recall@100 is the deepest figure)
 SERVICE_WIDE = 50  # candidates per retriever the service fuses (service.verify.WIDE)
