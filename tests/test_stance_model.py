@@ -54,10 +54,8 @@ CLEAR = [
     ("Kim a annoncé qu'elle ne publiera pas sur Instagram mercredi.", "Kim publiera sur Instagram mercredi.", CON),
     ("Le groupe compte 188 millions d'abonnés sur Instagram.", "Le groupe compte 10 millions d'abonnés sur Instagram.", CON),
     ("Le chanteur a été élu maire de sa ville en 2020.", "Le chanteur est devenu maire.", ENT),
-    pytest.param("Le chanteur a été élu maire de sa ville en 2020.", "Le chanteur a sorti un album de jazz.", NEU,
-                 marks=pytest.mark.xfail(reason="known weakness: a French pair on the same subject but another "
-                                                "matter reads as contradiction (0.70), see models/README.md",
-                                         strict=False)),
+    # Same subject, another matter: the first model read it as contradiction (0.70); the second reads it right.
+    ("Le chanteur a été élu maire de sa ville en 2020.", "Le chanteur a sorti un album de jazz.", NEU),
     # English
     ("The actress said she will not post on Facebook on Wednesday.", "The actress will post on Facebook on Wednesday.", CON),
     ("A man is playing a guitar on stage.", "A man is playing an instrument.", ENT),
@@ -94,9 +92,10 @@ def test_predictions_do_not_depend_on_batch_composition(model):
     together = model.predict(pairs, batch_size=4)
     alone = np.vstack([model.predict([pair]) for pair in pairs])
     # int8 activations are quantised per batch (dynamic quantisation): the
-    # probabilities move by up to ~0.05 with the batch around them (measured),
-    # the decisions do not. Known weakness, see models/README.md.
-    assert np.allclose(together, alone, atol=0.1)
+    # probabilities move with the batch around them (measured: up to 0.05 with
+    # the first model, 0.105 with the second; fp32: 0), the decisions do not.
+    # Known weakness, see models/README.md.
+    assert np.allclose(together, alone, atol=0.15)
     assert (together.argmax(1) == alone.argmax(1)).all()
 
 
