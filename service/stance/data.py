@@ -39,13 +39,10 @@ trained on, nor used to generate synthetic pairs:
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
 import os
 import random
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -58,6 +55,7 @@ from service.stance.sources_english import (
 )
 from service.stance.sources_french import read_fever_fr, read_fracas_fr, read_sick_fr, read_xnli_mt
 from service.stance.sources_topic import read_fm2, read_fnc1, read_healthver, read_wice
+from service.stance.pairs import read_jsonl as _jsonl
 from service.stance.pairs import CON, ENT, LABEL_ID, NEU, Pair, h, with_context  # noqa: F401 (re-exported)
 
 DATA_ENV = "RECOUPE_TRAIN_DATA"
@@ -72,13 +70,6 @@ def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
             "(it holds snli/, xnli_fr/, rte3_fr/, fever/, covidfact/, climate_fever/, scifact/)"
         )
     return path
-
-
-def _jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 # ---------------------------------------------------------------- SNLI

@@ -7,7 +7,9 @@ training code.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from service.stance import LABELS
 
@@ -36,3 +38,11 @@ def with_context(context: str | None, passage: str) -> str:
     if not context:
         return passage
     return f"{context.strip().rstrip('.')}. {passage}"
+
+
+def read_jsonl(path: Path):
+    """The records of a JSON Lines file, blank lines skipped."""
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)

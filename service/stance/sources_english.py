@@ -8,10 +8,10 @@ and FEVER-Symmetric (evaluation only). Splits: data.py's table.
 from __future__ import annotations
 
 import csv
-import json
 import re
 from pathlib import Path
 
+from service.stance.pairs import read_jsonl as _jsonl
 from service.stance.pairs import CON, ENT, NEU, Pair, h
 
 _FEVER_TOKENS = {
@@ -33,13 +33,6 @@ def clean_fever(text: str) -> str:
 
 
 _LABEL = {"entailment": ENT, "neutral": NEU, "contradiction": CON, "e": ENT, "n": NEU, "c": CON}
-
-
-def _jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 def read_lingnli(data_dir: Path) -> dict[str, list[Pair]]:

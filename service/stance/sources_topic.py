@@ -20,19 +20,12 @@ Splits: data.py's table (all by topic, page, article or body, never by pair).
 from __future__ import annotations
 
 import csv
-import json
 import re
 from collections import defaultdict
 from pathlib import Path
 
+from service.stance.pairs import read_jsonl as _jsonl
 from service.stance.pairs import CON, ENT, NEU, Pair, h, with_context
-
-
-def _jsonl(path: Path):
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                yield json.loads(line)
 
 
 _STOP = set(
