@@ -38,6 +38,14 @@ _PUBLISHED_AT_DOC = ("^[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]
 # --- fields --------------------------------------------------------------------
 
 
+def _refuse_lone_surrogates(value: str) -> None:
+    """JSON can carry lone surrogates that no UTF-8 store or log can hold: refuse them at the door."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+
+
 class Text(fields.String):
     """A string of valid Unicode, optionally stripped of surrounding spaces before validation."""
 
@@ -47,10 +55,7 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+        _refuse_lone_surrogates(value)
         return value.strip() if self.strip else value
 
 
@@ -78,10 +83,7 @@ class ClaimText(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+        _refuse_lone_surrogates(value)
         value = normalise_claim(value)
         problem = claim_problem(value)
         if problem:
