@@ -101,6 +101,9 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
             media = PROBLEM_JSON if status >= 400 else "application/json"
             responses[str(status)]["content"] = {media: {"schema": schema}}
     errors = {500: "unexpected error (logged on the server, never a stack trace)"}
+    # The HTTP layer (service/api/worker.py) answers these for any request, before the app sees it.
+    errors.update({408: "the request did not arrive in time (limits in service/api/worker.py)",
+                   414: "request line too long", 431: "request headers too large"})
     if meta["body"] is not None or meta["query"] is not None:
         errors[400] = "invalid request: malformed JSON, or field-level `errors`"
     if meta["body"] is not None:
