@@ -16,18 +16,15 @@ Targets (issue 12): health p99 < 1 s throughout; 429 once over the limit.
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
 import socket
-import tempfile
 import threading
 import time
 import urllib.parse
 from dataclasses import replace
-from pathlib import Path
 
 from service.bench.latency import Client, served
 from service.config import Config
+from service.bench.scratch import scratch_index
 
 
 def _percentile(values: list[float], q: float) -> float | None:
@@ -116,17 +113,7 @@ def _wrong_keys(host: str, port: int, out: dict, attempts: int = 100) -> None:
 
 
 def run(config, *, slow_clients: int = 32, seconds: float = 60, threads: int = 4, log=print) -> dict:
-    from service.index.persist import DB_NAME
-
-    source = Path(config.data_dir)
-    if not (source / DB_NAME).is_file():
-        from service.errors import InvalidInput
-
-        raise InvalidInput(f"no index in {source}: run ./setup.sh or pass --data-dir")
-    key = secrets.token_urlsafe(24)
-    with tempfile.TemporaryDirectory(prefix="recoupe-abuse-") as tmp:
-        data_dir = Path(tmp) / "data"
-        shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("*.lock", "cache"))
+    with scratch_index(config, "abuse") as (_tmp, data_dir, key):
         # The limits under test: the configured ones, or the defaults where a limit is turned off.
         limits = {f"rate_limit_{b}": getattr(config, f"rate_limit_{b}") or getattr(Config(), f"rate_limit_{b}")
                   for b in ("verify", "writes", "reads")}

@@ -13,16 +13,14 @@ requests with the verifier loaded.
 from __future__ import annotations
 
 import json
-import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 from service.bench.latency import served
 from service.errors import InvalidInput
+from service.bench.scratch import scratch_index
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 SERVER_ERRORS = {"ST101", "ST102"}  # a 5xx, a 5xx on an undeclared Content-Type
@@ -38,15 +36,7 @@ def schemathesis_command() -> list[str]:
 
 
 def run(config, *, max_examples: int = 100, seed: int | None = None, threads: int = 4, log=print) -> dict:
-    from service.index.persist import DB_NAME
-
-    source = Path(config.data_dir)
-    if not (source / DB_NAME).is_file():
-        raise InvalidInput(f"no index in {source}: run ./setup.sh or pass --data-dir")
-    key = secrets.token_urlsafe(24)
-    with tempfile.TemporaryDirectory(prefix="recoupe-fuzz-") as tmp:
-        data_dir = Path(tmp) / "data"
-        shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("*.lock", "cache"))
+    with scratch_index(config, "fuzz") as (tmp, data_dir, key):
         report_path = Path(tmp) / "report.json"
         with served(replace(config, data_dir=data_dir, api_key=key), threads, log=log) as server:
             command = [*schemathesis_command(), "--no-color", "run", f"{server.url}/v1/openapi.json", "--checks", CHECKS,

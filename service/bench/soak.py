@@ -16,16 +16,13 @@ RSS growth < 10% after warm-up.
 from __future__ import annotations
 
 import random
-import secrets
-import shutil
-import tempfile
 import threading
 import time
 from dataclasses import replace
 from pathlib import Path
 
 from service.bench.latency import Client, load_claims, served
-from service.errors import InvalidInput
+from service.bench.scratch import scratch_index
 
 
 def _rss_bytes(pid: int) -> int:
@@ -55,16 +52,8 @@ def _percentile(values, q):
 
 
 def run(config, *, clients: int = 16, minutes: float = 10, threads: int = 4, seed: int = 0, log=print) -> dict:
-    from service.index.persist import DB_NAME
-
-    source = Path(config.data_dir)
-    if not (source / DB_NAME).is_file():
-        raise InvalidInput(f"no index in {source}: run ./setup.sh or pass --data-dir")
     claims = load_claims(None, log)
-    key = secrets.token_urlsafe(24)
-    with tempfile.TemporaryDirectory(prefix="recoupe-soak-") as tmp:
-        data_dir = Path(tmp) / "data"
-        shutil.copytree(source, data_dir, ignore=shutil.ignore_patterns("*.lock", "cache"))
+    with scratch_index(config, "soak") as (_tmp, data_dir, key):
         with served(replace(config, data_dir=data_dir, api_key=key), threads, log=log) as server:
             probe = Client(server.url)
             start_articles = probe.call("GET", "/v1/stats").body["articles"]
