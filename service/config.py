@@ -30,11 +30,18 @@ class Config:
     stance_runtime: str = "onnx-int8"
     # Threads for torch / ONNX Runtime; 0 lets the runtime decide.
     threads: int = 0
-    # "flat" (exact, default), "hnsw" or "ivf" (approximate, for large corpora).
+    # How long the model queues wait for the other requests in flight to join a batch
+    # (models/batching.py); 0 batches only what is already waiting.
+    batch_wait_ms: float = 4.0
+    # "flat" (exact, default), "hnsw", "ivf" or "ivfpq" (approximate, for large corpora).
     index_type: str = "flat"
     hnsw_m: int = 32
     ivf_nlist: int = 0  # 0: chosen from the corpus size
     ivf_nprobe: int = 16
+    # IVF-PQ: bytes per code, lists probed, candidates re-ranked with the stored vectors.
+    pq_m: int = 48
+    pq_nprobe: int = 32
+    pq_rerank: int = 100
     # HTTP service.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -72,6 +79,8 @@ def _coerce(name: str, value):
             return Path(value)
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         return str(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"configuration key {name!r} expects {kind}, got {value!r}") from None

@@ -132,10 +132,10 @@ class Corpus:
         return self.index.stats()
 
 
-def open_corpus(config: Config) -> Corpus:
+def open_corpus(config: Config, embedder=None) -> Corpus:
     from service.models.registry import get_models
 
-    return Corpus(config, get_models(config).embedder)
+    return Corpus(config, embedder or get_models(config).embedder)
 
 
 def _progress(items, enabled: bool):

@@ -5,6 +5,7 @@ The one function behind `POST /v1/verify`, `recoupe verify` and `recoupe check`.
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,13 +75,16 @@ class Verifier:
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}")
         t0 = time.perf_counter()
-        languages = [detect_language(c, default="fr") for c in claims]
-        candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages, **filters)
-        t1 = time.perf_counter()
-        # Near-identical passages first become one group, so the model reads each quote once.
-        groups = [dedupe.group(cands, lambda c: c.hit.passage.text, limit=top_k) for cands in candidates]
-        pairs = [(_premise(g[0].hit), claim) for claim, claim_groups in zip(claims, groups) for g in claim_groups]
-        probs = self.stance.predict(pairs) if pairs else []
+        with _in_flight(self.stance, self.corpus.embedder):
+            languages = [detect_language(c, default="fr") for c in claims]
+            candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages,
+                                                      **filters)
+            t1 = time.perf_counter()
+            # Near-identical passages first become one group, so the model reads each quote once.
+            groups = [dedupe.group(cands, lambda c: c.hit.passage.text, limit=top_k) for cands in candidates]
+            pairs = [(_premise(g[0].hit), claim) for claim, claim_groups in zip(claims, groups)
+                     for g in claim_groups]
+            probs = self.stance.predict(pairs) if pairs else []
         t2 = time.perf_counter()
         out, at = [], 0
         for claim, language, claim_groups in zip(claims, languages, groups):
@@ -96,6 +100,16 @@ class Verifier:
             out.append(Weighed(claim, language, claim_groups, features, found))
         t3 = time.perf_counter()
         return out, {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1), "features": _ms(t3 - t2)}
+
+
+def _in_flight(*models) -> ExitStack:
+    """Tell the models' batching queues that this request will submit soon, so that a batch
+    being gathered waits (a few ms at most) for it; models without a queue are left alone."""
+    stack = ExitStack()
+    for model in models:
+        if hasattr(model, "request"):
+            stack.enter_context(model.request())
+    return stack
 
 
 def _cosine(group) -> float:
@@ -148,6 +162,8 @@ def load_verifier(config) -> Verifier:
     from service.models.registry import get_models
 
     models = get_models(config)
-    verifier = Verifier(open_corpus(config), models.stance, models.verdict)
+    # The shared (batching) models: concurrent requests of this process run the stance model and the
+    # query embedder in one call each (models/batching.py).
+    verifier = Verifier(open_corpus(config, models.shared_embedder), models.shared_stance, models.verdict)
     verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
     return verifier

@@ -153,6 +153,9 @@ def _close_worker_services(server, worker) -> None:
     app = getattr(worker, "wsgi", None)
     if app is not None and hasattr(app, "extensions"):
         app.extensions["recoupe"].close()  # writes any unsaved index state, releases the lock file
+    from service.models.registry import close_shared
+
+    close_shared()  # requests still in the model queues are answered first
 
 
 def ingest_if_empty(config, paths: list[str]) -> None:

@@ -45,6 +45,29 @@ class Models:
             return self._loaded["stance"]
 
     @property
+    def shared_stance(self):
+        """The stance model as concurrent requests share it: one batching queue and a pair cache
+        (stance/batcher.py). What the verifier uses; `stance` is the bare model."""
+        model = self.stance
+        with _lock:
+            if "shared_stance" not in self._loaded:
+                from service.stance.batcher import BatchedStance
+
+                self._loaded["shared_stance"] = BatchedStance(model, max_wait_s=self.config.batch_wait_ms / 1000)
+            return self._loaded["shared_stance"]
+
+    @property
+    def shared_embedder(self):
+        """The embedder with the queries of concurrent requests embedded in one call (models/batched_embedder.py)."""
+        model = self.embedder
+        with _lock:
+            if "shared_embedder" not in self._loaded:
+                from service.models.batched_embedder import BatchedEmbedder
+
+                self._loaded["shared_embedder"] = BatchedEmbedder(model, max_wait_s=self.config.batch_wait_ms / 1000)
+            return self._loaded["shared_embedder"]
+
+    @property
     def verdict(self):
         """The verdict model (models/verdict/model.json): evidence selection and claim aggregation."""
         with _lock:
@@ -63,6 +86,16 @@ def get_models(config: Config) -> Models:
         if key not in _cache:
             _cache[key] = Models(config)
         return _cache[key]
+
+
+def close_shared() -> None:
+    """Finish what the batching queues of this process hold, then stop them (a server worker's exit).
+    Models asked for afterwards get new queues."""
+    with _lock:
+        queues = [m._loaded.pop(k) for m in _cache.values() for k in ("shared_stance", "shared_embedder")
+                  if k in m._loaded]
+    for queue in queues:
+        queue.close()
 
 
 def _quiet_libraries() -> None:
