@@ -16,6 +16,21 @@ python -m pip install --quiet --upgrade pip
 python -m pip install --quiet torch==2.13.0
 python -m pip install --quiet -e '.[test]'
 
+# The browser tests' tools, never needed to serve: headless Chromium and its driver from the system's
+# packages (installed only when running as root and missing, as in CI; elsewhere the tests say what to
+# install and skip), and axe-core from tests/browser/package-lock.json into tests/browser/node_modules.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    missing=""
+    command -v chromedriver >/dev/null || missing="chromium chromium-driver"
+    command -v npm >/dev/null || missing="$missing npm"
+    if [ -n "$missing" ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
+    fi
+fi
+if command -v npm >/dev/null && [ ! -f tests/browser/node_modules/axe-core/axe.min.js ]; then
+    npm ci --prefix tests/browser --no-audit --no-fund --silent
+fi
+
 recoupe models build-embedder --if-missing
 recoupe models build-stance --if-missing
 recoupe ingest seeds/

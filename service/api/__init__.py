@@ -41,5 +41,8 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     register_error_handlers(app)
     for bp in blueprints():
         app.register_blueprint(bp)
+    from service.page import bp as page
+
+    app.register_blueprint(page)  # the fact-checker's page at /
     init_protection(app, config)  # after the blueprints: the limits wrap their views
     return app

@@ -36,6 +36,13 @@ BUDGETS = {
     "articles.list_articles": "reads",
     "articles.get_article": "reads",
     "stats.stats": "reads",
+    "checks.create_check": "verify",
+    "page.check_claim": "verify",
+    "checks.add_review": "writes",
+    "checks.undo_review": "writes",
+    "checks.list_checks": "reads",
+    "checks.get_check": "reads",
+    "checks.export_reviews": "reads",
 }
 
 _API_HEADERS = {
@@ -46,7 +53,8 @@ _API_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-# The docs page runs its own inline script and style and fetches the API from the same origin.
+# The docs page runs its own inline script and style and fetches the API from the same origin. The
+# fact-checker's page (service/page/) sets a strict policy of its own: nothing inline.
 _PAGE_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
              "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 
@@ -58,9 +66,10 @@ def init_protection(app: Flask, config) -> None:
 
     @app.after_request
     def _security_headers(response):
+        own_policy = "Content-Security-Policy" in response.headers  # the page sets its own, stricter one
         for name, value in _API_HEADERS.items():
             response.headers.setdefault(name, value)
-        if response.mimetype == "text/html":
+        if response.mimetype == "text/html" and not own_policy:
             response.headers["Content-Security-Policy"] = _PAGE_CSP
         if request.is_secure:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")

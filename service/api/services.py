@@ -29,9 +29,23 @@ class Services:
     def __init__(self, corpus: Corpus, verifier=None):
         self.corpus = corpus
         self.verifier = verifier  # None: the index answers but claims cannot be verified
+        self._desk = None
+        self._desk_lock = threading.Lock()
 
     def close(self) -> None:
+        if self._desk is not None:
+            self._desk.store.close()
         self.corpus.close()
+
+    @property
+    def desk(self):
+        """Saved checks and reviews (service/history/), opened on first use beside the index."""
+        with self._desk_lock:
+            if self._desk is None:
+                from service.history import Desk, HistoryStore
+
+                self._desk = Desk(self.corpus, HistoryStore.in_dir(self.corpus.index.data_dir), self.verifier)
+            return self._desk
 
     # ------------------------------------------------------------ verification
 

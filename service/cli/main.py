@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from service.cli import bench, check_cmd, corpus_cmds, eval_cmd, models_cmds, serve_cmd, verify_cmd
+    from service.cli import bench, check_cmd, corpus_cmds, eval_cmd, models_cmds, reviews_cmd, serve_cmd, verify_cmd
 
     p = argparse.ArgumentParser(prog="recoupe", description="Verify claims against a trusted article corpus.")
     p.add_argument("--config", help="TOML configuration file (default: recoupe.toml if present)")
@@ -51,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     eval_cmd.register(sub)
     serve_cmd.register(sub)
     models_cmds.register(sub)
+    reviews_cmd.register(sub)
     bench.register(sub)
     return p
 

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 
 def blueprints():
-    from service.api.v1 import articles, docs, health, stats, verify
+    from service.api.v1 import articles, checks, docs, health, stats, verify
 
-    return [verify.bp, articles.bp, health.bp, stats.bp, docs.bp, docs.root]
+    return [verify.bp, articles.bp, checks.bp, health.bp, stats.bp, docs.bp]

@@ -1,15 +1,16 @@
-"""GET /v1/openapi.json (generated from the schemas) and GET /v1/docs (a page that renders it)."""
+"""GET /v1/openapi.json (generated from the schemas) and GET /v1/docs (a page that renders it).
+
+`/` is the fact-checker's page (service/page/), which links here."""
 
 from __future__ import annotations
 
 from importlib import resources
 
-from flask import Blueprint, current_app, jsonify, redirect
+from flask import Blueprint, current_app, jsonify
 
 from service.api.openapi import build_spec
 
 bp = Blueprint("docs", __name__, url_prefix="/v1")
-root = Blueprint("root", __name__)
 
 
 @bp.get("/openapi.json")
@@ -24,8 +25,3 @@ def openapi():
 def docs():
     page = resources.files("service.api").joinpath("docs.html").read_text(encoding="utf-8")
     return current_app.response_class(page, mimetype="text/html")
-
-
-@root.get("/")
-def home():
-    return redirect("/v1/docs")

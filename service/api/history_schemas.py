@@ -1,0 +1,84 @@
+"""Requests and responses of the saved checks and reviews (`/v1/checks...`, `/v1/reviews/export`).
+
+They mirror `service.history` (SavedCheck, Review, CheckView.to_dict) field for field.
+"""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
+from service.history.store import MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
+from service.verdict.review import Action
+from service.verdict.types import STANCES, VERDICTS
+
+
+class ReviewIn(Schema):
+    item = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_OFFSET),
+                          metadata={"description": "index of the evidence item in the check's `result.evidence`"})
+    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]), metadata={
+        "description": "accept (the models' stance is right), reject (the passage does not bear on the claim), "
+                       "stance (the reviewer gives the stance)"})
+    stance = fields.String(validate=validate.OneOf(STANCES), metadata={"description": "for action `stance`"})
+    reviewer = Text(required=True, validate=validate.Length(1, MAX_REVIEWER_CHARS))
+    note = Text(load_default="", validate=validate.Length(max=MAX_NOTE_CHARS))
+
+
+class ReviewOut(Schema):
+    id = fields.Integer(required=True)
+    check_id = fields.String(required=True)
+    item = fields.Integer(required=True)
+    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
+    stance = fields.String(required=True, validate=validate.OneOf(STANCES),
+                           metadata={"description": "the stance this review gives the passage"})
+    note = fields.String(required=True)
+    reviewer = fields.String(required=True)
+    created_at = fields.String(required=True)
+
+
+class CorpusState(Schema):
+    generation_then = fields.Integer(required=True, metadata={"description": "the corpus generation checked"})
+    generation_now = fields.Integer(required=True)
+    changed = fields.Boolean(required=True, metadata={"description": "the corpus has changed since the check"})
+
+
+class FirstVerdict(Schema):
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class CheckSummary(Schema):
+    id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    claim = fields.String(required=True)
+    language = fields.String(required=True)
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
+                            metadata={"description": "the verdict when the check was run (before any review)"})
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class CheckOut(CheckSummary):
+    settings = fields.Dict(required=True, metadata={"description": "top_k and the filters of the check"})
+    models = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True,
+                         metadata={"description": "model names and versions"})
+    corpus = fields.Nested(CorpusState, required=True)
+    original = fields.Nested(FirstVerdict, required=True)
+    result = fields.Nested(VerifyResponse, required=True,
+                           metadata={"description": "what is shown: the saved result with the reviews applied"})
+    reviews = fields.List(fields.Nested(ReviewOut), required=True,
+                          metadata={"description": "the current review of each reviewed item"})
+
+
+class CheckListQuery(Schema):
+    q = Text(load_default="", validate=validate.Length(max=200), metadata={"description": "words of the claim"})
+    verdict = fields.String(validate=validate.OneOf(VERDICTS))
+    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
+    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+
+
+class CheckListResponse(Schema):
+    checks = fields.List(fields.Nested(CheckSummary), required=True)
+    total = fields.Integer(required=True)
+    limit = fields.Integer(required=True)
+    offset = fields.Integer(required=True)
+    next_offset = fields.Integer(allow_none=True)

@@ -1,0 +1,132 @@
+"""Check a claim and save what was shown; reopen it with its reviews applied; review; export.
+
+The one set of functions behind the page, `/v1/checks...`, `/v1/reviews/export`
+and `recoupe reviews export`. Verification is `Verifier.verify`, the reviewed
+verdict is `verdict.review.reverify`: nothing here decides anything itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from service.errors import InvalidInput, ModelMissing
+from service.history.export import review_rows
+from service.history.store import HistoryStore, Review, SavedCheck
+from service.verdict.records import verification_from_dict
+from service.verdict.review import Action, reverify, reviewed_stance
+from service.verdict.types import Stance, Verification
+
+
+@dataclass
+class CheckView:
+    """A saved check as it is shown now: reviews applied, and whether the corpus moved on since."""
+
+    check: SavedCheck
+    original: Verification  # as first shown
+    shown: Verification  # with the reviews applied (the original when there are none)
+    reviews: dict[int, Review]  # evidence index -> its current review
+    corpus_generation: int  # the corpus generation now
+
+    @property
+    def corpus_changed(self) -> bool:
+        return self.corpus_generation != self.check.generation
+
+    @property
+    def reviewed(self) -> bool:
+        return bool(self.reviews)
+
+    def to_dict(self) -> dict:
+        c = self.check
+        return {
+            **c.summary(), "settings": c.settings, "models": c.models,
+            "corpus": {"generation_then": c.generation, "generation_now": self.corpus_generation,
+                       "changed": self.corpus_changed},
+            "original": {"verdict": self.original.verdict.value, "confidence": self.original.confidence},
+            "result": self.shown.to_dict(),
+            "reviews": [self.reviews[i].to_dict() for i in sorted(self.reviews)],
+        }
+
+
+class Desk:
+    def __init__(self, corpus, store: HistoryStore, verifier=None, verdict_model=None):
+        self.corpus = corpus
+        self.store = store
+        self.verifier = verifier
+        self._verdict_model = verdict_model if verdict_model is not None else getattr(verifier, "verdict", None)
+
+    # ------------------------------------------------------------ checks
+
+    def check(self, claim: str, **options) -> SavedCheck:
+        """Verify one claim (the same call as POST /v1/verify) and save what it returned."""
+        if self.verifier is None:
+            raise ModelMissing("claim verification is not available on this server: the stance model is not loaded")
+        generation = self.corpus.index.generation
+        v = self.verifier.verify(claim, **options)
+        record = v.to_dict()
+        settings = {"top_k": options.get("top_k", 10),
+                    **{k: options[k] for k in ("languages", "sources", "date_from", "date_to") if options.get(k)}}
+        cited = [s.article_id for e in v.evidence for s in e.sources]
+        return self.store.save_check(v.claim, v.language, v.verdict, v.confidence, settings, generation,
+                                     self.model_versions(), record, cited)
+
+    def open(self, check_id: str) -> CheckView:
+        saved = self.store.get_check(check_id)
+        original = verification_from_dict(saved.record)
+        reviews = self.store.current_reviews(check_id)
+        shown = original
+        if reviews:
+            shown = reverify(original, {i: r.stance for i, r in reviews.items()}, self._model())
+        return CheckView(saved, original, shown, reviews, self.corpus.index.generation)
+
+    def history(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
+                limit: int = 50, offset: int = 0) -> tuple[list[SavedCheck], int]:
+        return self.store.list_checks(query, verdict, article_id, limit, offset)
+
+    # ------------------------------------------------------------ reviews
+
+    def review(self, check_id: str, item: int, action: str, reviewer: str, stance: str | None = None,
+               note: str = "") -> CheckView:
+        saved = self.store.get_check(check_id)
+        evidence = saved.record.get("evidence", [])
+        if not 0 <= item < len(evidence):
+            raise InvalidInput(f"check {check_id} has evidence items 0 to {len(evidence) - 1}, not {item}")
+        action = Action(action)
+        if action == Action.STANCE and stance is None:
+            raise InvalidInput("a stance review names the stance: supports, refutes or neutral")
+        given = reviewed_stance(action, Stance(evidence[item]["stance"]), Stance(stance) if stance else None)
+        self.store.add_review(check_id, item, action, given, note, reviewer)
+        return self.open(check_id)
+
+    def undo(self, check_id: str, item: int) -> CheckView:
+        self.store.undo_review(check_id, item)
+        return self.open(check_id)
+
+    def export_reviews(self):
+        """One dict per reviewed evidence item, for retraining (see `export.py`)."""
+        return review_rows(self.store)
+
+    # ------------------------------------------------------------ internals
+
+    def model_versions(self) -> dict:
+        if getattr(self, "_versions", None) is None:
+            self._versions = self._model_versions()
+        return self._versions
+
+    def _model_versions(self) -> dict:
+        out = {"embedder": getattr(self.corpus.embedder, "name", None)}
+        if self.verifier is not None:
+            out["stance"] = self.verifier.stance.name
+        model = self._verdict_model
+        if model is not None:
+            blob = json.dumps(model.to_dict(), sort_keys=True).encode()
+            out["verdict"] = "verdict@" + hashlib.sha1(blob).hexdigest()[:8]
+        return out
+
+    def _model(self):
+        if self._verdict_model is None:
+            from service.models.registry import get_models
+
+            self._verdict_model = get_models(self.corpus.config).verdict
+        return self._verdict_model

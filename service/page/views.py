@@ -1,0 +1,142 @@
+"""The page's routes: parse the form or the URL, call the desk or the corpus, render a template.
+
+Nothing here decides: checks are `Desk.check`, reviewed verdicts `Desk.open`
+(which calls the verdict layer), articles `Corpus.index`. Reviews are sent by
+the page's script to `/v1/checks/<id>/reviews` (service/api/v1/checks.py).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from service.api.schemas import VerifyRequest
+from service.api.services import services
+from service.errors import RecoupeError
+from service.page import highlight
+from service.page.i18n import COOKIE, LANGUAGES, number, percent, pick_language, translator
+from service.verdict.types import STANCES, VERDICTS
+
+bp = Blueprint("page", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/assets")
+
+# Everything from the app itself; nothing inline (no inline script, style or style attribute).
+PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+
+EXAMPLES = [  # (claim, its language), about the demo corpus in seeds/
+    ("Kim Kardashian a 189 millions d'abonnés sur Instagram", "fr"),
+    ("Kim Kardashian n'a que 10 millions d'abonnés sur Instagram", "fr"),
+    ("Kim Kardashian will not post on Instagram on Wednesday", "en"),
+    ("La tour Eiffel mesure 330 mètres", "fr"),
+]
+HISTORY_PAGE = 50
+
+
+@bp.before_request
+def _language():
+    g.lang = pick_language()
+
+
+@bp.after_request
+def _headers(response):
+    if response.mimetype == "text/html":
+        response.headers["Content-Security-Policy"] = PAGE_CSP
+        response.headers.setdefault("Cache-Control", "no-store")
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
+    return response
+
+
+@bp.app_context_processor
+def _helpers():
+    lang = getattr(g, "lang", "en")
+    return {"t": translator(lang), "lang": lang, "num": lambda v, d=2: number(v, lang, d),
+            "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs}
+
+
+def _switch_url() -> str:
+    other = "en" if g.lang == "fr" else "fr"
+    args = {k: v for k, v in request.args.items(multi=True) if k != "lang"}
+    return request.path + "?" + urlencode([*args.items(), ("lang", other)])
+
+
+# ------------------------------------------------------------------ check a claim
+
+
+@bp.get("/")
+def home():
+    example = request.args.get("example", type=int)
+    claim = EXAMPLES[example][0] if example is not None and 0 <= example < len(EXAMPLES) else ""
+    return _home(claim=claim, chosen={})
+
+
+@bp.post("/check")
+def check_claim():
+    form = request.form
+    data = {"claim": form.get("claim", ""),
+            **{k: form.getlist(k) for k in ("languages", "sources") if form.getlist(k)},
+            **{k: form[k] for k in ("date_from", "date_to") if form.get(k)}}
+    top_k = form.get("top_k", "").strip()
+    if top_k:
+        data["top_k"] = int(top_k) if top_k.isdigit() else top_k
+    try:
+        options = VerifyRequest().load(data)
+    except ValidationError as exc:
+        return _home(claim=data["claim"], chosen=data, errors=exc.messages), 400
+    claim = options.pop("claim")
+    saved = services().desk.check(claim, **options)
+    return redirect(url_for(".check_view", check_id=saved.id), 303)
+
+
+def _home(claim: str, chosen: dict, errors=None):
+    stats = services().stats()
+    return render_template("home.html", claim=claim, chosen=chosen, errors=errors or {}, examples=EXAMPLES,
+                           sources=sorted(stats["sources"]), languages=sorted(stats["languages"]), stats=stats,
+                           recent=services().desk.history(limit=5)[0])
+
+
+@bp.get("/checks/<check_id>")
+def check_view(check_id: str):
+    view = services().desk.open(check_id)
+    shown = view.shown
+    groups = {s: [(i, e) for i, e in enumerate(shown.evidence) if e.stance == s] for s in STANCES}
+    return render_template("check.html", view=view, shown=shown, groups=groups, order=("supports", "refutes", "neutral"))
+
+
+# ------------------------------------------------------------------ history
+
+
+@bp.get("/checks")
+def history():
+    query = request.args.get("q", "").strip()[:200]
+    verdict = request.args.get("verdict") or None
+    if verdict not in VERDICTS:
+        verdict = None
+    page = max(request.args.get("page", 1, type=int), 1)
+    checks, total = services().desk.history(query, verdict, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    reviewed = {c.id: bool(services().desk.store.current_reviews(c.id)) for c in checks}
+    return render_template("history.html", checks=checks, total=total, query=query, verdict=verdict,
+                           verdicts=VERDICTS, reviewed=reviewed, page=page,
+                           more=page * HISTORY_PAGE < total)
+
+
+# ------------------------------------------------------------------ articles
+
+
+@bp.get("/articles/<path:article_id>")
+def article_view(article_id: str):
+    article = services().corpus.index.get_article(article_id)
+    parts = highlight.around(article.text, request.args.get("start"), request.args.get("end"))
+    return render_template("article.html", article=article, parts=parts, back=request.args.get("check"))
+
+
+# ------------------------------------------------------------------ errors, as pages
+
+
+@bp.errorhandler(RecoupeError)
+def _recoupe_error(exc: RecoupeError):
+    return render_template("error.html", status=exc.status, message=exc.message), exc.status

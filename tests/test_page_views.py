@@ -1,0 +1,272 @@
+"""The page and the desk without a browser: the Flask test client on the real verifier and seed corpus,
+the history store, the reviewed verdict, the review export (API and CLI)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from service.api import create_app
+from service.api.services import build_services
+from service.corpus import Corpus
+from service.errors import InvalidInput, NotFound
+from service.history import HistoryStore
+from service.page.i18n import STRINGS
+from service.verdict.review import Action
+from service.verdict.types import Stance, Verdict
+from tests.conftest import REPO, SEEDS, need_stance_model
+
+PAGE = REPO / "service" / "page"
+REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
+KEY = "page-key"
+
+
+@pytest.fixture(scope="module")
+def services(config, embedder, tmp_path_factory):
+    need_stance_model(config)
+    cfg = replace(config, data_dir=tmp_path_factory.mktemp("page-views"))
+    corpus = Corpus(cfg, embedder)
+    corpus.ingest_paths([SEEDS])
+    corpus.close()
+    built = build_services(cfg)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="module")
+def client(config, services):
+    return create_app(replace(config, data_dir=services.corpus.config.data_dir), services=services).test_client()
+
+
+@pytest.fixture(scope="module")
+def keyed(config, services):
+    """The same services behind an app that has an API key."""
+    cfg = replace(config, data_dir=services.corpus.config.data_dir, api_key=KEY)
+    return create_app(cfg, services=services).test_client()
+
+
+@pytest.fixture(scope="module")
+def checked(client):
+    """A claim checked through the page: the permalink's path."""
+    response = client.post("/check", data={"claim": REFUTED, "top_k": "10"})
+    assert response.status_code == 303
+    return response.headers["Location"]
+
+
+# ---------------------------------------------------------------- words and headers
+
+
+def test_both_languages_have_every_string_the_templates_use():
+    assert STRINGS["fr"].keys() == STRINGS["en"].keys()
+    used = set()
+    for template in (PAGE / "templates").glob("*.html"):
+        used |= set(re.findall(r"""\bt\(['"]([a-z_]+)['"]\s*[,)]""", template.read_text(encoding="utf-8")))
+    assert used and used <= STRINGS["en"].keys(), used - STRINGS["en"].keys()
+    # keys built from a typed value (t('v_' ~ verdict)): one per value of the vocabulary
+    from service.verdict.types import STANCES, VERDICTS, FindingKind, Outcome
+
+    families = {"v_": VERDICTS, "s_": STANCES, "g_": STANCES, "empty_": STANCES, "a_": [a.value for a in Action],
+                "k_": [k.value for k in FindingKind], "o_": [o.value for o in Outcome], "lang_": ["fr", "en"]}
+    missing = {p + v for p, values in families.items() for v in values} - STRINGS["en"].keys()
+    assert not missing
+
+
+def test_the_page_loads_nothing_from_elsewhere_and_nothing_inline():
+    for path in [*(PAGE / "templates").glob("*.html"), *(PAGE / "static").glob("*")]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(src|href|url)\s*[=(]\s*["']?(https?:)?//""", text), path
+        if path.suffix == ".html":
+            assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline script in {path}"
+            assert not re.search(r"<style|\sstyle=", text), f"inline style in {path}"
+
+
+def test_page_responses_carry_a_strict_policy_and_the_security_headers(client):
+    response = client.get("/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    csp = response.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in csp and "script-src 'self'" in csp and "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
+    for name in ("X-Content-Type-Options", "X-Frame-Options", "Referrer-Policy"):
+        assert response.headers[name]
+    assert client.get("/assets/page.js").status_code == 200
+    assert client.get("/assets/page.css").mimetype == "text/css"
+    # the docs page keeps its own policy
+    assert "unsafe-inline" in client.get("/v1/docs").headers["Content-Security-Policy"]
+
+
+def test_french_for_a_french_browser_english_otherwise_and_the_switch_is_remembered(client):
+    fr = client.get("/", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert '<html lang="fr">' in fr and "Vérifier une affirmation" in fr
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    switched = client.get("/?lang=en", headers={"Accept-Language": "fr"})
+    assert '<html lang="en">' in switched.get_data(as_text=True)
+    assert "recoupe_lang=en" in switched.headers["Set-Cookie"]
+    again = client.get("/checks", headers={"Accept-Language": "fr"})  # the cookie now says en
+    assert '<html lang="en">' in again.get_data(as_text=True)
+    client.delete_cookie("recoupe_lang")
+
+
+# ---------------------------------------------------------------- checks through the page
+
+
+def test_a_bad_claim_is_shown_back_with_the_reason(client):
+    response = client.post("/check", data={"claim": "   ", "top_k": "99"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'role="alert"' in page and "top_k" in page
+
+
+def test_a_check_is_saved_and_its_permalink_shows_it(client, checked):
+    page = client.get(checked).get_data(as_text=True)
+    assert 'id="verdict-word"' in page and "Refuted" in page
+    assert "No supporting passage among 10 retrieved." in page or 'id="group-supports"' in page
+    check_id = checked.rsplit("/", 1)[1]
+    saved = client.get(f"/v1/checks/{check_id}").get_json()
+    assert saved["verdict"] == "refuted" and saved["corpus"] == {"generation_then": saved["corpus"]["generation_now"],
+                                                                 "generation_now": saved["corpus"]["generation_now"],
+                                                                 "changed": False}
+    assert set(saved["models"]) == {"embedder", "stance", "verdict"} and saved["settings"]["top_k"] == 10
+    # the same claim through /v1/verify gives the same verdict and evidence (one code path)
+    direct = client.post("/v1/verify", json={"claim": REFUTED, "top_k": 10}).get_json()
+    assert direct["verdict"] == saved["result"]["verdict"]
+    assert [e["text"] for e in direct["evidence"]] == [e["text"] for e in saved["result"]["evidence"]]
+    listed = client.get("/v1/checks", query_string={"q": "10 millions", "verdict": "refuted"}).get_json()
+    assert check_id in [c["id"] for c in listed["checks"]]
+    assert client.get("/v1/checks", query_string={"verdict": "supported", "q": "10 millions"}).get_json()["total"] == 0
+    history = client.get("/checks", query_string={"q": "Kardashian"}).get_data(as_text=True)
+    assert f'href="/checks/{check_id}"' in history
+
+
+def test_the_article_view_highlights_the_passage_at_its_offsets(client, checked):
+    check_id = checked.rsplit("/", 1)[1]
+    source = client.get(f"/v1/checks/{check_id}").get_json()["result"]["evidence"][0]["sources"][0]
+    article = client.get(f"/v1/articles/{source['article_id']}").get_json()
+    page = client.get(f"/articles/{source['article_id']}",
+                      query_string={"start": source["start"], "end": source["end"]}).get_data(as_text=True)
+    marked = re.search(r'<mark id="passage" tabindex="-1">(.*?)</mark>', page, re.S).group(1)
+    from html import unescape
+
+    assert unescape(marked) == article["text"][source["start"]:source["end"]]
+    # offsets that do not fit the text: the article, no highlight
+    page = client.get(f"/articles/{source['article_id']}", query_string={"start": 5, "end": 10**9})
+    assert page.status_code == 200 and "<mark" not in page.get_data(as_text=True)
+    assert client.get("/articles/no-such-article").status_code == 404
+
+
+# ---------------------------------------------------------------- reviews
+
+
+def test_reviews_recompute_the_verdict_and_undo_restores_it(client, checked):
+    check_id = checked.rsplit("/", 1)[1]
+    first = client.get(f"/v1/checks/{check_id}").get_json()
+    refuting = [i for i, e in enumerate(first["result"]["evidence"]) if e["stance"] == "refutes"]
+    assert first["result"]["verdict"] == "refuted" and refuting
+    view = first
+    for i in refuting:
+        response = client.post(f"/v1/checks/{check_id}/reviews",
+                               json={"item": i, "action": "reject", "reviewer": "Ana", "note": "autre sujet"})
+        assert response.status_code == 200, response.get_json()
+        view = response.get_json()
+    # no refutation left: the verdict layer cannot say refuted
+    assert view["result"]["verdict"] != "refuted" and view["original"]["verdict"] == "refuted"
+    assert {r["item"] for r in view["reviews"]} == set(refuting)
+    exported = [json.loads(line) for line in client.get("/v1/reviews/export").get_data(as_text=True).splitlines()]
+    mine = [r for r in exported if r["check_id"] == check_id]
+    assert {r["item"] for r in mine} == set(refuting)
+    row = mine[0]
+    assert row["claim"] == REFUTED and row["model_stance"] == "refutes" and row["reviewed_stance"] == "neutral"
+    assert row["passage"] and row["sources"][0]["title"] and row["reviewer"] == "Ana" and row["note"] == "autre sujet"
+    for i in refuting:
+        view = client.delete(f"/v1/checks/{check_id}/reviews/{i}").get_json()
+    assert view["result"]["verdict"] == "refuted" and view["reviews"] == []
+
+
+def test_a_review_is_checked_before_it_is_stored(client, checked):
+    check_id = checked.rsplit("/", 1)[1]
+    assert client.post(f"/v1/checks/{check_id}/reviews", json={"item": 999, "action": "accept",
+                                                               "reviewer": "Ana"}).status_code == 400
+    assert client.post(f"/v1/checks/{check_id}/reviews", json={"item": 0, "action": "stance",
+                                                               "reviewer": "Ana"}).status_code == 400
+    assert client.post(f"/v1/checks/{check_id}/reviews", json={"item": 0, "action": "accept"}).status_code == 400
+    assert client.post("/v1/checks/nope/reviews", json={"item": 0, "action": "accept",
+                                                        "reviewer": "Ana"}).status_code == 404
+    assert client.delete(f"/v1/checks/{check_id}/reviews/0").status_code == 404  # nothing to undo
+    assert client.get(f"/v1/checks/{check_id}").get_json()["reviews"] == []
+
+
+def test_reviews_need_the_api_key_when_one_is_configured(keyed, checked):
+    check_id = checked.rsplit("/", 1)[1]
+    body = {"item": 0, "action": "accept", "reviewer": "Ana"}
+    assert keyed.post(f"/v1/checks/{check_id}/reviews", json=body).status_code == 401
+    assert keyed.post(f"/v1/checks/{check_id}/reviews", json=body, headers={"X-API-Key": "wrong"}).status_code == 401
+    ok = keyed.post(f"/v1/checks/{check_id}/reviews", json=body, headers={"X-API-Key": KEY})
+    assert ok.status_code == 200
+    assert keyed.delete(f"/v1/checks/{check_id}/reviews/0").status_code == 401
+    assert keyed.delete(f"/v1/checks/{check_id}/reviews/0", headers={"X-API-Key": KEY}).status_code == 200
+
+
+def test_the_corpus_changing_is_said_on_the_permalink(client, services):
+    response = client.post("/check", data={"claim": "Kim Kardashian will not post on Instagram on Wednesday"})
+    path = response.headers["Location"]
+    assert 'id="corpus-changed"' not in client.get(path).get_data(as_text=True)
+    services.add_articles([{"id": "page-test-extra", "title": "Une note", "source": "test",
+                            "text": "Le conseil municipal a voté le budget de la ville mardi soir."}])
+    try:
+        page = client.get(path).get_data(as_text=True)
+        assert 'id="corpus-changed"' in page
+    finally:
+        services.delete_article("page-test-extra")
+
+
+# ---------------------------------------------------------------- the store alone
+
+
+def _record(verdict="refuted"):
+    return {"claim": "c", "language": "fr", "verdict": verdict, "confidence": 0.5, "evidence": [], "reasons": [],
+            "timings_ms": {}, "probabilities": {}}
+
+
+def test_the_history_store_filters_and_keeps_a_log_of_reviews(tmp_path):
+    store = HistoryStore.in_dir(tmp_path)
+    a = store.save_check("Le 100% tarif", "fr", Verdict.REFUTED, 0.7, {"top_k": 5}, 3, {"stance": "s@1"},
+                         _record(), ["art-1", "art-2"])
+    b = store.save_check("Another claim", "en", Verdict.SUPPORTED, 0.9, {"top_k": 5}, 3, {}, _record("supported"),
+                         ["art-2"])
+    assert [c.id for c in store.list_checks()[0]] == [b.id, a.id]
+    assert [c.id for c in store.list_checks("100%")[0]] == [a.id]  # LIKE wildcards are taken literally
+    assert [c.id for c in store.list_checks("tarif 100")[0]] == [a.id]
+    assert store.list_checks("1_0")[1] == 0 and store.list_checks("1%t")[1] == 0  # not wildcards
+    assert [c.id for c in store.list_checks(verdict="supported")[0]] == [b.id]
+    assert {c.id for c in store.list_checks(article_id="art-2")[0]} == {a.id, b.id}
+    store.add_review(a.id, 0, Action.ACCEPT, Stance.REFUTES, "", "Ana")
+    store.add_review(a.id, 0, Action.STANCE, Stance.SUPPORTS, "on second thought", "Ana")
+    assert store.current_reviews(a.id)[0].stance == Stance.SUPPORTS
+    store.undo_review(a.id, 0)
+    assert store.current_reviews(a.id)[0].stance == Stance.REFUTES
+    with pytest.raises(InvalidInput):
+        store.add_review(a.id, 0, Action.ACCEPT, Stance.REFUTES, "", "  ")
+    with pytest.raises(NotFound):
+        store.add_review("missing", 0, Action.ACCEPT, Stance.REFUTES, "", "Ana")
+    store.close()
+    reopened = HistoryStore.in_dir(tmp_path)  # what was committed is on disk
+    assert reopened.get_check(a.id).settings == {"top_k": 5} and len(reopened.current_reviews(a.id)) == 1
+    reopened.close()
+
+
+def test_recoupe_reviews_export_writes_the_same_lines_as_the_api(client, checked, services, tmp_path):
+    from service.cli.main import main
+
+    check_id = checked.rsplit("/", 1)[1]
+    client.post(f"/v1/checks/{check_id}/reviews", json={"item": 0, "action": "stance", "stance": "supports",
+                                                        "reviewer": "Léa"})
+    try:
+        out = tmp_path / "reviews.jsonl"
+        data_dir = services.corpus.index.data_dir
+        assert main(["--data-dir", str(data_dir), "reviews", "export", "-o", str(out)]) == 0
+        api = client.get("/v1/reviews/export").get_data(as_text=True)
+        assert out.read_text(encoding="utf-8") == api and json.loads(api.splitlines()[0])["reviewer"] == "Léa"
+    finally:
+        client.delete(f"/v1/checks/{check_id}/reviews/0")
