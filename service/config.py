@@ -40,7 +40,7 @@ class Config:
     ivf_nprobe: int = 16
     # IVF-PQ: bytes per code, lists probed, candidates re-ranked with the stored vectors.
     pq_m: int = 48
-    pq_nprobe: int = 32
+    pq_nprobe: int = 0  # 0: a 16th of the lists, at least 32
     pq_rerank: int = 100
     # HTTP service.
     host: str = "127.0.0.1"

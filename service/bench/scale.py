@@ -1,6 +1,8 @@
 """How vector search scales: latency, recall@10 and memory per passage of each
-index type (flat, hnsw, ivf) over synthetic corpora of growing size, and what
-that predicts for a 10-million-passage archive.
+index type (flat, hnsw, ivf, ivfpq) over synthetic corpora of growing size, and
+what that predicts for a 10-million-passage archive. IVF-PQ's recall is after
+re-ranking its candidates with the exact vectors (the service reads them from
+SQLite; here from the corpus in memory), its bytes are the index alone.
 
 The vectors are synthetic because no public corpus of millions of embedded
 news passages ships with the project, and the figure wanted is the index's,
@@ -41,15 +43,18 @@ INGEST_REPORT = REPO_ROOT / "reports" / "ingest-scifact.json"
 # Rows generated at a time: bounds the temporaries (a few 100 MB arrays) whatever
 # the corpus size; fixed, because the chunk is also the unit of seeding.
 CHUNK = 65_536
-# IVF-PQ is not an index type of the service; its projection assumes 48 one-byte
-# codes (8 dimensions per sub-quantizer, a common starting point for 384-d).
+# When IVF-PQ is not measured, its projection assumes 48 one-byte codes (the
+# service's default pq_m: 8 dimensions per sub-quantizer).
 PQ_CODE_BYTES = 48
 # Recall below which an approximate index is not recommended at its current parameters.
 TARGET_RECALL = 0.9
 # Largest log-log slopes the algorithms allow (see _slope): latency, then build time per index type.
 LATENCY_SLOPE_CAP = 1.0
-BUILD_SLOPE_CAP = {"flat": 1.0, "hnsw": 1.25, "ivf": 1.5}
+BUILD_SLOPE_CAP = {"flat": 1.0, "hnsw": 1.25, "ivf": 1.5, "ivfpq": 1.5}
 ORDER = ("flat",) + tuple(t for t in ann.INDEX_TYPES if t != "flat")  # exact first: it gives the truth
+# What `run` measures unless told: IVF-PQ is asked for by name (the CLI asks for every type).
+DEFAULT_TYPES = ("flat", "hnsw", "ivf")
+COLORS = {"flat": "tab:grey", "hnsw": "tab:blue", "ivf": "tab:orange", "ivfpq": "tab:green"}
 
 log_line = functools.partial(print, flush=True)  # progress must show even when piped to a file
 
@@ -180,23 +185,29 @@ def read_ingest_report(path: Path) -> dict:
 
 def run(sizes=DEFAULT_SIZES, queries: int = DEFAULT_QUERIES, *, seed: int = 0,
         out_dir: Path | str = Path("reports") / "scale", ann_settings: dict | None = None,
-        force_ivf: bool = False, ingest_report: Path | str = INGEST_REPORT, log=log_line) -> dict:
+        force_ivf: bool = False, ingest_report: Path | str = INGEST_REPORT, log=log_line,
+        index_types=DEFAULT_TYPES) -> dict:
     """Measure every index type at every size, print the table and the projection,
     write scale.json and scale.png into out_dir, and return what was written.
 
     ann_settings: the service's tuning (hnsw_m, ivf_nlist, ivf_nprobe, ...), as
     `PassageIndex.from_config` passes it; the `AnnParams` defaults otherwise.
-    force_ivf trains IVF at every size; by default IVF is what the service
-    builds, which searches exactly below ~39 vectors per list.
+    force_ivf trains IVF (and IVF-PQ) at every size; by default they are what
+    the service builds, which searches exactly below ~39 vectors per list.
+    index_types: which to measure; flat is always measured first (it is the truth).
     """
     sizes = _check_sizes(sizes)
     if isinstance(queries, bool) or not isinstance(queries, int) or queries < 1:
         raise InvalidInput(f"--queries must be a positive whole number, got {queries!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise InvalidInput(f"--seed must be a whole number, 0 or more, got {seed!r}")
+    unknown = [t for t in index_types if t not in ORDER]
+    if unknown:
+        raise InvalidInput(f"--types: unknown index type {unknown[0]!r}; known: {', '.join(ORDER)}")
+    types = tuple(t for t in ORDER if t == "flat" or t in index_types)
     settings = dict(ann_settings or {})
     try:
-        params = {t: ann.AnnParams(index_type=t, **settings) for t in ORDER}
+        params = {t: ann.AnnParams(index_type=t, **settings) for t in types}
     except TypeError as exc:
         raise InvalidInput(f"unknown index setting: {exc}") from None
     ingest = read_ingest_report(Path(ingest_report))
@@ -219,11 +230,11 @@ def run(sizes=DEFAULT_SIZES, queries: int = DEFAULT_QUERIES, *, seed: int = 0,
     for n in sizes:
         vectors = corpus[:n]  # a view: the sizes are nested prefixes
         truth = None
-        for index_type in ORDER:
+        for index_type in types:
             p = params[index_type]
             log(f"[{n:,}] {index_type}: building ({_describe(p, n, force_ivf)}) ...")
             figures, found = profile_index(p, vectors, query_rows, K, truth=truth,
-                                           force=force_ivf and index_type == "ivf")
+                                           force=force_ivf and index_type in ("ivf", "ivfpq"))
             if index_type == "flat":
                 # The reference the others are scored against: its recall is 1 by definition.
                 truth, figures["recall"] = found, 1.0
@@ -235,8 +246,8 @@ def run(sizes=DEFAULT_SIZES, queries: int = DEFAULT_QUERIES, *, seed: int = 0,
                 f"recall@{K} {row[f'recall@{K}']:.3f}")
         del truth
 
-    memory = _memory_per_passage(results, ingest)
-    projection = _project(results, params, memory, ingest)
+    memory = _memory_per_passage(results, ingest, types)
+    projection = _project(results, params, memory, ingest, types)
     report = {
         "what": (f"vector search only (FAISS, {DIM}-d inner product, top {K}), synthetic corpora; "
                  "built and searched with the service's ann.build/ann.search, one thread, one query at a time"),
@@ -244,6 +255,7 @@ def run(sizes=DEFAULT_SIZES, queries: int = DEFAULT_QUERIES, *, seed: int = 0,
         "queries": queries,
         "k": K,
         "force_ivf": force_ivf,
+        "index_types": list(types),
         "service_params": {t: p.build_fingerprint() | _search_fingerprint(p) for t, p in params.items()},
         "generator": gen.describe() | {"generate_s": round(generate_s, 1)},
         "machine": {"cpu_count": os.cpu_count(), "arch": platform.machine(), "faiss": faiss.__version__,
@@ -264,20 +276,19 @@ def run(sizes=DEFAULT_SIZES, queries: int = DEFAULT_QUERIES, *, seed: int = 0,
 def _describe(p: ann.AnnParams, n: int, force_ivf: bool) -> str:
     if p.index_type == "hnsw":
         return f"M={p.hnsw_m}, efConstruction={p.hnsw_ef_construction}, efSearch={p.hnsw_ef_search}"
-    if p.index_type == "ivf":
+    if p.index_type in ("ivf", "ivfpq"):
         state = ann.plan(p, n, force=force_ivf)
-        if state.kind != "ivf":
-            return f"{state.nlist} lists need {ann.MIN_POINTS_PER_LIST * state.nlist:,} vectors: exact, as the service"
+        if state.kind != p.index_type:
+            return f"{state.nlist} lists need {ann.min_training(p.index_type, state.nlist):,} vectors: exact, as the service"
+        if p.index_type == "ivfpq":
+            return (f"nlist={state.nlist}, {p.pq_m}-byte codes, nprobe={ann.pq_probe(p, state.nlist)}, "
+                    f"{p.pq_rerank} candidates re-ranked exactly")
         return f"nlist={state.nlist}, nprobe={min(p.ivf_nprobe, state.nlist)}, spherical k-means"
     return "exact inner product"
 
 
 def _search_fingerprint(p: ann.AnnParams) -> dict:
-    if p.index_type == "hnsw":
-        return {"hnsw_ef_search": p.hnsw_ef_search}
-    if p.index_type == "ivf":
-        return {"ivf_nprobe": p.ivf_nprobe}
-    return {}
+    return p.search_fingerprint()
 
 
 def _row(n: int, f: dict) -> dict:
@@ -304,9 +315,9 @@ def _largest(results, index_type, *, built=False):
     return max(rows, key=lambda r: r["passages"]) if rows else None
 
 
-def _memory_per_passage(results, ingest) -> dict:
+def _memory_per_passage(results, ingest, types=DEFAULT_TYPES) -> dict:
     faiss_part = {}
-    for t in ORDER:
+    for t in types:
         row = _largest(results, t)
         faiss_part[t] = {"bytes": row["bytes_per_passage"], "at_passages": row["passages"],
                          "structure": row["structure"]}
@@ -355,9 +366,9 @@ def _extrapolate(results, index_type, key):
     return row[key] * (PROJECTED / row["passages"]) ** slope, slope
 
 
-def _project(results, params, memory, ingest) -> dict:
+def _project(results, params, memory, ingest, types=DEFAULT_TYPES) -> dict:
     by_type = {}
-    for t in ORDER:
+    for t in types:
         row = _largest(results, t, built=True)
         entry = {"measured_up_to": row["passages"] if row else None}
         bpp = memory["faiss_in_ram"][t]["bytes"]
@@ -369,21 +380,27 @@ def _project(results, params, memory, ingest) -> dict:
         if entry["p50_ms"] is not None and entry["p95_ms"] is not None:
             entry["p95_ms"] = max(entry["p95_ms"], entry["p50_ms"])  # separate slopes could cross
         entry[f"recall@{K}_at_largest"] = row[f"recall@{K}"] if row else None
-        if t == "ivf":
+        if t in ("ivf", "ivfpq"):
             entry["nlist"] = ann.plan(params[t], PROJECTED).nlist
         by_type[t] = entry
-    nlist = by_type["ivf"]["nlist"]
-    pq_bytes = PROJECTED * (PQ_CODE_BYTES + 8) + nlist * DIM * 4
+    if "ivfpq" in by_type and by_type["ivfpq"]["measured_up_to"]:
+        pq = by_type["ivfpq"]
+        ivf_pq = {"ram_bytes": pq["ram_bytes"], "code_bytes": params["ivfpq"].pq_m,
+                  "source": f"measured up to {pq['measured_up_to']:,} passages (recall@{K} "
+                            f"{pq[f'recall@{K}_at_largest']:.3f} after re-ranking), bytes per passage x 10M"}
+    else:
+        nlist = ann.auto_nlist(PROJECTED, "ivfpq")
+        ivf_pq = {"ram_bytes": PROJECTED * (PQ_CODE_BYTES + 8) + nlist * DIM * 4, "code_bytes": PQ_CODE_BYTES,
+                  "source": "derived, not measured (run with --types including ivfpq); recall unknown"}
     projection = {
         "passages": PROJECTED,
         "method": ("memory: bytes per passage at the largest size x 10M; latency and build time: along the "
                    "log-log slope between the two largest sizes where the index type was built (clamped to "
-                   "0-1 for latency; for build time to 0-1 flat, 0-1.25 hnsw, 0-1.5 ivf); recall: not "
+                   "0-1 for latency; for build time to 0-1 flat, 0-1.25 hnsw, 0-1.5 ivf and ivfpq); recall: not "
                    "extrapolated, the figure at the largest size"),
         "vectors_alone_bytes": PROJECTED * DIM * 4,
         "by_index_type": by_type,
-        "ivf_pq": {"ram_bytes": pq_bytes, "code_bytes": PQ_CODE_BYTES,
-                   "source": "derived, not measured: the service has no IVF-PQ index type; recall unknown"},
+        "ivf_pq": ivf_pq,
         "store_on_disk_bytes": round(memory["store_on_disk"]["bytes"] * PROJECTED),
     }
     projection["text"] = _paragraph(projection, params, memory, ingest)
@@ -410,7 +427,7 @@ def _duration(s) -> str:
 
 def _paragraph(proj, params, memory, ingest) -> str:
     by = proj["by_index_type"]
-    flat, hnsw, ivf = by["flat"], by["hnsw"], by["ivf"]
+    flat, hnsw, ivf, ivfpq = by["flat"], by.get("hnsw"), by.get("ivf"), by.get("ivfpq")
     up_to = max((e["measured_up_to"] or 0) for e in by.values())
     parts = [f"A {PROJECTED:,}-passage archive, extrapolated from synthetic corpora of up to {up_to:,} passages "
              "(re-measure on the real archive before buying hardware)."]
@@ -419,22 +436,31 @@ def _paragraph(proj, params, memory, ingest) -> str:
     parts.append(f"Exact search (flat) holds {_gb(flat['ram_bytes'])} in RAM (the raw {DIM}-d float32 vectors "
                  f"alone are {_gb(proj['vectors_alone_bytes'])}) and answers in about "
                  f"{_ms(flat['p50_ms'])} per query on one core (p95 {_ms(flat['p95_ms'])}).")
-    hp = params["hnsw"]
-    if hnsw["measured_up_to"]:
+    if hnsw and hnsw["measured_up_to"]:
+        hp = params["hnsw"]
         parts.append(f"HNSW (M={hp.hnsw_m}, efSearch={hp.hnsw_ef_search}) needs {_gb(hnsw['ram_bytes'])} (vectors "
                      f"plus graph links) and about {_ms(hnsw['p50_ms'])} per query, with recall@{K} "
                      f"{hnsw[f'recall@{K}_at_largest']:.3f} at {hnsw['measured_up_to']:,} passages (at fixed "
                      f"parameters recall tends to fall as the corpus grows); building it takes about "
                      f"{_duration(hnsw['build_s'])} on one core, and the service rebuilds it after deletions.")
-    if ivf["measured_up_to"]:
+    if ivf and ivf["measured_up_to"]:
         parts.append(f"IVF ({ivf['nlist']:,} lists, nprobe {params['ivf'].ivf_nprobe}) needs "
                      f"{_gb(ivf['ram_bytes'])} and about {_ms(ivf['p50_ms'])} per query, recall@{K} "
                      f"{ivf[f'recall@{K}_at_largest']:.3f} at {ivf['measured_up_to']:,} passages.")
-    else:
+    elif ivf:
         parts.append("IVF was never trained at the measured sizes (the service searches exactly below its "
                      "training threshold), so it has no approximate figures to extrapolate.")
-    parts.append(f"IVF-PQ, which the service does not offer yet, would shrink the index to about "
-                 f"{_gb(proj['ivf_pq']['ram_bytes'])} ({PQ_CODE_BYTES}-byte codes; derived, recall not measured).")
+    if ivfpq and ivfpq["measured_up_to"]:
+        pp = params["ivfpq"]
+        parts.append(f"IVF-PQ ({ivfpq['nlist']:,} lists, {pp.pq_m}-byte codes, nprobe "
+                     f"{ann.pq_probe(pp, ivfpq['nlist'])} at that size, "
+                     f"{pp.pq_rerank} candidates re-ranked with the stored vectors) needs "
+                     f"{_gb(ivfpq['ram_bytes'])} and about {_ms(ivfpq['p50_ms'])} per query, recall@{K} "
+                     f"{ivfpq[f'recall@{K}_at_largest']:.3f} at {ivfpq['measured_up_to']:,} passages; building "
+                     f"it takes about {_duration(ivfpq['build_s'])} on one core.")
+    else:
+        parts.append(f"IVF-PQ would shrink the index to about {_gb(proj['ivf_pq']['ram_bytes'])} "
+                     f"({PQ_CODE_BYTES}-byte codes; derived here, not measured: run with --types ...,ivfpq).")
     parts.append(f"Whatever the index, the SQLite store takes about {_gb(proj['store_on_disk_bytes'])} on disk "
                  f"({memory['store_on_disk']['bytes'] / 1e3:.1f} kB per passage, derived from the SciFact ingest), "
                  "and each server worker process holds its own copy of the FAISS index in RAM.")
@@ -471,8 +497,8 @@ def table_lines(report) -> list[str]:
         lines.append(f"{r['passages']:>10,}  {r['index_type']:5}  {searches:8}  {r['build_s']:>9.2f}  "
                      f"{r['index_bytes'] / 1e6:>9.1f}  {r['bytes_per_passage']:>9.0f}  {r['p50_ms']:>8.3f}  "
                      f"{r['p95_ms']:>8.3f}  {r[f'recall@{K}']:>9.3f}")
-    if any(r["index_type"] == "ivf" and r["structure"] != "ivf" for r in report["results"]):
-        lines.append("ivf 'exact': too few vectors to train its lists, so the service searches exactly (as shown).")
+    if any(r["index_type"] in ("ivf", "ivfpq") and r["structure"] != r["index_type"] for r in report["results"]):
+        lines.append("ivf/ivfpq 'exact': too few vectors to train its lists, so the service searches exactly (as shown).")
     m = report["memory_per_passage"]
     lines += ["", "memory per passage:"]
     for t, v in m["faiss_in_ram"].items():
@@ -496,7 +522,8 @@ def plot(report, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, (lat, rec) = plt.subplots(1, 2, figsize=(10, 4))
-    for t, color in zip(ORDER, ("tab:grey", "tab:blue", "tab:orange")):
+    for t in report.get("index_types", DEFAULT_TYPES):
+        color = COLORS[t]
         rows = sorted((r for r in report["results"] if r["index_type"] == t), key=lambda r: r["passages"])
         n = [r["passages"] for r in rows]
         lat.plot(n, [r["p50_ms"] for r in rows], marker="o", color=color, label=f"{t} p50")

@@ -28,7 +28,10 @@ def register(sub) -> None:
     c.add_argument("--queries", type=int, default=500, help="queries, searched one at a time (default 500)")
     c.add_argument("--seed", type=int, default=0, help="seed of the synthetic vectors")
     c.add_argument("--force-ivf", action="store_true",
-                   help="train IVF at every size (the service searches exactly below ~39 vectors per list)")
+                   help="train IVF and IVF-PQ at every size (the service searches exactly below ~39 vectors per list)")
+    c.add_argument("--types", default="flat,hnsw,ivf,ivfpq",
+                   help="index types to measure, comma-separated (default all: flat,hnsw,ivf,ivfpq; "
+                        "flat is always measured, it gives the truth)")
     c.add_argument("--ingest-report", help="ingest-scifact JSON giving the store's bytes per passage "
                                            "(default: reports/ingest-scifact.json of the repository)")
     c.add_argument("--out", default="reports/scale", help="folder for scale.json and scale.png (default reports/scale)")
@@ -107,9 +110,11 @@ def scale(args, config) -> int:
     from service.bench.scale import INGEST_REPORT, parse_sizes, run
 
     # The index settings PassageIndex.from_config uses: the figures are the configured service's.
-    settings = {"hnsw_m": config.hnsw_m, "ivf_nlist": config.ivf_nlist, "ivf_nprobe": config.ivf_nprobe}
+    settings = {"hnsw_m": config.hnsw_m, "ivf_nlist": config.ivf_nlist, "ivf_nprobe": config.ivf_nprobe,
+                "pq_m": config.pq_m, "pq_nprobe": config.pq_nprobe, "pq_rerank": config.pq_rerank}
+    types = tuple(t.strip() for t in args.types.split(",") if t.strip())
     run(parse_sizes(args.sizes), args.queries, seed=args.seed, out_dir=Path(args.out), ann_settings=settings,
-        force_ivf=args.force_ivf, ingest_report=Path(args.ingest_report or INGEST_REPORT))
+        force_ivf=args.force_ivf, ingest_report=Path(args.ingest_report or INGEST_REPORT), index_types=types)
     return 0
 
 

@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="recoupe", description="Verify claims against a trusted article corpus.")
     p.add_argument("--config", help="TOML configuration file (default: recoupe.toml if present)")
     p.add_argument("--data-dir", help="where the index lives (default: ./data or RECOUPE_DATA_DIR)")
-    p.add_argument("--index-type", choices=["flat", "hnsw", "ivf"], help="exact (flat) or approximate search")
+    p.add_argument("--index-type", choices=["flat", "hnsw", "ivf", "ivfpq"], help="exact (flat) or approximate search")
     p.add_argument("--runtime", choices=["onnx-int8", "torch-fp32"], help="embedder runtime")
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
     corpus_cmds.register(sub)

@@ -20,7 +20,8 @@ def measure_recall(vectors, queries, k: int = 10, index_type: str = "hnsw", **pa
     """Recall@k of `index_type` against exact inner-product search over the same vectors.
 
     params are PassageIndex.open's tuning names: hnsw_m, hnsw_ef_construction,
-    hnsw_ef_search, ivf_nlist (0: ~4*sqrt(n)), ivf_nprobe. IVF is always trained
+    hnsw_ef_search, ivf_nlist (0: ~4*sqrt(n), sqrt(n) for ivfpq), ivf_nprobe, pq_m,
+    pq_nprobe, pq_rerank. IVF and IVF-PQ are always trained
     here, even on a corpus the index would still search exactly. Times are per
     query, one query at a time on one thread (the latency a user waits), in
     milliseconds; build_s is the approximate index's build time in seconds.
@@ -74,7 +75,7 @@ def profile_index(params: ann.AnnParams, vectors: np.ndarray, queries: np.ndarra
     started = time.perf_counter()
     index, state = ann.build(params, vectors, ids, force=force)
     build_s = time.perf_counter() - started
-    found, times_ms = _timed_search(index, state, params, queries, k)
+    found, times_ms = _timed_search(index, state, params, queries, k, vectors)
     figures = {
         "index_type": params.index_type,
         "structure": state.kind,
@@ -125,10 +126,17 @@ def _search_params(params: ann.AnnParams, state: ann.AnnState) -> dict:
         return {"hnsw_ef_search": params.hnsw_ef_search}
     if state.kind == "ivf":
         return {"ivf_nlist_used": state.nlist, "ivf_nprobe": params.ivf_nprobe}
+    if state.kind == "ivfpq":
+        return {"ivf_nlist_used": state.nlist, "pq_nprobe": params.pq_nprobe,
+                "pq_nprobe_used": ann.pq_probe(params, state.nlist), "pq_rerank": params.pq_rerank}
     return {}
 
 
-def _timed_search(index, state, params, queries, k):
+def queries_from(vectors, ids):
+    return vectors[np.asarray(ids, dtype=np.int64)]
+
+
+def _timed_search(index, state, params, queries, k, vectors):
     # One OpenMP thread while timing: a server answers one query per request and
     # gets its parallelism from concurrent requests; and waking a thread pool for
     # a single query costs more than the query on a busy machine (8 ms vs 0.1 ms
@@ -140,7 +148,9 @@ def _timed_search(index, state, params, queries, k):
         rows, times = [], []
         for query in queries:
             started = time.perf_counter()
-            rows.append(ann.search(index, state, params, query[None, :], k)[1][0])
+            # IVF-PQ re-ranks with the exact vectors, here the corpus in memory (the service reads SQLite).
+            rows.append(ann.search(index, state, params, query[None, :], k,
+                                   exact_vectors=lambda ids: queries_from(vectors, ids))[1][0])
             times.append(time.perf_counter() - started)
     finally:
         faiss.omp_set_num_threads(threads)

@@ -9,8 +9,9 @@ cheapest way to get the top k among the matches only:
   FAISS in proportion, keep the matches, double the fetch while short;
 - anything between: FAISS with an IDSelector holding the matching ids, so the
   index itself only considers matches.
-On HNSW and IVF the last two are approximate like any search there, and IVF
-may return fewer than k hits when the probed lists hold fewer matches.
+On HNSW, IVF and IVF-PQ the last two are approximate like any search there,
+and IVF may return fewer than k hits when the probed lists hold fewer matches.
+IVF-PQ candidates are re-ranked with the vectors stored in SQLite.
 """
 
 from __future__ import annotations
@@ -54,7 +55,8 @@ def _overfetch(conn, cache: FaissCache, queries, k, flt: SearchFilter, fraction:
     results: list[list[Hit] | None] = [None] * len(queries)
     pending = np.arange(len(queries))
     while len(pending):
-        scores, ids = ann.search(cache.index, cache.state, cache.params, queries[pending], fetch)
+        scores, ids = ann.search(cache.index, cache.state, cache.params, queries[pending], fetch,
+                                 exact_vectors=_exact_vectors(cache))
         short = []
         for row, (qi, found) in enumerate(zip(pending, hits(conn, cache, scores, ids, k, flt))):
             # Fetching more cannot help once everything was fetched, or FAISS ran dry (-1 ids).
@@ -81,8 +83,21 @@ def _exact_scan(conn, cache: FaissCache, queries, k, flt: SearchFilter) -> list[
 def _with_selector(conn, cache: FaissCache, queries, k, flt: SearchFilter) -> list[list[Hit]]:
     cursor = conn.execute("SELECT p.id " + _MATCHING.format(flt.sql), flt.params)
     allowed = np.fromiter((r[0] for r in cursor), dtype=np.int64)  # from SQLite: no tombstones among them
-    scores, ids = ann.search(cache.index, cache.state, cache.params, queries, k, allowed_ids=allowed)
+    scores, ids = ann.search(cache.index, cache.state, cache.params, queries, k, allowed_ids=allowed,
+                             exact_vectors=_exact_vectors(cache))
     return hits(conn, cache, scores, ids, k, flt)
+
+
+def _exact_vectors(cache: FaissCache):
+    """The stored vectors IVF-PQ re-ranks with; a tombstone (gone from SQLite) reads as a zero
+    vector, which ranks it last, and `hits` drops it anyway."""
+    def read(ids):
+        ids = [int(i) for i in ids]
+        live = [i for i in ids if i not in cache.dead]
+        found = dict(zip(live, cache.vectors_of(live))) if live else {}
+        zero = np.zeros(cache.dim, dtype=np.float32)
+        return np.stack([found.get(i, zero) for i in ids]) if ids else np.empty((0, cache.dim), np.float32)
+    return read
 
 
 def hits(conn, cache: FaissCache, scores, ids, k, flt: SearchFilter) -> list[list[Hit]]:

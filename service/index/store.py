@@ -66,10 +66,13 @@ class PassageIndex:
         *,
         hnsw_ef_search: int = 64,
         hnsw_ef_construction: int = 80,
+        pq_m: int = 48,
+        pq_nprobe: int = 0,
+        pq_rerank: int = 100,
     ) -> "PassageIndex":
         """Open (creating if needed) the index in data_dir, loading or rebuilding the FAISS cache.
 
-        index_type "flat" searches exactly; "hnsw" and "ivf" are approximate, for
+        index_type "flat" searches exactly; "hnsw", "ivf" and "ivfpq" are approximate, for
         large corpora (see `recall.measure_recall`). Changing index_type or a
         build parameter between opens just rebuilds the cache from SQLite.
         """
@@ -82,6 +85,9 @@ class PassageIndex:
             hnsw_ef_search=hnsw_ef_search,
             ivf_nlist=ivf_nlist,
             ivf_nprobe=ivf_nprobe,
+            pq_m=pq_m,
+            pq_nprobe=pq_nprobe,
+            pq_rerank=pq_rerank,
         )
         data_dir = Path(data_dir)
         try:
@@ -115,6 +121,9 @@ class PassageIndex:
             hnsw_m=config.hnsw_m,
             ivf_nlist=config.ivf_nlist,
             ivf_nprobe=config.ivf_nprobe,
+            pq_m=config.pq_m,
+            pq_nprobe=config.pq_nprobe,
+            pq_rerank=config.pq_rerank,
         )
 
     def close(self) -> None:
@@ -314,7 +323,7 @@ class PassageIndex:
                 # What is actually searched: "flat" for an IVF still too small to train (see index_note).
                 "index_kind": cache.state.kind,
                 "index_note": cache.state.note or None,
-                "ivf_nlist": cache.state.nlist if self.params.index_type == "ivf" else None,
+                "ivf_nlist": cache.state.nlist if self.params.index_type in ("ivf", "ivfpq") else None,
                 "faiss_vectors": int(cache.index.ntotal),
                 "pending_deletions": len(cache.dead),
                 "generation": cache.generation[0],
