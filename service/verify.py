@@ -75,7 +75,8 @@ class Verifier:
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}")
         t0 = time.perf_counter()
-        with _in_flight(self.stance, self.corpus.embedder):
+        # The evaluation's PoolVerifier has no corpus (its candidates are retrieved beforehand).
+        with _in_flight(self.stance, self.corpus.embedder if self.corpus is not None else None):
             languages = [detect_language(c, default="fr") for c in claims]
             candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages,
                                                       **filters)
