@@ -47,14 +47,24 @@ class LexicalIndex:
     def search(self, text: str, language: str, k: int, **filters):
         """Best-first Hits (score: BM25) for a text, filtered like dense search."""
         bm25, ids = self._current()
-        query = words(text, language)
-        if bm25 is None or not query or k <= 0:
-            return []
-        # Unknown words would make bm25s raise; they cannot match anyway.
-        known = [w for w in query if w in bm25.vocab_dict]
-        if not known:
-            return []
-        wide = len(ids) if any(v for v in filters.values()) else min(len(ids), k)
-        docs, scores = bm25.retrieve([known], k=min(wide, len(ids)), show_progress=False, n_threads=1)
-        keep = scores[0] > 0
-        return self._index.hits_for(ids[docs[0][keep]], scores[0][keep], k, **filters)
+        return bm25_search(bm25, ids, self._index, text, language, k, **filters)
+
+
+def bm25_search(bm25, ids, index, text: str, language: str, k: int, **filters):
+    """Best-first Hits of a bm25s index whose document j is passage ids[j] of `index`
+    (the whole store, or one shard of it: see service/index/shards.py)."""
+    query = words(text, language)
+    if bm25 is None or not query or k <= 0 or not len(ids):
+        return []
+    # Unknown words would make bm25s raise; they cannot match anyway.
+    known = [w for w in query if w in bm25.vocab_dict]
+    if not known:
+        return []
+    # Twice k: bm25s cuts ties at the k-th score arbitrarily; the margin lets equal scores be
+    # ordered by passage id (below), the order a sharded search can reproduce.
+    wide = len(ids) if any(v for v in filters.values()) else min(len(ids), 2 * k)
+    docs, scores = bm25.retrieve([known], k=min(wide, len(ids)), show_progress=False, n_threads=1)
+    keep = scores[0] > 0
+    found, found_scores = ids[docs[0][keep]], scores[0][keep]
+    order = np.lexsort((found, -found_scores))  # best first; equal scores, lower passage id first
+    return index.hits_for(found[order], found_scores[order], k, **filters)

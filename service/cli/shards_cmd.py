@@ -1,0 +1,40 @@
+"""recoupe shards build|status: the per-shard index files a cluster serves (service/index/shards.py)."""
+
+from __future__ import annotations
+
+import sys
+
+from service.cli.main import print_json
+
+
+def register(sub) -> None:
+    p = sub.add_parser("shards", help="build or inspect the per-shard index files served by `recoupe serve --ray`")
+    ssub = p.add_subparsers(title="shard commands", metavar="SHARDS")
+    b = ssub.add_parser("build", help="split the store by passage id mod S into shard folders (after every "
+                                      "ingest or deletion the cluster should see)")
+    b.add_argument("--shards", type=int, required=True, help="number of shards S")
+    b.set_defaults(func=build)
+    s = ssub.add_parser("status", help="the current shard version and whether the store has moved on since")
+    s.add_argument("--shards", type=int, required=True)
+    s.set_defaults(func=status)
+
+
+def build(args, config) -> int:
+    from service.index import shards
+    from service.index.ann import AnnParams
+
+    params = AnnParams(index_type=config.index_type, hnsw_m=config.hnsw_m, ivf_nlist=config.ivf_nlist,
+                       ivf_nprobe=config.ivf_nprobe, pq_m=config.pq_m, pq_nprobe=config.pq_nprobe,
+                       pq_rerank=config.pq_rerank)
+    current = shards.build(config.data_dir, args.shards, params,
+                           log_line=lambda line: print(line, file=sys.stderr, flush=True))
+    print_json(current)
+    return 0
+
+
+def status(args, config) -> int:
+    from service.index import shards
+
+    current = shards.read_current(config.data_dir, args.shards)
+    print_json({**current, "stale": shards.is_stale(config.data_dir, current)})
+    return 0
