@@ -60,7 +60,7 @@ def test_openapi_document_describes_every_route_from_the_schemas(app, client):
                 "/v1/articles/{article_id}": {"get", "delete"}, "/v1/health": {"get"}, "/v1/stats": {"get"},
                 "/v1/checks": {"get", "post"}, "/v1/checks/{check_id}": {"get"},
                 "/v1/checks/{check_id}/reviews": {"post"}, "/v1/checks/{check_id}/reviews/{item}": {"delete"},
-                "/v1/reviews/export": {"get"}}
+                "/v1/reviews/export": {"get"}, "/v1/batches/{batch_id}": {"get"}}
     assert {path: set(ops) for path, ops in spec["paths"].items()} == expected
     documented = {re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()}
     assert set(expected) <= documented

@@ -170,44 +170,117 @@ def test_a_whole_check_with_the_keyboard_alone(browser, base):
 # ---------------------------------------------------------------- review
 
 
-def test_reviewing_recomputes_the_verdict(browser, base):
+def _keys_to_card(driver, css: str, limit: int = 60):
+    """Move with j from the top of the page until the focused card matches `css` (keyboard only)."""
     from selenium.webdriver.common.action_chains import ActionChains
+
+    driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
+    for _ in range(limit):
+        ActionChains(driver).send_keys("j").perform()
+        if driver.execute_script("return document.activeElement.matches(arguments[0])", css):
+            return driver.switch_to.active_element
+    raise AssertionError(f"j never reached a card matching {css}")
+
+
+def _press_and_wait_reload(driver, key: str):
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    before = driver.find_element(By.TAG_NAME, "html")
+    ActionChains(driver).send_keys(key).perform()
+    WebDriverWait(driver, WAIT).until(ec.staleness_of(before))  # the page reloaded with the new verdict
+    _wait(driver, "#verdict-word")
+
+
+def test_reviewing_recomputes_the_verdict(browser, base):
     from selenium.webdriver.common.by import By
 
     _check(browser, base, REFUTED)
     check_url = browser.current_url
     assert _css(browser, "#verdict-word")[0].text.strip() == "Refuted"
     browser.find_element(By.ID, "reviewer").send_keys("Ana Test")
-    rejected = 0
     # Reject every refuting passage with the keyboard: no refutation is left, so the verdict cannot stay "refuted".
-    while cards := _css(browser, "#group-refutes .card"):
-        cards[0].click()  # focus the card (a click on its text, not on a control)
-        before = browser.find_element(By.TAG_NAME, "html")
-        ActionChains(browser).send_keys("x").perform()
-        from selenium.webdriver.support import expected_conditions as ec
-        from selenium.webdriver.support.ui import WebDriverWait
-
-        WebDriverWait(browser, WAIT).until(ec.staleness_of(before))  # the page reloaded with the new verdict
-        _wait(browser, "#after-review")
+    rejected = 0
+    while _css(browser, "#group-refutes .card"):
+        _keys_to_card(browser, "#group-refutes .card")
+        _press_and_wait_reload(browser, "x")
+        assert _css(browser, "#after-review")
         rejected += 1
         assert rejected < 20
+    assert rejected >= 1
     assert _css(browser, "#verdict-word")[0].text.strip() in VERDICT_WORDS_EN - {"Refuted"}
     assert "the models alone said: Refuted" in _css(browser, "#after-review")[0].text
-    assert "Reviewed by Ana Test" in _css(browser, ".review-state")[0].text or \
-        any("Reviewed by Ana Test" in s.text for s in _css(browser, ".review-state"))
-    # the permalink reopens the reviewed check; undo (u) brings the refutation back
+    assert any("Reviewed by Ana Test" in s.text for s in _css(browser, ".review-state"))
+    # the permalink reopens the reviewed check; undo (u) on each reviewed card brings the refutation back
     browser.get(check_url)
     assert _css(browser, "#after-review")
     _no_serious_violation(browser, "reviewed check")
     for _ in range(rejected):
-        card = next(c for c in _css(browser, ".card") if c.find_elements(By.CSS_SELECTOR, "button[data-action=undo]"))
-        card.click()
-        before = browser.find_element(By.TAG_NAME, "html")
-        ActionChains(browser).send_keys("u").perform()
-        from selenium.webdriver.support import expected_conditions as ec
-        from selenium.webdriver.support.ui import WebDriverWait
-
-        WebDriverWait(browser, WAIT).until(ec.staleness_of(before))
-        _wait(browser, "#verdict-word")
+        _keys_to_card(browser, ".card:has(button[data-action=undo])")
+        _press_and_wait_reload(browser, "u")
     assert _css(browser, "#verdict-word")[0].text.strip() == "Refuted"
     assert not _css(browser, "#after-review")
+
+
+# ---------------------------------------------------------------- corpus and batch screens
+
+
+def test_upload_and_delete_an_article(browser, base, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    title = "Le pont de la Guillotière rouvre"
+    path = tmp_path / "pont-guillotiere.txt"
+    path.write_text(f"{title}\nLe pont de la Guillotière a rouvert lundi après huit mois de travaux, a annoncé "
+                    "la mairie de Lyon.\n", encoding="utf-8")
+    browser.get(base + "/corpus")
+    _no_serious_violation(browser, "corpus")
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    browser.find_element(By.ID, "upload-button").click()
+    summary = _wait(browser, "#upload-summary")
+    assert "1 article(s) added" in summary.text
+    row = next(r for r in _css(browser, "#articles-table tbody tr") if title in r.text)
+    assert "FR" in row.text
+    row.find_element(By.CSS_SELECTOR, "a.delete").click()
+    _wait(browser, "#delete-form")
+    assert _css(browser, "#cited-none"), "no saved check cited the new article"
+    _no_serious_violation(browser, "delete")
+    browser.find_element(By.ID, "delete-button").click()
+    _wait(browser, "#deleted")
+    assert all(title not in r.text for r in _css(browser, "#articles-table tbody tr"))
+
+
+def test_upload_a_batch_watch_it_and_triage_it(browser, base, tmp_path):
+    import urllib.request
+
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "claims.csv"
+    path.write_text("id,claim\nc1," + REFUTED + "\nc2,\nc3,La tour Eiffel mesure 330 mètres\n", encoding="utf-8")
+    browser.get(base + "/batch")
+    _no_serious_violation(browser, "batch upload")
+    browser.find_element(By.ID, "claims-file").send_keys(str(path))
+    browser.find_element(By.ID, "batch-button").click()
+    _wait(browser, "#batch-progress")
+    # the page polls the progress and reloads itself when the batch is finished
+    _wait(browser, "#batch-progress[data-status='done']")
+    assert "2 of 2 claims checked" in browser.find_element(By.ID, "batch-count").text
+    assert "1 row(s) could not be read" in browser.find_element(By.ID, "batch-progress").text
+    verdicts = [td.text for td in _css(browser, "#triage-table tbody tr td:nth-child(3)")]
+    assert len(verdicts) == 2 and "Refuted" in verdicts
+    _no_serious_violation(browser, "batch triage")
+    # filter by verdict, then open the row's check
+    from selenium.webdriver.support.ui import Select
+
+    Select(browser.find_element(By.ID, "triage-verdict")).select_by_value("refuted")
+    browser.find_element(By.CSS_SELECTOR, "form.history-filter button").click()
+    _wait(browser, "#triage-verdict option[value='refuted'][selected]")
+    rows = _css(browser, "#triage-table tbody tr")
+    assert len(rows) == 1 and REFUTED in rows[0].text
+    csv_url = next(a.get_attribute("href") for a in _css(browser, ".downloads a") if a.get_attribute("href").endswith("/csv"))
+    with urllib.request.urlopen(csv_url, timeout=60) as response:
+        csv = response.read().decode("utf-8-sig")
+    assert csv.splitlines()[0].startswith("id,line,claim,verdict") and "c1,2," in csv
+    rows[0].find_element(By.TAG_NAME, "a").click()
+    assert _wait(browser, "#verdict-word").text.strip() == "Refuted"

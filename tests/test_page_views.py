@@ -270,3 +270,88 @@ def test_recoupe_reviews_export_writes_the_same_lines_as_the_api(client, checked
         assert out.read_text(encoding="utf-8") == api and json.loads(api.splitlines()[0])["reviewer"] == "Léa"
     finally:
         client.delete(f"/v1/checks/{check_id}/reviews/0")
+
+
+# ---------------------------------------------------------------- corpus and batch screens
+
+
+def test_corpus_uploads_and_deletions_need_the_key_and_a_same_site_form(keyed, client):
+    import io
+
+    def upload(c, **extra):
+        files = {"files": [(io.BytesIO("Titre\nLa mairie de Lyon a rouvert le pont lundi matin.".encode()), "pont.txt"),
+                           (io.BytesIO(b"%PDF"), "scan.pdf")], **extra}
+        return c.post("/corpus/upload", data=files, content_type="multipart/form-data")
+
+    assert upload(keyed).status_code == 401
+    assert upload(keyed, api_key="wrong").status_code == 401
+    page = client.get("/corpus").get_data(as_text=True)
+    assert 'id="counts-languages"' in page and 'id="counts-months"' in page
+    refused = client.post("/corpus/upload", headers={"Sec-Fetch-Site": "cross-site"},
+                          data={"files": [(io.BytesIO(b"x y z"), "a.txt")]}, content_type="multipart/form-data")
+    assert refused.status_code == 403
+    done = upload(keyed, api_key=KEY)
+    page = done.get_data(as_text=True)
+    assert done.status_code == 200 and "1 article(s) added" in page and "scan.pdf" in page  # the bad file is named
+    assert keyed.post("/corpus/pont/delete").status_code == 401
+    assert keyed.post("/corpus/pont/delete", data={"api_key": KEY}).status_code == 303
+    assert client.get("/v1/articles/pont").status_code == 404
+
+
+def _finished(services, batch_id, seconds=300):
+    import time
+
+    deadline = time.monotonic() + seconds
+    while (b := services.desk.store.get_batch(batch_id)).status == "running":
+        assert time.monotonic() < deadline, "the batch did not finish"
+        time.sleep(0.5)
+    return b
+
+
+def test_a_batch_is_checked_triaged_and_written_by_the_writers_of_recoupe_check(client, services):
+    import io
+
+    from service.check.writers import COLUMNS
+
+    body = "id,claim,desk\nb1," + REFUTED + ",culture\nb2,\nb3,Kim Kardashian will not post on Instagram on Wednesday,x\n"
+    response = client.post("/batch", data={"claims": (io.BytesIO(body.encode()), "claims.csv"), "top_k": "5"},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    batch_id = response.headers["Location"].rsplit("/", 1)[1]
+    batch = _finished(services, batch_id)
+    assert (batch.status, batch.done, batch.total) == ("done", 2, 2) and batch.bad_rows == [(3, "the claim is empty")]
+    status = client.get(f"/v1/batches/{batch_id}").get_json()
+    assert status["done"] == 2 and status["bad_rows"] == [{"line": 3, "reason": "the claim is empty"}]
+    rows = services.desk.store.batch_rows(batch_id, verdict="refuted")
+    assert [r.row_id for r in rows] == ["b1"] and rows[0].check.settings["top_k"] == 5
+    csv = client.get(f"/batches/{batch_id}/download/csv").data.decode("utf-8-sig").splitlines()
+    assert csv[0].split(",") == [*COLUMNS, "desk"] and csv[1].startswith("b1,2,") and len(csv) == 3
+    jsonl = [json.loads(line) for line in client.get(f"/batches/{batch_id}/download/jsonl").data.splitlines()]
+    assert [r["verdict"] for r in jsonl] == [r.check.verdict.value for r in services.desk.store.batch_rows(batch_id)]
+    drafts = client.get(f"/batches/{batch_id}/download/claimreview")
+    assert drafts.mimetype == "application/ld+json" and "ClaimReview" in drafts.get_data(as_text=True)
+    page = client.get(f"/batches/{batch_id}", query_string={"sort": "confidence"}).get_data(as_text=True)
+    assert page.count('href="/checks/') == 2
+    assert client.get(f"/batches/{batch_id}/download/pdf").status_code == 400
+    assert client.post("/batch", data={"claims": (io.BytesIO(b"id,claim\n1,\n"), "empty.csv")},
+                       content_type="multipart/form-data").status_code == 400
+
+
+def test_a_batch_whose_runner_died_is_resumed_from_the_first_unchecked_row(services):
+    from service.history import batch as batches
+
+    store = services.desk.store
+    claims = [REFUTED, "Kim Kardashian will not post on Instagram on Wednesday", "La tour Eiffel mesure 330 mètres"]
+    batch = store.create_batch("died.txt", 3, [(i + 1, f"k{i}", c, None, {}) for i, c in enumerate(claims)], [])
+    # the runner checked the first row, then the server was killed
+    first = services.desk.check(claims[0], top_k=3)
+    store.attach_checks(batch.id, {0: first.id})
+    with store._write() as conn:  # its heartbeat is now old
+        conn.execute("UPDATE batches SET updated_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (batch.id,))
+    before = store.list_checks(limit=1)[1]
+    batches.resume_if_stale(services.desk, store.get_batch(batch.id))
+    batches.resume_if_stale(services.desk, store.get_batch(batch.id))  # a second viewer does not start another
+    done = _finished(services, batch.id)
+    assert done.status == "done" and done.done == 3
+    assert store.list_checks(limit=1)[1] == before + 2  # only the two unchecked rows were checked
+    assert store.batch_rows(batch.id)[0].check.id == first.id

@@ -82,3 +82,20 @@ class CheckListResponse(Schema):
     limit = fields.Integer(required=True)
     offset = fields.Integer(required=True)
     next_offset = fields.Integer(allow_none=True)
+
+
+class BadRowOut(Schema):
+    line = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class BatchOut(Schema):
+    id = fields.String(required=True)
+    created_at = fields.String(required=True)
+    name = fields.String(required=True, metadata={"description": "the uploaded file's name"})
+    top_k = fields.Integer(required=True)
+    total = fields.Integer(required=True, metadata={"description": "claims to check"})
+    done = fields.Integer(required=True, metadata={"description": "claims checked so far"})
+    status = fields.String(required=True, validate=validate.OneOf(["running", "done", "failed"]))
+    error = fields.String(required=True)
+    bad_rows = fields.List(fields.Nested(BadRowOut), required=True)

@@ -71,6 +71,11 @@ def output_format(path: Path, fmt: str | None = None) -> str:
 
 
 def write_output(path: Path, fmt: str, items: list[Checked], info: ReportInfo) -> None:
+    write_atomic(Path(path), render_output(fmt, items, info))
+
+
+def render_output(fmt: str, items: list[Checked], info: ReportInfo) -> bytes:
+    """The file's bytes in one of OUTPUT_FORMATS (also what the page's batch downloads send)."""
     if fmt == "claimreview":
         from service.check.claimreview import render_claimreviews
 
@@ -79,7 +84,7 @@ def write_output(path: Path, fmt: str, items: list[Checked], info: ReportInfo) -
         render = {"csv": render_csv, "jsonl": render_jsonl, "md": render_markdown, "html": render_html}[fmt]
         # The BOM lets spreadsheet programs read the CSV as UTF-8 (accents intact).
         text, encoding = render(items, info), "utf-8-sig" if fmt == "csv" else "utf-8"
-    write_atomic(Path(path), text.encode(encoding))
+    return text.encode(encoding)
 
 
 def write_atomic(path: Path, data: bytes) -> None:

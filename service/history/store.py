@@ -8,7 +8,10 @@ FULL, foreign keys) and one transaction per write keep it crash safe: a check
 is saved with its cited articles, or not at all.
 
 Reviews are a log: each accept / reject / stance change is one row, the latest
-row of an item is its review, and undo removes that latest row.
+row of an item is its review, and undo removes that latest row. A batch is its
+file's rows, each pointing at its saved check once checked; rows are checked
+and attached in chunks, one transaction each, so a crash loses at most the
+chunk in flight and the batch resumes from the first row without a check.
 """
 
 from __future__ import annotations
@@ -63,7 +66,35 @@ CREATE TABLE IF NOT EXISTS reviews (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reviews_check ON reviews(check_id, item);
+CREATE TABLE IF NOT EXISTS batches (
+    id         TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    name       TEXT NOT NULL,     -- the uploaded file's name
+    top_k      INTEGER NOT NULL,
+    total      INTEGER NOT NULL,  -- claims to check
+    status     TEXT NOT NULL,     -- running, done, failed
+    error      TEXT NOT NULL DEFAULT '',
+    bad_rows   TEXT NOT NULL,     -- JSON: [[line, reason], ...] rows that could not be read
+    updated_at TEXT NOT NULL      -- the runner's heartbeat: a stale running batch is resumed
+);
+CREATE TABLE IF NOT EXISTS batch_rows (
+    batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    n        INTEGER NOT NULL,    -- order in the file
+    line_no  INTEGER NOT NULL,
+    key      TEXT NOT NULL,
+    claim    TEXT NOT NULL,
+    row_id   TEXT,                -- the file's own id
+    extra    TEXT NOT NULL,       -- JSON: the file's other columns
+    check_id TEXT REFERENCES checks(id),  -- set once the claim is checked
+    PRIMARY KEY (batch_id, n)
+);
 """
+
+BATCH_SORTS = {  # what the triage table sorts by -> SQL (rows not checked yet last)
+    "line": "r.n",
+    "confidence": "c.confidence",
+    "verdict": "CASE c.verdict WHEN 'refuted' THEN 0 WHEN 'conflicting' THEN 1 WHEN 'supported' THEN 2 ELSE 3 END",
+}
 
 
 @dataclass(frozen=True)
@@ -99,6 +130,36 @@ class Review:
         return {"id": self.id, "check_id": self.check_id, "item": self.item, "action": self.action.value,
                 "stance": self.stance.value, "note": self.note, "reviewer": self.reviewer,
                 "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    created_at: str
+    name: str
+    top_k: int
+    total: int
+    done: int
+    status: str  # running, done, failed
+    error: str
+    bad_rows: list  # [(line, reason)]
+    updated_at: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "created_at": self.created_at, "name": self.name, "top_k": self.top_k,
+                "total": self.total, "done": self.done, "status": self.status, "error": self.error,
+                "bad_rows": [{"line": line, "reason": reason} for line, reason in self.bad_rows]}
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    n: int
+    line_no: int
+    key: str
+    claim: str
+    row_id: str | None
+    extra: dict
+    check: SavedCheck | None  # None until the claim is checked
 
 
 class HistoryStore:
@@ -204,6 +265,79 @@ class HistoryStore:
         for check_id in ids:
             yield self.get_check(check_id), self.current_reviews(check_id)
 
+    # ------------------------------------------------------------ batches
+
+    def create_batch(self, name: str, top_k: int, rows, bad_rows) -> Batch:
+        """rows: (line_no, key, claim, row_id, extra) in file order; bad_rows: (line, reason)."""
+        now = _now()
+        rows = list(rows)
+        batch_id = uuid.uuid4().hex[:16]
+        with self._write() as conn:
+            conn.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?)",
+                         (batch_id, now, name, top_k, len(rows), _json([list(b) for b in bad_rows]), now))
+            conn.executemany("INSERT INTO batch_rows VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                             [(batch_id, n, line, key, claim, row_id, _json(extra))
+                              for n, (line, key, claim, row_id, extra) in enumerate(rows)])
+        return self.get_batch(batch_id)
+
+    def get_batch(self, batch_id: str) -> Batch:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT b.id, b.created_at, b.name, b.top_k, b.total, "
+                "(SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.check_id IS NOT NULL), "
+                "b.status, b.error, b.bad_rows, b.updated_at FROM batches b WHERE b.id = ?", (batch_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no batch {batch_id!r}")
+        return Batch(*row[:8], [tuple(b) for b in json.loads(row[8])], row[9])
+
+    def list_batches(self, limit: int = 20) -> list[Batch]:
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute("SELECT id FROM batches ORDER BY created_at DESC, rowid DESC "
+                                                    "LIMIT ?", (limit,))]
+        return [self.get_batch(i) for i in ids]
+
+    def pending_rows(self, batch_id: str, limit: int) -> list[BatchRow]:
+        with self._lock:
+            rows = self._conn.execute("SELECT n, line_no, key, claim, row_id, extra FROM batch_rows "
+                                      "WHERE batch_id = ? AND check_id IS NULL ORDER BY n LIMIT ?",
+                                      (batch_id, limit)).fetchall()
+        return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), None) for r in rows]
+
+    def attach_checks(self, batch_id: str, done: dict[int, str]) -> None:
+        """Row n -> the id of its saved check, and the heartbeat, in one transaction."""
+        with self._write() as conn:
+            conn.executemany("UPDATE batch_rows SET check_id = ? WHERE batch_id = ? AND n = ?",
+                             [(check_id, batch_id, n) for n, check_id in done.items()])
+            conn.execute("UPDATE batches SET updated_at = ? WHERE id = ?", (_now(), batch_id))
+
+    def finish_batch(self, batch_id: str, status: str, error: str = "") -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE batches SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                         (status, error, _now(), batch_id))
+
+    def claim_stale_batch(self, batch_id: str, older_than: str) -> bool:
+        """Take over a running batch whose runner has not been heard of since `older_than` (a crash, a
+        restart): True for the one caller that wins it."""
+        with self._write() as conn:
+            cur = conn.execute("UPDATE batches SET updated_at = ? WHERE id = ? AND status = 'running' "
+                               "AND updated_at < ?", (_now(), batch_id, older_than))
+            return cur.rowcount == 1
+
+    def batch_rows(self, batch_id: str, verdict: str | None = None, sort: str = "line",
+                   descending: bool = False) -> list[BatchRow]:
+        order = BATCH_SORTS.get(sort, BATCH_SORTS["line"])
+        where, args = ["r.batch_id = ?"], [batch_id]
+        if verdict:
+            where.append("c.verdict = ?")
+            args.append(Verdict(verdict).value)
+        sql = (f"SELECT r.n, r.line_no, r.key, r.claim, r.row_id, r.extra, {_CHECK_COLUMNS_C} FROM batch_rows r "
+               f"LEFT JOIN checks c ON c.id = r.check_id WHERE {' AND '.join(where)} "
+               f"ORDER BY c.id IS NULL, {order} {'DESC' if descending else 'ASC'}, r.n")
+        with self._lock:
+            rows = self._conn.execute(sql, args).fetchall()
+        return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), _check(r[6:]) if r[6] else None)
+                for r in rows]
+
     # ------------------------------------------------------------ internals
 
     @contextmanager
@@ -219,6 +353,7 @@ class HistoryStore:
 
 
 _CHECK_COLUMNS = "id, created_at, claim, language, verdict, confidence, settings, generation, models, record"
+_CHECK_COLUMNS_C = ", ".join("c." + c.strip() for c in _CHECK_COLUMNS.split(","))
 _REVIEW_COLUMNS = "id, check_id, item, action, stance, note, reviewer, created_at"
 
 

@@ -38,6 +38,10 @@ HISTORY_PAGE = 50
 @bp.before_request
 def _language():
     g.lang = pick_language()
+    # A form posted from another site (cross-site request forgery) is refused: browsers say where a
+    # request comes from in Sec-Fetch-Site; a client that sends none is not a browser.
+    if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return render_template("error.html", status=403, message=translator(g.lang)("cross_site")), 403
 
 
 @bp.after_request
@@ -116,11 +120,13 @@ def history():
     verdict = request.args.get("verdict") or None
     if verdict not in VERDICTS:
         verdict = None
+    article = request.args.get("article") or None
     page = max(request.args.get("page", 1, type=int), 1)
-    checks, total = services().desk.history(query, verdict, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE)
+    checks, total = services().desk.history(query, verdict, article, limit=HISTORY_PAGE,
+                                            offset=(page - 1) * HISTORY_PAGE)
     reviewed = {c.id: bool(services().desk.store.current_reviews(c.id)) for c in checks}
     return render_template("history.html", checks=checks, total=total, query=query, verdict=verdict,
-                           verdicts=VERDICTS, reviewed=reviewed, page=page,
+                           verdicts=VERDICTS, reviewed=reviewed, page=page, article=article,
                            more=page * HISTORY_PAGE < total)
 
 

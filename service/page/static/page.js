@@ -22,6 +22,27 @@
     });
   }
 
+  // ---------------------------------------------------------------- batch progress
+  const progress = document.getElementById("batch-progress");
+  if (progress && progress.dataset.status === "running") {
+    const bar = document.getElementById("batch-bar");
+    const count = document.getElementById("batch-count");
+    const poll = async function () {
+      try {
+        const response = await fetch("/v1/batches/" + encodeURIComponent(progress.dataset.batch),
+                                     {headers: {"Accept": "application/json"}});
+        if (response.ok) {
+          const b = await response.json();
+          bar.value = b.done;
+          count.firstChild.textContent = text("msg-progress").replace("{done}", b.done).replace("{total}", b.total) + " · ";
+          if (b.status !== "running") { window.location.reload(); return; }
+        }
+      } catch (e) { /* the next poll tries again */ }
+      window.setTimeout(poll, 1500);
+    };
+    window.setTimeout(poll, 1000);
+  }
+
   // ---------------------------------------------------------------- review
   const panel = document.getElementById("review-panel");
   if (!panel) return;

@@ -1,0 +1,77 @@
+"""The corpus screen: the articles with counts by language, source and month; upload; delete with the
+list of saved checks that cited the article. Uploads go through `Corpus.ingest_paths` (what
+`recoupe ingest` runs), deletions through `Services.delete_article` (what `DELETE /v1/articles/<id>`
+runs); both need the API key, typed in the form, when the server has one."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.utils import secure_filename
+
+from service.api.auth import check_key, key_configured
+from service.api.services import services
+from service.errors import InvalidInput
+from service.index.counts import article_counts
+from service.ingest.loaders import SUPPORTED_EXTENSIONS
+from service.page.views import bp
+
+PAGE_SIZE = 50
+MAX_FILES = 20
+
+
+@bp.get("/corpus")
+def corpus():
+    return _corpus_page()
+
+
+@bp.post("/corpus/upload")
+def corpus_upload():
+    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    files = [f for f in request.files.getlist("files") if f and f.filename]
+    if not files:
+        raise InvalidInput("choose at least one file to upload")
+    if len(files) > MAX_FILES:
+        raise InvalidInput(f"upload at most {MAX_FILES} files at a time")
+    with tempfile.TemporaryDirectory(prefix="recoupe-upload-") as tmp:
+        paths = []
+        for n, f in enumerate(files):
+            name = secure_filename(f.filename) or f"upload-{n}"
+            path = Path(tmp) / name
+            if path.exists():
+                path = Path(tmp) / f"{path.stem}-{n}{path.suffix}"
+            f.save(path)
+            paths.append(path)
+        summary = services().corpus.ingest_paths(paths)
+    errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
+    return _corpus_page(summary=summary, errors=errors), 400 if errors and not summary.articles_added \
+        and not summary.articles_replaced and not summary.duplicates_skipped else 200
+
+
+@bp.get("/corpus/<path:article_id>/delete")
+def corpus_delete_confirm(article_id: str):
+    article = services().corpus.index.get_article(article_id)
+    cited, total = services().desk.history(article_id=article_id, limit=100)
+    return render_template("delete.html", article=article, cited=cited, cited_total=total,
+                           needs_key=key_configured())
+
+
+@bp.post("/corpus/<path:article_id>/delete")
+def corpus_delete(article_id: str):
+    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    removed = services().delete_article(article_id)
+    return redirect(url_for(".corpus", deleted=removed["id"]), 303)
+
+
+def _corpus_page(summary=None, errors=None):
+    s = services()
+    offset = max(request.args.get("offset", 0, type=int), 0)
+    listing = s.list_articles(PAGE_SIZE, offset)
+    refs = s.corpus.index.list_articles()
+    cited = {a.id: s.desk.history(article_id=a.id, limit=1)[1] for a in listing["articles"]}
+    return render_template("corpus.html", listing=listing, counts=article_counts(refs), stats=s.stats(),
+                           cited=cited, summary=summary, errors=errors or [], deleted=request.args.get("deleted"),
+                           needs_key=key_configured(), extensions=", ".join(SUPPORTED_EXTENSIONS),
+                           max_files=MAX_FILES)
