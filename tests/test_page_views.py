@@ -355,3 +355,21 @@ def test_a_batch_whose_runner_died_is_resumed_from_the_first_unchecked_row(servi
     assert done.status == "done" and done.done == 3
     assert store.list_checks(limit=1)[1] == before + 2  # only the two unchecked rows were checked
     assert store.batch_rows(batch.id)[0].check.id == first.id
+
+
+def test_page_writes_and_reviews_are_in_the_audit_log(config, services, checked, tmp_path):
+    import io
+
+    audit_path = tmp_path / "audit.jsonl"
+    cfg = replace(config, data_dir=services.corpus.config.data_dir, api_key=KEY, audit_log=str(audit_path))
+    c = create_app(cfg, services=services).test_client()
+    c.post("/corpus/upload", data={"files": [(io.BytesIO(b"a b c d"), "a.txt")], "api_key": "wrong"},
+           content_type="multipart/form-data")
+    check_id = checked.rsplit("/", 1)[1]
+    c.post(f"/v1/checks/{check_id}/reviews", json={"item": 0, "action": "accept", "reviewer": "Ana"},
+           headers={"X-API-Key": KEY})
+    c.delete(f"/v1/checks/{check_id}/reviews/0", headers={"X-API-Key": KEY})
+    lines = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert [(r["path"], r["status"], r["who"].split(" ")[0]) for r in lines] == [
+        ("/corpus/upload", 401, "wrong"), (f"/v1/checks/{check_id}/reviews", 200, "key"),
+        (f"/v1/checks/{check_id}/reviews/0", 200, "key")]

@@ -28,6 +28,9 @@ from flask import Flask, g, request
 log = logging.getLogger("recoupe.api")
 audit = logging.getLogger("recoupe.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Writes outside the articles blueprint: reviews, and the page's uploads and deletions (key in the form).
+_AUDITED = {"checks.add_review", "checks.undo_review", "page.corpus_upload", "page.corpus_delete",
+            "page.batch_upload"}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -75,7 +78,7 @@ def init_request_log(app: Flask) -> None:
         path = request.path.encode("unicode_escape").decode("ascii")  # one line per request, whatever the path
         client = request.remote_addr or "-"
         log.info("%s %s %s %d %.1f ms id=%s", client, request.method, path, response.status_code, took_ms, rid)
-        if request.method in _WRITES and request.blueprint == "articles":
+        if request.method in _WRITES and (request.blueprint == "articles" or request.endpoint in _AUDITED):
             _audit(response, client, rid)
         return response
 
@@ -84,7 +87,7 @@ def _audit(response, client: str, rid: str) -> None:
     from flask import current_app
 
     expected = current_app.config["RECOUPE"].api_key
-    given = request.headers.get("X-API-Key", "")
+    given = request.headers.get("X-API-Key", "") or request.form.get("api_key", "")
     if not given:
         who = "no key"
     elif expected and given == expected:
