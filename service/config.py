@@ -33,6 +33,8 @@ class Config:
     # How long the model queues wait for the other requests in flight to join a batch
     # (models/batching.py); 0 batches only what is already waiting.
     batch_wait_ms: float = 4.0
+    # (claim, passage) stance results kept per process for repeated claims (stance/batcher.py); 0: none.
+    stance_cache_pairs: int = 50_000
     # "flat" (exact, default), "hnsw", "ivf" or "ivfpq" (approximate, for large corpora).
     index_type: str = "flat"
     hnsw_m: int = 32
@@ -41,7 +43,16 @@ class Config:
     # IVF-PQ: bytes per code, lists probed, candidates re-ranked with the stored vectors.
     pq_m: int = 48
     pq_nprobe: int = 0  # 0: a 16th of the lists, at least 32
-    pq_rerank: int = 100
+    pq_rerank: int = 200
+    # Ray cluster mode (`recoupe serve --ray`, docs/cluster.md): CPUs each model replica (embedder,
+    # stance) and each shard replica reserves, ONNX Runtime threads per model replica (Ray sets
+    # OMP_NUM_THREADS=1 in its workers), and the autoscaling bounds of those deployments.
+    ray_model_cpus: float = 1.0
+    ray_model_threads: int = 1
+    ray_shard_cpus: float = 0.25
+    ray_min_replicas: int = 1
+    ray_max_replicas: int = 2
+    ray_target_ongoing_requests: int = 2
     # HTTP service.
     host: str = "127.0.0.1"
     port: int = 8000

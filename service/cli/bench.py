@@ -51,6 +51,21 @@ def register(sub) -> None:
     lat.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
     lat.add_argument("--out", help="write the figures as JSON here")
     lat.set_defaults(func=latency)
+    sp = bsub.add_parser("speed", help="this checkout against a baseline checkout in one run: latency at 1/4/16 "
+                                       "clients, `recoupe check` claims/s, embedder sentences/s and its int8 "
+                                       "bound, cold start")
+    sp.add_argument("--baseline", required=True, help="a checkout of the commit to compare with "
+                                                      "(git worktree add --detach DIR COMMIT), its models built")
+    sp.add_argument("--check-claims", help="claims file for the `recoupe check` part (.csv/.jsonl/.txt)")
+    sp.add_argument("--claims", help="claims sent in the latency part (default: the seed claims)")
+    sp.add_argument("--clients", default="1,4,16", help="latency levels (default 1,4,16)")
+    sp.add_argument("--requests", type=int, default=60, help="requests per latency level (default 60)")
+    sp.add_argument("--threads", type=int, help="server threads in both trees (default: each tree's own default)")
+    sp.add_argument("--parts", default="cold,embed,check,latency", help="which parts, comma-separated")
+    sp.add_argument("--embed-count", type=int, default=1000, help="sentences in the embedder part")
+    sp.add_argument("--data", help="benchmark data folder (SciFact sentences for the embedder part)")
+    sp.add_argument("--out", help="write the figures as JSON here")
+    sp.set_defaults(func=speed)
     seg = bsub.add_parser("segment", help="sentence splitting time per MB (25 kB to 1 MB, one paragraph) and a "
                                           "1 MB single-paragraph article ingested end to end")
     seg.add_argument("--sizes", default="25000,100000,250000,1000000", help="paragraph sizes in characters")
@@ -130,6 +145,23 @@ def latency(args, config) -> int:
                  clients=parse_clients(args.clients), requests=args.requests, top_k=args.top_k, warmup=args.warmup)
     print(table(result))
     if args.out:
+        Path(args.out).write_text(json.dumps(result, indent=2))
+    return 0
+
+
+def speed(args, config) -> int:
+    import json
+
+    from service.bench.latency import parse_clients
+    from service.bench.speed import run
+
+    result = run(config, baseline=args.baseline, check_claims=args.check_claims, latency_claims=args.claims,
+                 clients=parse_clients(args.clients), requests=args.requests, threads=args.threads,
+                 parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()), embed_count=args.embed_count,
+                 data=args.data)
+    print(json.dumps(result["ratios"], indent=2))
+    if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.out).write_text(json.dumps(result, indent=2))
     return 0
 

@@ -59,19 +59,15 @@ class Embedder:
         return out
 
     def _onnx_encoder(self, model_dir: Path, threads: int):
-        import onnxruntime as ort
-        from tokenizers import Tokenizer
+        from service.models.ort_session import inference_session
+        from service.models.tokenizer import tokenizer
 
         path = model_dir / "onnx" / "model_int8.onnx"
         if not path.is_file():
             raise ModelMissing(f"the int8 ONNX embedder is missing ({path}): {BUILD_HINT}")
-        tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        tok.enable_truncation(MAX_TOKENS)
-        tok.enable_padding(pad_id=1, pad_token="<pad>")
-        opts = ort.SessionOptions()
-        if threads:
-            opts.intra_op_num_threads = threads
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        tok = tokenizer(model_dir / "tokenizer.json", truncation={"max_length": MAX_TOKENS},
+                        padding={"pad_id": 1, "pad_token": "<pad>"})
+        session = inference_session(path, threads)
 
         def encode(batch: list[str]) -> np.ndarray:
             enc = tok.encode_batch(batch)

@@ -91,7 +91,7 @@ class StanceModel:
                 f"the e5-small backbone (tokenizer and word embeddings of the stance model) is missing in "
                 f"{tok_path.parent}: run `recoupe models build-embedder`"
             )
-        from tokenizers import Tokenizer
+        from service.models.tokenizer import tokenizer
 
         meta_path = stance_dir / "recoupe_stance.json"
         meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
@@ -103,8 +103,8 @@ class StanceModel:
         ident = json.dumps([meta.get("exported_at"), meta.get("step"), meta.get("calibration", {}).get("temperature"),
                             self.max_length], sort_keys=True)
         self.version = hashlib.sha1(ident.encode()).hexdigest()[:8]
-        self._tok = Tokenizer.from_file(str(tok_path))
-        self._tok.enable_truncation(self.max_length, strategy="longest_first")
+        # Parsed once with the embedder's (models/tokenizer.py); truncated the longer side first.
+        self._tok = tokenizer(tok_path, truncation={"max_length": self.max_length, "strategy": "longest_first"})
         # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
         self.temperature = float(meta.get("calibration", {}).get("temperature", 1.0))
         if runtime == "onnx-int8":
@@ -161,15 +161,12 @@ class StanceModel:
     # ------------------------------------------------------------ runtimes
 
     def _onnx(self, stance_dir: Path):
-        import onnxruntime as ort
+        from service.models.ort_session import inference_session
 
         path = stance_dir / "onnx" / "model_int8.onnx"
         if not path.is_file():
             raise ModelMissing(f"the stance model's int8 ONNX runtime is missing ({path}): {RUNTIME_HINT}")
-        opts = ort.SessionOptions()
-        if self.threads:
-            opts.intra_op_num_threads = self.threads
-        session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        session = inference_session(path, self.threads)
 
         def logits(ids, mask):
             return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
