@@ -344,8 +344,7 @@ def test_a_batch_whose_runner_died_is_resumed_from_the_first_unchecked_row(servi
     claims = [REFUTED, "Kim Kardashian will not post on Instagram on Wednesday", "La tour Eiffel mesure 330 mètres"]
     batch = store.create_batch("died.txt", 3, [(i + 1, f"k{i}", c, None, {}) for i, c in enumerate(claims)], [])
     # the runner checked the first row, then the server was killed
-    first = services.desk.check(claims[0], top_k=3)
-    store.attach_checks(batch.id, {0: first.id})
+    first = services.desk.check_many([claims[0]], batch=(batch.id, [0]), top_k=3)[0]
     with store._write() as conn:  # its heartbeat is now old
         conn.execute("UPDATE batches SET updated_at = '2000-01-01T00:00:00+00:00' WHERE id = ?", (batch.id,))
     before = store.list_checks(limit=1)[1]
@@ -373,3 +372,23 @@ def test_page_writes_and_reviews_are_in_the_audit_log(config, services, checked,
     assert [(r["path"], r["status"], r["who"].split(" ")[0]) for r in lines] == [
         ("/corpus/upload", 401, "wrong"), (f"/v1/checks/{check_id}/reviews", 200, "key"),
         (f"/v1/checks/{check_id}/reviews/0", 200, "key")]
+
+
+def test_the_page_filters_reach_the_verifier_and_are_saved(client):
+    response = client.post("/check", data={"claim": REFUTED, "top_k": "3", "languages": ["en"],
+                                           "date_from": "2020-01-01", "date_to": "2020-12-31"})
+    assert response.status_code == 303
+    saved = client.get("/v1/checks/" + response.headers["Location"].rsplit("/", 1)[1]).get_json()
+    assert saved["settings"] == {"top_k": 3, "languages": ["en"], "date_from": "2020-01-01", "date_to": "2020-12-31"}
+    evidence = saved["result"]["evidence"]
+    assert len(evidence) <= 3 and all(e["language"] == "en" for e in evidence)
+    assert all("2020" <= (s["published_at"] or "")[:4] for e in evidence for s in e["sources"])
+    bad = client.post("/check", data={"claim": REFUTED, "date_from": "2021-01-01", "date_to": "2020-01-01"})
+    assert bad.status_code == 400 and "date_to" in bad.get_data(as_text=True)
+
+
+def test_only_web_links_are_shown_as_links():
+    from service.page.highlight import safe_url
+
+    assert safe_url("https://example.org/a") == "https://example.org/a"
+    assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None and safe_url(None) is None

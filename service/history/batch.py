@@ -3,7 +3,7 @@
 that its row opens), written out with the writers of `recoupe check` (service/check/writers.py).
 
 Progress lives in the history database, so any worker of the server can report it; a chunk's checks
-and their rows are committed together. A batch whose runner died (the server restarted) is taken over
+and their rows are committed together (a crash loses the chunk in flight, never checks one twice). A batch whose runner died (the server restarted) is taken over
 by the next worker that shows it, from the first row without a check.
 """
 
@@ -60,8 +60,7 @@ def run_batch(desk, batch_id: str) -> None:
     try:
         top_k = store.get_batch(batch_id).top_k
         while rows := store.pending_rows(batch_id, CHUNK):
-            saved = desk.check_many([r.claim for r in rows], top_k=top_k)
-            store.attach_checks(batch_id, {r.n: s.id for r, s in zip(rows, saved)})
+            desk.check_many([r.claim for r in rows], batch=(batch_id, [r.n for r in rows]), top_k=top_k)
         store.finish_batch(batch_id, "done")
     except Exception as exc:  # the batch says why it stopped; the checks saved so far stay
         log.exception("batch %s failed", batch_id)

@@ -62,20 +62,19 @@ class Desk:
         """Verify one claim (the same call as POST /v1/verify) and save what it returned."""
         return self.check_many([claim], **options)[0]
 
-    def check_many(self, claims: list[str], **options) -> list[SavedCheck]:
-        """Verify claims as one batch through the models (`Verifier.verify_many`) and save each check."""
+    def check_many(self, claims: list[str], batch: tuple[str, list[int]] | None = None,
+                   **options) -> list[SavedCheck]:
+        """Verify claims as one batch through the models (`Verifier.verify_many`) and save the checks
+        together (attached to their rows of a page batch when `batch` is given: store.save_checks)."""
         if self.verifier is None:
             raise ModelMissing("claim verification is not available on this server: the stance model is not loaded")
         generation = self.corpus.index.generation
         results = self.verifier.verify_many(claims, **options)
         settings = {"top_k": options.get("top_k", 10),
                     **{k: options[k] for k in ("languages", "sources", "date_from", "date_to") if options.get(k)}}
-        saved = []
-        for v in results:
-            cited = [s.article_id for e in v.evidence for s in e.sources]
-            saved.append(self.store.save_check(v.claim, v.language, v.verdict, v.confidence, settings, generation,
-                                               self.model_versions(), v.to_dict(), cited))
-        return saved
+        entries = [(v.claim, v.language, v.verdict, v.confidence, settings, generation, self.model_versions(),
+                    v.to_dict(), [s.article_id for e in v.evidence for s in e.sources]) for v in results]
+        return self.store.save_checks(entries, batch)
 
     def open(self, check_id: str) -> CheckView:
         saved = self.store.get_check(check_id)

@@ -181,14 +181,29 @@ class HistoryStore:
 
     def save_check(self, claim: str, language: str, verdict: Verdict, confidence: float, settings: dict,
                    generation: int, models: dict, record: dict, article_ids) -> SavedCheck:
-        saved = SavedCheck(uuid.uuid4().hex[:16], _now(), claim, language, Verdict(verdict), float(confidence),
-                           settings, int(generation), models, record)
+        return self.save_checks([(claim, language, verdict, confidence, settings, generation, models, record,
+                                  article_ids)])[0]
+
+    def save_checks(self, checks, batch: tuple[str, list[int]] | None = None) -> list[SavedCheck]:
+        """Save checks (tuples of save_check's arguments) in one transaction; with `batch` (batch id, row
+        numbers, one per check), attach them to those rows of the batch in the same transaction, so a
+        crash never leaves a check saved but its row unchecked (it would be checked twice)."""
+        now, saved = _now(), []
         with self._write() as conn:
-            conn.execute("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         (saved.id, saved.created_at, claim, language, saved.verdict.value, saved.confidence,
-                          _json(settings), saved.generation, _json(models), _json(record)))
-            conn.executemany("INSERT OR IGNORE INTO check_articles VALUES (?, ?)",
-                             [(saved.id, a) for a in sorted(set(article_ids))])
+            for claim, language, verdict, confidence, settings, generation, models, record, article_ids in checks:
+                s = SavedCheck(uuid.uuid4().hex[:16], now, claim, language, Verdict(verdict), float(confidence),
+                               settings, int(generation), models, record)
+                conn.execute("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             (s.id, s.created_at, claim, language, s.verdict.value, s.confidence,
+                              _json(settings), s.generation, _json(models), _json(record)))
+                conn.executemany("INSERT OR IGNORE INTO check_articles VALUES (?, ?)",
+                                 [(s.id, a) for a in sorted(set(article_ids))])
+                saved.append(s)
+            if batch is not None:
+                batch_id, rows = batch
+                conn.executemany("UPDATE batch_rows SET check_id = ? WHERE batch_id = ? AND n = ?",
+                                 [(s.id, batch_id, n) for s, n in zip(saved, rows, strict=True)])
+                conn.execute("UPDATE batches SET updated_at = ? WHERE id = ?", (now, batch_id))
         return saved
 
     def get_check(self, check_id: str) -> SavedCheck:
@@ -302,13 +317,6 @@ class HistoryStore:
                                       "WHERE batch_id = ? AND check_id IS NULL ORDER BY n LIMIT ?",
                                       (batch_id, limit)).fetchall()
         return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), None) for r in rows]
-
-    def attach_checks(self, batch_id: str, done: dict[int, str]) -> None:
-        """Row n -> the id of its saved check, and the heartbeat, in one transaction."""
-        with self._write() as conn:
-            conn.executemany("UPDATE batch_rows SET check_id = ? WHERE batch_id = ? AND n = ?",
-                             [(check_id, batch_id, n) for n, check_id in done.items()])
-            conn.execute("UPDATE batches SET updated_at = ? WHERE id = ?", (_now(), batch_id))
 
     def finish_batch(self, batch_id: str, status: str, error: str = "") -> None:
         with self._write() as conn:

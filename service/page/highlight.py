@@ -1,4 +1,4 @@
-"""Cutting text into runs to emphasise, for the templates (display only)."""
+"""Cutting text into runs to emphasise, and links fit to show, for the templates (display only)."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ def runs(text: str, values) -> list[tuple[str, bool]]:
     if at < len(text):
         out.append((text[at:], False))
     return out
+
+
+def safe_url(url) -> str | None:
+    """An article's link only when it is http(s): a stored `javascript:` or `data:` URL is never a link."""
+    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
 
 
 def around(text: str, start, end) -> tuple[str, str, str] | None:

@@ -59,7 +59,8 @@ def _headers(response):
 def _helpers():
     lang = getattr(g, "lang", "en")
     return {"t": translator(lang), "lang": lang, "num": lambda v, d=2: number(v, lang, d),
-            "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs}
+            "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs,
+            "safe_url": highlight.safe_url}
 
 
 def _switch_url() -> str:
