@@ -127,6 +127,16 @@ def test_french_by_default_for_a_french_browser_and_the_switch(base):
         driver.quit()
 
 
+def test_a_claim_is_checked_with_javascript_off(base):
+    driver = chrome("en", javascript=False)
+    try:
+        assert _check(driver, base, REFUTED).text.strip() == "Refuted"
+        assert _css(driver, "#group-refutes .card .sources li")
+        assert "Reviewing needs JavaScript." in driver.find_element("id", "review-panel").text
+    finally:
+        driver.quit()
+
+
 def test_each_screen_has_no_serious_accessibility_violation(browser, base):
     browser.get(base + "/")
     _no_serious_violation(browser, "home")
@@ -154,14 +164,22 @@ def test_a_whole_check_with_the_keyboard_alone(browser, base):
                 return focused()
         raise AssertionError("Tab never reached the element")
 
+    def outline(element):
+        return browser.execute_script("const s = getComputedStyle(arguments[0]); return [s.outlineStyle, s.outlineWidth];",
+                                      element)
+
     browser.get(base + "/")
+    skip = tab_to(lambda e: e.get_attribute("class") == "skip", limit=1)  # the first Tab: "skip to the content"
+    assert skip.is_displayed()
     tab_to(lambda e: e.get_attribute("id") == "claim")
     press(REFUTED)
-    tab_to(lambda e: e.get_attribute("id") == "check-button")
+    button = tab_to(lambda e: e.get_attribute("id") == "check-button")
+    assert outline(button)[0] == "solid" and outline(button)[1] != "0px", "the focus is visible"
     press(Keys.ENTER)
     _wait(browser, "#verdict-word")
     press("j")  # the first evidence card
     assert focused().get_attribute("class").startswith("card")
+    assert outline(focused())[0] == "solid"
     tab_to(lambda e: "open-article" in (e.get_attribute("class") or ""))
     press(Keys.ENTER)
     assert _wait(browser, "mark#passage").text.strip()

@@ -95,8 +95,8 @@ def served(data_dir: Path, env_extra: dict | None = None, timeout: float = 600):
             log.close()
 
 
-def chrome(language: str = "en", width: int = 1280, height: int = 1000):
-    """Headless Chromium asking for `language` first (its Accept-Language)."""
+def chrome(language: str = "en", width: int = 1280, height: int = 1000, javascript: bool = True):
+    """Headless Chromium asking for `language` first (its Accept-Language), JavaScript on or off."""
     os.environ["SE_OFFLINE"] = "true"  # Selenium Manager must never fetch a browser or a driver
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -108,7 +108,10 @@ def chrome(language: str = "en", width: int = 1280, height: int = 1000):
                 f"--window-size={width},{height}", f"--lang={language}", "--no-first-run",
                 "--disable-extensions", "--disable-background-networking"):
         options.add_argument(arg)
-    options.add_experimental_option("prefs", {"intl.accept_languages": f"{language},{language[:2]}"})
+    prefs = {"intl.accept_languages": f"{language},{language[:2]}"}
+    if not javascript:
+        prefs["profile.managed_default_content_settings.javascript"] = 2
+    options.add_experimental_option("prefs", prefs)
     return webdriver.Chrome(options=options, service=Service(executable_path=driver))
 
 
