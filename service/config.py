@@ -35,6 +35,9 @@ class Config:
     batch_wait_ms: float = 4.0
     # (claim, passage) stance results kept per process for repeated claims (stance/batcher.py); 0: none.
     stance_cache_pairs: int = 50_000
+    # Another models folder to take the stance model from (its stance/ and e5-small/), e.g. the
+    # distilled 6-layer student (stance/distill.py); "" serves models_dir's.
+    stance_models_dir: str = ""
     # "flat" (exact, default), "hnsw", "ivf" or "ivfpq" (approximate, for large corpora).
     index_type: str = "flat"
     hnsw_m: int = 32

@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from service.bench import latency
 from service.config import REPO_ROOT
 from service.errors import InvalidInput
@@ -176,6 +178,77 @@ def cold_of(tree: Path, data_dir: Path, reps: int = 3) -> dict:
     return {"best_s": round(min(times), 2), "all_s": [round(t, 2) for t in times]}
 
 
+# ---------------------------------------------------------------- work per claim (this tree only)
+
+
+def work_per_claim(config, claims: list[str], per_request: int = 1, pooled: int = 16) -> dict:
+    """What the stance model is given for `claims`, and what of it is redundant:
+
+    - duplicate pairs (run once by the batcher) and duplicate premises (a
+      cross-encoder reads premise and claim together: they cannot be shared);
+    - padding: tokens padded over real tokens, with length_batches, when a
+      request's pairs run alone and when `pooled` requests share a call;
+    - pairs the evidence selector rules out whatever the stance model says:
+      the evidence model is linear in the stance probabilities, so its
+      highest score over every possible answer is at one of the three corners
+      of the simplex; below the evidence threshold there, the pair cannot
+      become evidence. Such pairs still feed the claim model and show their
+      probabilities, so they are counted, not cut.
+    """
+    from service.stance.model import PAD_ID, length_batches  # noqa: F401 - PAD_ID documents the width rule
+    from service.verdict.features import PASSAGE_FEATURES
+    from service.verify import load_verifier
+
+    verifier = load_verifier(config)
+    bare = verifier.stance.model if hasattr(verifier.stance, "model") else verifier.stance
+    seen: list[list[tuple[str, str]]] = []
+    original = bare.predict
+    bare.predict = lambda pairs, batch_size=32: (seen.append(list(pairs)), original(pairs, batch_size))[1]
+    try:
+        weighed = []
+        for start in range(0, len(claims), per_request):
+            verifier.stance.cache._data.clear() if hasattr(verifier.stance, "cache") else None
+            w, _ = verifier.weigh_many(claims[start:start + per_request])
+            weighed += w
+    finally:
+        bare.predict = original
+        verifier.corpus.close()
+    pairs = [p for call in seen for p in call]
+    tok = bare._tok
+    lengths = [len(e.ids) for e in tok.encode_batch(pairs)]
+
+    def padding(groups: list[list[int]]) -> float:
+        real = padded = 0
+        for g in groups:
+            for idx in length_batches([lengths[i] for i in g], 32):
+                width = max(lengths[g[j]] for j in idx)
+                real += sum(lengths[g[j]] for j in idx)
+                padded += width * len(idx)
+        return round((padded - real) / max(1, real), 4)
+
+    at, calls = 0, []
+    for call in seen:
+        calls.append(list(range(at, at + len(call))))
+        at += len(call)
+    pooled_calls = [sum(calls[i:i + pooled], []) for i in range(0, len(calls), pooled)]
+    ruled_out = 0
+    model = verifier.verdict
+    cols = [PASSAGE_FEATURES.index(n) for n in ("p_supports", "p_neutral", "p_refutes")]
+    for w in weighed:
+        best = np.zeros(len(w.features))
+        for corner in np.eye(3):
+            x = w.features.copy()
+            x[:, cols] = corner
+            best = np.maximum(best, model.evidence_scores(x))
+        ruled_out += int((best < model.evidence_threshold).sum())
+    return {"claims": len(claims), "pairs": len(pairs), "pairs_per_claim": round(len(pairs) / max(1, len(claims)), 2),
+            "distinct_pairs": len(set(pairs)), "distinct_premises": len({p for p, _ in pairs}),
+            "mean_tokens": round(float(np.mean(lengths)), 1) if lengths else None,
+            "padding_alone": padding(calls), f"padding_{pooled}_pooled": padding(pooled_calls),
+            "ruled_out_whatever_the_stance": ruled_out,
+            "ruled_out_share": round(ruled_out / max(1, len(pairs)), 4)}
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -233,6 +306,12 @@ def run(config, *, baseline: str, check_claims: str | None = None, latency_claim
                 log(f"latency, {name} ({t}) ...")
                 out["latency"][name] = latency_of(t, data_dir, claims, clients, requests, threads, log)
                 log(latency.table(out["latency"][name]))
+    if "work" in parts:
+        from dataclasses import replace
+
+        claims = latency.load_claims(check_claims, log)[:100]
+        out["work_per_claim"] = work_per_claim(replace(config, stance_cache_pairs=0), claims)
+        log(f"work per claim: {json.dumps(out['work_per_claim'])}")
     out["ratios"] = ratios(out)
     out["load_average_at_end"] = os.getloadavg()
     return out

@@ -42,7 +42,8 @@ class Models:
                 from service.stance.model import StanceModel
 
                 c = self.config
-                self._loaded["stance"] = StanceModel.load(c.models_dir, runtime=c.stance_runtime, threads=c.threads)
+                self._loaded["stance"] = StanceModel.load(c.stance_models_dir or c.models_dir,
+                                                          runtime=c.stance_runtime, threads=c.threads)
             return self._loaded["stance"]
 
     @property
@@ -83,6 +84,7 @@ class Models:
 def get_models(config: Config) -> Models:
     _quiet_libraries()
     key = (str(config.models_dir), config.embedder_runtime, config.stance_runtime, config.threads,
+           config.stance_models_dir,
            config.embed_batch_size)
     with _lock:
         if key not in _cache:

@@ -1,0 +1,55 @@
+"""The distilled student (stance/distill.py), in small: a 6-layer copy of the
+teacher's layers, trained two steps on the first pairs of the v2 mix against
+cached teacher logits, exported, built to int8 with the existing tooling and
+served by StanceModel."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import need_shared_data, need_stance_model
+
+
+@pytest.mark.slow
+def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config, tmp_path):
+    need_stance_model(config)
+    need_shared_data()
+    from service.stance.distill import distill, student_from_teacher, within_teacher
+    from service.stance.export import assemble, build_runtime
+    from service.stance.model import StanceModel
+
+    teacher = assemble(config.models_dir)
+    student = student_from_teacher(teacher)
+    assert student.config.num_hidden_layers == 6
+    # Student layer 2 is teacher layer 5, weight for weight.
+    assert np.array_equal(student.bert.encoder.layer[2].output.dense.weight.detach().numpy(),
+                          teacher.bert.encoder.layer[5].output.dense.weight.detach().numpy())
+    del teacher, student
+
+    out = tmp_path / "small"
+    summary = distill(out, config.models_dir, limit_pairs=64, log=lambda _m: None)
+    assert summary["done"] and summary["step"] == summary["total_steps"] == 2
+    meta = json.loads((out / "stance" / "recoupe_stance.json").read_text())
+    assert meta["final"] and meta["recipe"]["keep_layers"] == [1, 3, 5, 7, 9, 11]
+    assert json.loads((out / "stance" / "config.json").read_text())["num_hidden_layers"] == 6
+    assert (out / "stance" / "teacher_logits.npz").is_file()
+    log = [json.loads(line) for line in (out / "stance" / "distill_log.jsonl").read_text().splitlines()]
+    assert all(np.isfinite(r["loss"]) for r in log if "loss" in r)
+
+    build_runtime(out, log=lambda _m: None)
+    model = StanceModel(out, "onnx-int8", threads=0)
+    probs = model.predict([("The Eiffel Tower is 330 metres tall.", "La tour Eiffel mesure 330 mètres.")])
+    assert probs.shape == (1, 3) and abs(float(probs.sum()) - 1) < 1e-5
+    assert model.name != StanceModel.load(config.models_dir).name  # its own cache key
+
+    # The promotion rule reads the held-out table: a student 2 points worse on XNLI-fr stays an option.
+    teacher_m = {"sets": {"xnli_fr": {"accuracy": 0.70}, "sick_fr_test": {"accuracy": 0.76},
+                          "fm2_neutral": {"refutes_rate": 0.01}, "wice_neutral": {"refutes_rate": 0.006}}}
+    close = json.loads(json.dumps(teacher_m))
+    close["sets"]["xnli_fr"]["accuracy"] = 0.695
+    far = json.loads(json.dumps(teacher_m))
+    far["sets"]["xnli_fr"]["accuracy"] = 0.68
+    assert within_teacher(teacher_m, close)[0] and not within_teacher(teacher_m, far)[0]
