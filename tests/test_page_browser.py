@@ -269,6 +269,32 @@ def test_upload_and_delete_an_article(browser, base, tmp_path):
     assert all(title not in r.text for r in _css(browser, "#articles-table tbody tr"))
 
 
+def test_retract_an_article_and_the_check_that_cited_it_says_so(browser, base, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    path = tmp_path / "tramway.txt"
+    path.write_text("Le tramway T9 entre en service\nLe tramway T9 a transporté ses premiers voyageurs samedi entre "
+                    "Paris et Orly-Ville, a annoncé la région.\n", encoding="utf-8")
+    browser.get(base + "/corpus")
+    browser.find_element(By.ID, "files").send_keys(str(path))
+    browser.find_element(By.ID, "upload-button").click()
+    assert "1 article(s) added" in _wait(browser, "#upload-summary").text
+    _check(browser, base, "Le tramway T9 a transporté ses premiers voyageurs samedi")
+    check_url = browser.current_url
+    browser.get(base + "/corpus")
+    row = next(r for r in _css(browser, "#articles-table tbody tr") if "tramway T9" in r.text)
+    row.find_element(By.CSS_SELECTOR, "a.delete").click()
+    _wait(browser, "#retract-form")
+    assert check_url.split("/checks/")[1] in browser.find_element(By.ID, "cited-list").get_attribute("innerHTML")
+    browser.find_element(By.ID, "retract-reason").send_keys("mauvaise date de mise en service")
+    browser.find_element(By.ID, "retract-button").click()
+    _wait(browser, "#retracted")
+    browser.get(check_url)
+    notice = _wait(browser, "#retracted-sources")
+    assert "mauvaise date de mise en service" in notice.text and "Le tramway T9 entre en service" in notice.text
+    _no_serious_violation(browser, "check with a retracted source")
+
+
 def test_upload_a_batch_watch_it_and_triage_it(browser, base, tmp_path):
     import urllib.request
 

@@ -392,3 +392,24 @@ def test_only_web_links_are_shown_as_links():
 
     assert safe_url("https://example.org/a") == "https://example.org/a"
     assert safe_url("javascript:alert(1)") is None and safe_url("data:text/html,x") is None and safe_url(None) is None
+
+
+def test_a_retracted_article_leaves_the_corpus_and_the_checks_that_cited_it_say_why(keyed, client, services):
+    services.add_articles([{"id": "pont-retract", "title": "Le pont rouvre", "source": "Le Progrès test",
+                            "text": "Le pont de la Guillotière a rouvert lundi après huit mois de travaux, a "
+                                    "annoncé la mairie de Lyon."}])
+    path = client.post("/check", data={"claim": "Le pont de la Guillotière a rouvert lundi"}).headers["Location"]
+    check_id = path.rsplit("/", 1)[1]
+    cited = {s["article_id"] for e in client.get(f"/v1/checks/{check_id}").get_json()["result"]["evidence"]
+             for s in e["sources"]}
+    assert "pont-retract" in cited
+    confirm = client.get("/corpus/pont-retract/delete").get_data(as_text=True)
+    assert f'href="/checks/{check_id}"' in confirm and 'id="retract-form"' in confirm  # the checks that cited it
+    assert keyed.post("/corpus/pont-retract/retract", data={"reason": "erreur de date"}).status_code == 401
+    assert keyed.post("/corpus/pont-retract/retract", data={"reason": " ", "api_key": KEY}).status_code == 400
+    done = keyed.post("/corpus/pont-retract/retract", data={"reason": "erreur de date", "api_key": KEY})
+    assert done.status_code == 303 and client.get("/v1/articles/pont-retract").status_code == 404
+    page = client.get(path).get_data(as_text=True)
+    assert 'id="retracted-sources"' in page and "erreur de date" in page and 'class="retracted-badge"' in page
+    saved = client.get(f"/v1/checks/{check_id}").get_json()
+    assert [r["article_id"] for r in saved["retracted"]] == ["pont-retract"] and saved["corpus"]["changed"]

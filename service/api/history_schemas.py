@@ -57,6 +57,14 @@ class CheckSummary(Schema):
     confidence = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
+class RetractionOut(Schema):
+    article_id = fields.String(required=True)
+    title = fields.String(required=True)
+    source = fields.String(required=True)
+    reason = fields.String(required=True)
+    retracted_at = fields.String(required=True)
+
+
 class CheckOut(CheckSummary):
     settings = fields.Dict(required=True, metadata={"description": "top_k and the filters of the check"})
     models = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True), required=True,
@@ -67,6 +75,8 @@ class CheckOut(CheckSummary):
                            metadata={"description": "what is shown: the saved result with the reviews applied"})
     reviews = fields.List(fields.Nested(ReviewOut), required=True,
                           metadata={"description": "the current review of each reviewed item"})
+    retracted = fields.List(fields.Nested(RetractionOut), required=True,
+                            metadata={"description": "cited articles retracted from the corpus since, and why"})
 
 
 class CheckListQuery(Schema):

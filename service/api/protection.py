@@ -40,6 +40,7 @@ BUDGETS = {
     "page.check_claim": "verify",
     "page.corpus_upload": "writes",
     "page.corpus_delete": "writes",
+    "page.corpus_retract": "writes",
     "page.batch_upload": "writes",
     "checks.get_batch": "reads",
     "checks.add_review": "writes",

@@ -29,7 +29,7 @@ log = logging.getLogger("recoupe.api")
 audit = logging.getLogger("recoupe.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Writes outside the articles blueprint: reviews, and the page's uploads and deletions (key in the form).
-_AUDITED = {"checks.add_review", "checks.undo_review", "page.corpus_upload", "page.corpus_delete",
+_AUDITED = {"checks.add_review", "checks.undo_review", "page.corpus_upload", "page.corpus_delete", "page.corpus_retract",
             "page.batch_upload"}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from service.errors import InvalidInput, ModelMissing
 from service.history.export import review_rows
-from service.history.store import HistoryStore, Review, SavedCheck
+from service.history.store import HistoryStore, Retraction, Review, SavedCheck
 from service.verdict.records import verification_from_dict
 from service.verdict.review import Action, reverify, reviewed_stance
 from service.verdict.types import Stance, Verification
@@ -28,6 +28,7 @@ class CheckView:
     shown: Verification  # with the reviews applied (the original when there are none)
     reviews: dict[int, Review]  # evidence index -> its current review
     corpus_generation: int  # the corpus generation now
+    retracted: dict[str, Retraction] = field(default_factory=dict)  # cited articles retracted since
 
     @property
     def corpus_changed(self) -> bool:
@@ -46,6 +47,8 @@ class CheckView:
             "original": {"verdict": self.original.verdict.value, "confidence": self.original.confidence},
             "result": self.shown.to_dict(),
             "reviews": [self.reviews[i].to_dict() for i in sorted(self.reviews)],
+            "retracted": [{"article_id": r.article_id, "title": r.title, "source": r.source, "reason": r.reason,
+                           "retracted_at": r.retracted_at} for r in self.retracted.values()],
         }
 
 
@@ -83,11 +86,21 @@ class Desk:
         shown = original
         if reviews:
             shown = reverify(original, {i: r.stance for i, r in reviews.items()}, self._model())
-        return CheckView(saved, original, shown, reviews, self.corpus.index.generation)
+        cited = {s.article_id for e in original.evidence for s in e.sources}
+        return CheckView(saved, original, shown, reviews, self.corpus.index.generation, self.store.retractions(cited))
 
     def history(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
                 limit: int = 50, offset: int = 0) -> tuple[list[SavedCheck], int]:
         return self.store.list_checks(query, verdict, article_id, limit, offset)
+
+    def retract(self, article_id: str, reason: str) -> tuple[Retraction, int]:
+        """Take an article out of the corpus (`Corpus.delete`, as DELETE /v1/articles does) and keep why, so that
+        every saved check that cited it says it was retracted. Returns the retraction and the passages removed."""
+        article = self.corpus.index.get_article(article_id)
+        if not (reason or "").strip():
+            raise InvalidInput("a retraction says why (the reason is shown on every check that cited the article)")
+        removed = self.corpus.delete(article_id)
+        return self.store.retract(article.id, article.title, article.source, reason), removed
 
     # ------------------------------------------------------------ reviews
 

@@ -66,6 +66,13 @@ CREATE TABLE IF NOT EXISTS reviews (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS reviews_check ON reviews(check_id, item);
+CREATE TABLE IF NOT EXISTS retractions (
+    article_id   TEXT PRIMARY KEY,  -- removed from the corpus; saved checks that cited it say so
+    title        TEXT NOT NULL,
+    source       TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    retracted_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batches (
     id         TEXT PRIMARY KEY,
     created_at TEXT NOT NULL,
@@ -130,6 +137,15 @@ class Review:
         return {"id": self.id, "check_id": self.check_id, "item": self.item, "action": self.action.value,
                 "stance": self.stance.value, "note": self.note, "reviewer": self.reviewer,
                 "created_at": self.created_at}
+
+
+@dataclass(frozen=True)
+class Retraction:
+    article_id: str
+    title: str
+    source: str
+    reason: str
+    retracted_at: str
 
 
 @dataclass(frozen=True)
@@ -279,6 +295,29 @@ class HistoryStore:
                 "SELECT DISTINCT c.id FROM checks c JOIN reviews r ON r.check_id = c.id ORDER BY c.created_at, c.id")]
         for check_id in ids:
             yield self.get_check(check_id), self.current_reviews(check_id)
+
+    # ------------------------------------------------------------ retractions
+
+    def retract(self, article_id: str, title: str, source: str, reason: str) -> Retraction:
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("a retraction says why (the reason is shown on every check that cited the article)")
+        if len(reason) > MAX_NOTE_CHARS:
+            raise InvalidInput(f"the reason is at most {MAX_NOTE_CHARS} characters")
+        r = Retraction(article_id, title, source, reason, _now())
+        with self._write() as conn:
+            conn.execute("INSERT OR REPLACE INTO retractions VALUES (?, ?, ?, ?, ?)",
+                         (r.article_id, r.title, r.source, r.reason, r.retracted_at))
+        return r
+
+    def retractions(self, article_ids) -> dict[str, Retraction]:
+        ids = sorted(set(article_ids))
+        if not ids:
+            return {}
+        with self._lock:
+            rows = self._conn.execute(f"SELECT article_id, title, source, reason, retracted_at FROM retractions "
+                                      f"WHERE article_id IN ({','.join('?' * len(ids))})", ids).fetchall()
+        return {r[0]: Retraction(*r) for r in rows}
 
     # ------------------------------------------------------------ batches
 

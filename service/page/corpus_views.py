@@ -1,5 +1,6 @@
 """The corpus screen: the articles with counts by language, source and month; upload; delete with the
-list of saved checks that cited the article. Uploads go through `Corpus.ingest_paths` (what
+list of saved checks that cited the article, or retract it (deleted, and every saved check that cited it
+says so, with the reason: `Desk.retract`). Uploads go through `Corpus.ingest_paths` (what
 `recoupe ingest` runs), deletions through `Services.delete_article` (what `DELETE /v1/articles/<id>`
 runs); both need the API key, typed in the form, when the server has one."""
 
@@ -65,6 +66,13 @@ def corpus_delete(article_id: str):
     return redirect(url_for(".corpus", deleted=removed["id"]), 303)
 
 
+@bp.post("/corpus/<path:article_id>/retract")
+def corpus_retract(article_id: str):
+    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    retraction, _ = services().desk.retract(article_id, request.form.get("reason", ""))
+    return redirect(url_for(".corpus", retracted=retraction.article_id), 303)
+
+
 def _corpus_page(summary=None, errors=None):
     s = services()
     offset = max(request.args.get("offset", 0, type=int), 0)
@@ -73,5 +81,6 @@ def _corpus_page(summary=None, errors=None):
     cited = {a.id: s.desk.history(article_id=a.id, limit=1)[1] for a in listing["articles"]}
     return render_template("corpus.html", listing=listing, counts=article_counts(refs), stats=s.stats(),
                            cited=cited, summary=summary, errors=errors or [], deleted=request.args.get("deleted"),
+                           retracted=request.args.get("retracted"),
                            needs_key=key_configured(), extensions=", ".join(SUPPORTED_EXTENSIONS),
                            max_files=MAX_FILES)

@@ -194,6 +194,15 @@ STRINGS = {
         "delete_confirm": "Delete the article and its passages",
         "cancel": "Cancel",
         "h_article": "Checks citing article {id}",
+        "retract_title": "Or retract it",
+        "retract_help": "A retracted article leaves the corpus like a deleted one, but every saved check that cited "
+                        "it says it was retracted, when, and why.",
+        "retract_reason": "Why it is retracted (shown on those checks)",
+        "retract_button": "Retract the article",
+        "retracted_done": "Article {id} retracted: removed from the corpus; the checks that cited it say so.",
+        "retracted_sources": "{n} source(s) cited by this check were retracted since:",
+        "retracted_on": "retracted on {when}:",
+        "retracted_badge": "retracted",
         "cross_site": "This form was sent from another site; send it from this server's own page.",
     },
     "fr": {
@@ -375,6 +384,15 @@ STRINGS = {
         "delete_confirm": "Supprimer l'article et ses passages",
         "cancel": "Annuler",
         "h_article": "Vérifications qui citent l'article {id}",
+        "retract_title": "Ou le retirer",
+        "retract_help": "Un article retiré quitte le corpus comme un article supprimé, mais chaque vérification "
+                        "enregistrée qui le citait dit qu'il a été retiré, quand et pourquoi.",
+        "retract_reason": "Pourquoi il est retiré (affiché sur ces vérifications)",
+        "retract_button": "Retirer l'article",
+        "retracted_done": "Article {id} retiré : il a quitté le corpus ; les vérifications qui le citaient le disent.",
+        "retracted_sources": "{n} source(s) citée(s) par cette vérification ont été retirée(s) depuis :",
+        "retracted_on": "retiré le {when} :",
+        "retracted_badge": "retiré",
         "cross_site": "Ce formulaire a été envoyé depuis un autre site ; envoyez-le depuis la page de ce serveur.",
     },
 }
