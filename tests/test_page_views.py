@@ -413,3 +413,11 @@ def test_a_retracted_article_leaves_the_corpus_and_the_checks_that_cited_it_say_
     assert 'id="retracted-sources"' in page and "erreur de date" in page and 'class="retracted-badge"' in page
     saved = client.get(f"/v1/checks/{check_id}").get_json()
     assert [r["article_id"] for r in saved["retracted"]] == ["pont-retract"] and saved["corpus"]["changed"]
+
+
+def test_the_explanation_is_in_the_interface_language(client, checked):
+    en = client.get(checked + "?lang=en").get_data(as_text=True)
+    fr = client.get(checked + "?lang=fr").get_data(as_text=True)
+    client.delete_cookie("recoupe_lang")
+    explanation = lambda page: re.search(r'<ul id="explanation">(.*?)</ul>', page, re.S).group(1)  # noqa: E731
+    assert "Calibrated probabilities" in explanation(en) and "Probabilités calibrées" in explanation(fr)

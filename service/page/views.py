@@ -7,6 +7,7 @@ the page's script to `/v1/checks/<id>/reviews` (service/api/v1/checks.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -109,7 +110,11 @@ def check_view(check_id: str):
     view = services().desk.open(check_id)
     shown = view.shown
     groups = {s: [(i, e) for i, e in enumerate(shown.evidence) if e.stance == s] for s in STANCES}
-    return render_template("check.html", view=view, shown=shown, groups=groups, order=("supports", "refutes", "neutral"))
+    # The explanation in the interface's language (render.explain picks French or English from `language`;
+    # the API renders it in the claim's language).
+    explanation = replace(shown, language=g.lang).explanation
+    return render_template("check.html", view=view, shown=shown, groups=groups, explanation=explanation,
+                           order=("supports", "refutes", "neutral"))
 
 
 # ------------------------------------------------------------------ history
