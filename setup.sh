@@ -14,7 +14,13 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 python -m pip install --quiet --upgrade pip
 # The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
 python -m pip install --quiet torch==2.13.0
-python -m pip install --quiet -e '.[test]'
+# RECOUPE_RAY=0 leaves out the optional Ray cluster mode (a few hundred MB); CI installs it so
+# that its tests run. The single-machine server never imports it.
+if [ "${RECOUPE_RAY:-1}" = 1 ]; then
+    python -m pip install --quiet -e '.[test,ray]'
+else
+    python -m pip install --quiet -e '.[test]'
+fi
 
 # The browser tests' tools, never needed to serve: headless Chromium and its driver from the system's
 # packages (installed only when running as root and missing, as in CI; elsewhere the tests say what to

@@ -46,7 +46,16 @@ class Config:
     # IVF-PQ: bytes per code, lists probed, candidates re-ranked with the stored vectors.
     pq_m: int = 48
     pq_nprobe: int = 0  # 0: a 16th of the lists, at least 32
-    pq_rerank: int = 100
+    pq_rerank: int = 200
+    # Ray cluster mode (`recoupe serve --ray`, docs/cluster.md): CPUs each model replica (embedder,
+    # stance) and each shard replica reserves, ONNX Runtime threads per model replica (Ray sets
+    # OMP_NUM_THREADS=1 in its workers), and the autoscaling bounds of those deployments.
+    ray_model_cpus: float = 1.0
+    ray_model_threads: int = 1
+    ray_shard_cpus: float = 0.25
+    ray_min_replicas: int = 1
+    ray_max_replicas: int = 2
+    ray_target_ongoing_requests: int = 2
     # HTTP service.
     host: str = "127.0.0.1"
     port: int = 8000

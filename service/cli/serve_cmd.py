@@ -50,6 +50,11 @@ def register(sub) -> None:
     p.add_argument("--allow-open-writes", action="store_true",
                    help="serve a non-loopback address without an API key: anyone who reaches the port "
                         "may add and delete articles (refused without this flag)")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="serve on the Ray cluster at ADDRESS (started with `ray start`; needs pip install '.[ray]'): "
+                        "the same /v1 API, searches spread over --shards shard deployments (docs/cluster.md)")
+    p.add_argument("--shards", type=int, default=2,
+                   help="with --ray: how many shards to serve, as built by `recoupe shards build` (default 2)")
     p.set_defaults(func=serve)
 
 
@@ -62,6 +67,12 @@ def serve(args, config) -> int:
     if not config.api_key and args.api_key_file:
         config = config.with_overrides(api_key=api_key_from_file(Path(args.api_key_file)))
     check_exposure(config, allow_open_writes=args.allow_open_writes)
+    if args.ray:
+        # The cluster mode: Ray is imported here only, never by the single-machine server.
+        from service.cluster.deployments import run
+
+        run(config, args.ray, args.shards)
+        return 0
     if args.ingest_if_empty:
         ingest_if_empty(config, args.ingest_if_empty)
     RecoupeServer(config, threads=args.threads).run()

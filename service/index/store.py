@@ -68,7 +68,7 @@ class PassageIndex:
         hnsw_ef_construction: int = 80,
         pq_m: int = 48,
         pq_nprobe: int = 0,
-        pq_rerank: int = 100,
+        pq_rerank: int = 200,
     ) -> "PassageIndex":
         """Open (creating if needed) the index in data_dir, loading or rebuilding the FAISS cache.
 
