@@ -19,13 +19,7 @@ python -m pip install --quiet torch==2.13.0
 if [ "${RECOUPE_RAY:-1}" = 1 ]; then
     python -m pip install --quiet -e '.[test,ray]'
 else
-    # RECOUPE_RAY=0 leaves out the optional Ray cluster mode (a few hundred MB); CI installs it so
-# that its tests run. The single-machine server never imports it.
-if [ "${RECOUPE_RAY:-1}" = 1 ]; then
-    python -m pip install --quiet -e '.[test,ray]'
-else
     python -m pip install --quiet -e '.[test]'
-fi
 fi
 
 # The browser tests' tools, never needed to serve: headless Chromium and its driver from the system's
