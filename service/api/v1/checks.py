@@ -81,4 +81,9 @@ def export_reviews():
 @doc("Progress of a batch of claims", tag="checks", responses={200: BatchOut},
      description="A claims file uploaded on the page's batch screen: how many claims are checked, and its status.")
 def get_batch(batch_id: str):
-    return respond(BatchOut(), services().desk.store.get_batch(batch_id).to_dict())
+    from service.history.batch import resume_if_stale
+
+    desk = services().desk
+    batch = desk.store.get_batch(batch_id)
+    resume_if_stale(desk, batch)  # a page left open on a batch whose runner died picks it up again
+    return respond(BatchOut(), batch.to_dict())
