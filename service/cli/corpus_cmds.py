@@ -10,6 +10,10 @@ def register(sub) -> None:
     p = sub.add_parser("ingest", help="add files or folders (.txt, .json, .jsonl, .html) to the index")
     p.add_argument("paths", nargs="+")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.add_argument("--ray", metavar="ADDRESS",
+                   help="read, clean and embed on the Ray cluster at ADDRESS (pip install '.[ray]'); this process "
+                        "writes the store, in order (docs/cluster.md). The files must be readable from every node")
+    p.add_argument("--actors", type=int, default=2, help="with --ray: embedding actors (default 2)")
     p.set_defaults(func=ingest)
 
     p = sub.add_parser("stats", help="what the index holds")
@@ -37,11 +41,19 @@ def register(sub) -> None:
 
 
 def ingest(args, config) -> int:
-    corpus = open_corpus(config)
-    try:
-        summary = corpus.ingest_paths(args.paths, progress=not args.json)
-    finally:
-        corpus.close()
+    if args.ray:
+        from service.cluster.ingest import ingest as ingest_on_cluster
+        from service.errors import InvalidInput
+
+        if args.actors < 1:
+            raise InvalidInput("--actors must be 1 or more")
+        summary = ingest_on_cluster(config, args.ray, args.paths, actors=args.actors, progress=not args.json)
+    else:
+        corpus = open_corpus(config)
+        try:
+            summary = corpus.ingest_paths(args.paths, progress=not args.json)
+        finally:
+            corpus.close()
     if args.json:
         print_json(summary.to_dict())
     else:
