@@ -25,7 +25,9 @@ class Config:
     models_dir: Path = REPO_ROOT / "models"
     # "onnx-int8" (fast, default) or "torch-fp32" (reference sentence-transformers path).
     embedder_runtime: str = "onnx-int8"
-    embed_batch_size: int = 32
+    # Sentences per embedder call at ingest: 16 measured fastest side by side (260 sentences/s vs 216
+    # at 32 and 195 at 64; one call's activations stay in the 1 MB L2 of each core).
+    embed_batch_size: int = 16
     # Stance model runtime: "onnx-int8" (fast, default) or "torch" (the trained fp16 weights in fp32).
     stance_runtime: str = "onnx-int8"
     # Threads for torch / ONNX Runtime; 0 lets the runtime decide.

@@ -249,6 +249,75 @@ def work_per_claim(config, claims: list[str], per_request: int = 1, pooled: int 
             "ruled_out_share": round(ruled_out / max(1, len(pairs)), 4)}
 
 
+# ---------------------------------------------------------------- verdicts with and without batching
+
+
+def seeds_batching(config, clients: int = 16) -> dict:
+    """The seed claims on an index of seeds/, verified three ways with this tree's models: one claim at a
+    time with the bare models, 16 claims per call as `recoupe eval seeds` does, and from `clients`
+    threads at once through the shared (batching) models. Verdicts and the largest stance difference."""
+    import threading
+    from dataclasses import replace
+
+    from service.corpus import Corpus
+    from service.evaluate.datasets import SEED_CORPUS, load_seed_claims
+    from service.models.registry import get_models
+    from service.verify import Verifier
+
+    rows = load_seed_claims()
+    claims = [r["claim"] for r in rows]
+    models = get_models(config)
+    with tempfile.TemporaryDirectory(prefix="recoupe-speed-seeds-") as tmp:
+        corpus = Corpus(replace(config, data_dir=Path(tmp)), models.embedder)
+        try:
+            corpus.ingest_paths([SEED_CORPUS])
+            bare = Verifier(corpus, models.stance, models.verdict)
+            alone = [bare.verify(c) for c in claims]
+            by16 = [v for i in range(0, len(claims), 16) for v in bare.verify_many(claims[i:i + 16])]
+            corpus.embedder = models.shared_embedder
+            shared = Verifier(corpus, models.shared_stance, models.verdict)
+            shared.stance.cache._data.clear()
+            got: list = [None] * len(claims)
+            next_i = iter(range(len(claims)))
+            lock = threading.Lock()
+
+            def client():
+                while True:
+                    with lock:
+                        i = next(next_i, None)
+                    if i is None:
+                        return
+                    got[i] = shared.verify(claims[i])
+
+            calls0 = shared.stance.queue.calls
+            threads = [threading.Thread(target=client) for _ in range(clients)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            calls = shared.stance.queue.calls - calls0
+        finally:
+            corpus.close()
+
+    def right(vs):
+        return sum(v.verdict.value == r["expected"] for v, r in zip(vs, rows))
+
+    def diff(a, b):
+        return max((abs(x.probabilities[k] - y.probabilities[k]) for va, vb in zip(a, b)
+                    for x, y in zip(va.evidence, vb.evidence) if x.text == y.text for k in x.probabilities),
+                   default=0.0)
+
+    verdicts = {name: [v.verdict.value for v in vs] for name, vs in (("alone", alone), ("by16", by16),
+                                                                       ("shared", got))}
+    return {"claims": len(claims), "right": {"alone": right(alone), "by16": right(by16), "shared": right(got)},
+            "same_verdicts_alone_vs_shared": verdicts["alone"] == verdicts["shared"],
+            "same_verdicts_by16_vs_shared": verdicts["by16"] == verdicts["shared"],
+            "differing_claims_alone_vs_shared": [c for c, a, b in zip(claims, verdicts["alone"], verdicts["shared"])
+                                                 if a != b],
+            "max_stance_probability_difference_alone_vs_shared": round(diff(alone, got), 4),
+            "shared_model_calls": calls, "clients": clients}
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -306,6 +375,9 @@ def run(config, *, baseline: str, check_claims: str | None = None, latency_claim
                 log(f"latency, {name} ({t}) ...")
                 out["latency"][name] = latency_of(t, data_dir, claims, clients, requests, threads, log)
                 log(latency.table(out["latency"][name]))
+    if "seeds" in parts:
+        out["seeds_batching"] = seeds_batching(config)
+        log(f"seed verdicts with and without batching: {json.dumps(out['seeds_batching'])}")
     if "work" in parts:
         from dataclasses import replace
 

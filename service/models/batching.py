@@ -1,9 +1,14 @@
 """One model call for the work of every request waiting: a batching queue.
 
 Concurrent requests each bring a few items (a verification brings ~10 stance
-pairs and one query to embed). Run one by one, the model sees batches of 1 to
-10 and the request threads contend for the same two cores; gathered, it sees
-one batch of all of them, and the CPU runs fewer, larger matrix products.
+pairs and one query to embed). Run from each request's thread, four threads
+call the same ONNX Runtime session at once and contend for the same two
+cores, each call splitting the cores between them; gathered, one thread
+drives the model over the items of every waiting request, with the cores to
+itself, while the request threads do their retrieval and rules. The model
+function decides how it runs the items (the stance model runs each pair on
+its own: stance/model.py SERVING_BATCH), so a caller's results do not depend
+on who it shared the call with.
 
     queue = BatchQueue(model.predict, max_wait_s=0.004, name="stance")
     with queue.request():              # while a request is in flight (optional)

@@ -85,7 +85,7 @@ class BatchedStance:
         with self.queue.request():
             yield self
 
-    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int | None = None) -> np.ndarray:
         """(premise, hypothesis) pairs -> (n, 3) calibrated probabilities, as StanceModel.predict."""
         out = np.zeros((len(pairs), len(self.model.labels)), dtype=np.float32)
         if not pairs:

@@ -41,6 +41,13 @@ _loaded: dict[tuple, "StanceModel"] = {}
 
 
 PAD_ID = 1
+# Pairs per ONNX call. One: dynamic int8 quantisation scales each call's activations by that call's
+# largest value, so in a batch a pair's probabilities move with its companions (up to 0.24 on the
+# seed claims, enough to flip two verdicts of 40). Alone, a pair always gets the same answer,
+# whoever else is being verified, and there is no padding; measured side by side it was also the
+# fastest (88 pairs/s alone vs 64 in batches of 32, busy machine): one pair's ~90 x 384
+# activations stay in cache. The torch runtime batches as before (32).
+SERVING_BATCH = 1
 # A batch may hold this much padding, relative to its real tokens, before a new
 # batch is cheaper: one verification's 10 passages run 12 to 120 tokens, and
 # padding them all to the longest cost ~25% of the stance time.
@@ -100,8 +107,11 @@ class StanceModel:
         # predictions key on it, so a new model never reads an older one's cached answers.
         import hashlib
 
-        ident = json.dumps([meta.get("exported_at"), meta.get("step"), meta.get("calibration", {}).get("temperature"),
-                            self.max_length], sort_keys=True)
+        ident = [meta.get("exported_at"), meta.get("step"), meta.get("calibration", {}).get("temperature"),
+                 self.max_length]
+        if runtime == "onnx-int8":  # int8 answers depend on how pairs are grouped (SERVING_BATCH)
+            ident.append(f"batch{SERVING_BATCH}")
+        ident = json.dumps(ident, sort_keys=True)
         self.version = hashlib.sha1(ident.encode()).hexdigest()[:8]
         # Parsed once with the embedder's (models/tokenizer.py); truncated the longer side first.
         self._tok = tokenizer(tok_path, truncation={"max_length": self.max_length, "strategy": "longest_first"})
@@ -135,12 +145,14 @@ class StanceModel:
     def name(self) -> str:
         return f"recoupe-stance-e5-small/{self.runtime}@{self.version}"
 
-    def predict(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+    def predict(self, pairs: list[tuple[str, str]], batch_size: int | None = None) -> np.ndarray:
         """(premise, hypothesis) pairs -> (n, 3) calibrated probabilities [entailment, neutral, contradiction]."""
         return softmax(self.logits(pairs, batch_size), self.temperature).astype(np.float32)
 
-    def logits(self, pairs: list[tuple[str, str]], batch_size: int = 32) -> np.ndarray:
+    def logits(self, pairs: list[tuple[str, str]], batch_size: int | None = None) -> np.ndarray:
         """The raw (n, 3) scores before the softmax, as calibration needs them."""
+        if batch_size is None:
+            batch_size = SERVING_BATCH if self.runtime == "onnx-int8" else 32
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
