@@ -25,7 +25,7 @@ MAX_TOKENS = 512  # sentences are short; longer passages are cut here, not windo
 class Embedder:
     dim = 384
 
-    def __init__(self, model_dir: Path, runtime: str = "onnx-int8", threads: int = 0, batch_size: int = 32):
+    def __init__(self, model_dir: Path, runtime: str = "onnx-int8", threads: int = 0, batch_size: int = 16):
         model_dir = Path(model_dir)
         if not (model_dir / "tokenizer.json").is_file():
             raise ModelMissing(f"the embedder is not built in {model_dir}: {BUILD_HINT}")
