@@ -19,8 +19,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+_started: dict = {}  # one cluster per test session, whichever module asks first
+
+
 @pytest.fixture(scope="session")
 def ray_cluster():
+    # Each test module imports this fixture, which makes one fixture per module: they share the
+    # cluster, and the last to finish stops it.
+    if not _started:
+        _started["cluster"] = _start()
+        _started["users"] = 0
+    _started["users"] += 1
+    yield _started["cluster"]
+    _started["users"] -= 1
+    if not _started["users"]:
+        _stop(_started.pop("cluster")[0])
+        _started.clear()
+
+
+def _start():
     # Before the first import of ray: bind and advertise 127.0.0.1, not the machine's interface.
     os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     ray = pytest.importorskip("ray", reason="Ray is not installed: pip install '.[ray]' to run the cluster tests")
@@ -37,7 +54,12 @@ def ray_cluster():
     ray.init(address=cluster.address, namespace=NAMESPACE, log_to_driver=False)
     assert len([n for n in ray.nodes() if n["Alive"]]) == 1 + WORKERS
     assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
-    yield cluster, workers
+    return cluster, workers
+
+
+def _stop(cluster):
+    import ray
+
     try:
         from ray import serve
 

@@ -36,6 +36,15 @@ def register(sub) -> None:
                                            "(default: reports/ingest-scifact.json of the repository)")
     c.add_argument("--out", default="reports/scale", help="folder for scale.json and scale.png (default reports/scale)")
     c.set_defaults(func=scale)
+    cl = bsub.add_parser("cluster", help="ingest --ray and serve --ray on local multi-node Ray clusters of 1, 2, 3 "
+                                         "nodes against the single process (needs pip install '.[ray]')")
+    cl.add_argument("--nodes", default="1,2,3", help="node counts, comma-separated (default 1,2,3)")
+    cl.add_argument("--abstracts", type=int, default=300, help="SciFact abstracts to ingest (default 300)")
+    cl.add_argument("--requests", type=int, default=40, help="claims verified per setup (default 40)")
+    cl.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
+    cl.add_argument("--data", help="SciFact folder (corpus.jsonl, claims_dev.jsonl)")
+    cl.add_argument("--out", default="reports/cluster/scaling.json", help="JSON report (default reports/cluster/scaling.json)")
+    cl.set_defaults(func=cluster)
     lat = bsub.add_parser("latency", help="POST /v1/verify latency over HTTP at several numbers of concurrent clients")
     lat.add_argument("--url", help="measure this running server (default: start `recoupe serve` on a free port)")
     # Same destination as the global --data-dir, so either place works.
@@ -130,6 +139,18 @@ def scale(args, config) -> int:
     types = tuple(t.strip() for t in args.types.split(",") if t.strip())
     run(parse_sizes(args.sizes), args.queries, seed=args.seed, out_dir=Path(args.out), ann_settings=settings,
         force_ivf=args.force_ivf, ingest_report=Path(args.ingest_report or INGEST_REPORT), index_types=types)
+    return 0
+
+
+def cluster(args, config) -> int:
+    from service.bench.cluster import run
+    from service.errors import InvalidInput
+
+    try:
+        nodes = [int(n) for n in args.nodes.split(",") if n.strip()]
+    except ValueError:
+        raise InvalidInput(f"--nodes: {args.nodes!r} is not a list of whole numbers") from None
+    run(config, nodes, args.abstracts, args.requests, args.clients, data=args.data, out=Path(args.out))
     return 0
 
 

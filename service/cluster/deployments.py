@@ -3,8 +3,8 @@
   HTTP -> Ingress (the /v1 Flask app, unchanged, behind an ASGI adapter; one replica,
           beside the store it reads articles from)
             -> Embedder      the query embedder (ONNX), autoscaled
-            -> Shard0..S-1   FAISS + BM25 of one shard each, loaded from the current
-                             versioned shard files (service/index/shards.py), autoscaled
+            -> Shard0..S-1   FAISS + BM25 of one shard each, loaded from the shard files of
+                             the version deployed (service/index/shards.py), autoscaled
             -> Stance        the stance model; @serve.batch merges the pairs of
                              concurrent requests into one model call, autoscaled
 Fusion and the verdict run in the ingress, with the same code as `recoupe serve`.
@@ -80,10 +80,12 @@ class StanceDeployment:
 
 @serve.deployment(name="Shard")
 class ShardDeployment:
-    def __init__(self, data_dir: str, shards: int, shard: int):
+    def __init__(self, data_dir: str, shards: int, shard: int, current: dict):
         from service.index.shards import Shard
 
-        self.shard = Shard(data_dir, shards, shard)  # the current version, as on every (re)start
+        # The version deployed, also when this replica is a restart after a newer build: every
+        # shard answers from the same store generation. Redeploying switches versions.
+        self.shard = Shard(data_dir, shards, shard, current)
         log.info("shard %d/%d loaded: %s", shard, shards, self.shard.describe())
 
     def search(self, vectors, claims, claim_languages, k, **filters):
@@ -96,15 +98,13 @@ class ShardDeployment:
 @serve.deployment(name="Ingress", num_replicas=1, ray_actor_options={"num_cpus": 0})
 @serve.ingress()
 class Ingress:
-    def __init__(self, config: Config, shards: int, embedder, stance, *shard_handles):
+    def __init__(self, config: Config, current: dict, embedder, stance, *shard_handles):
         from service.api import create_app
         from service.cluster.remote import RemoteEmbedder, RemoteShard, RemoteStance
         from service.cluster.services import ClusterServices
         from service.cluster.store_view import StoreView
-        from service.index.shards import read_current
         from service.verdict.model import VerdictModel
 
-        current = read_current(config.data_dir, shards)
         self.services = ClusterServices(StoreView(config.data_dir), current, RemoteEmbedder(embedder),
                                         RemoteStance(stance), VerdictModel.load(config.models_dir),
                                         [RemoteShard(h, i) for i, h in enumerate(shard_handles)])
@@ -120,16 +120,19 @@ def build_app(config: Config, shards: int):
     """The bound application: deployments with their resources and autoscaling bounds."""
     from service.index.shards import read_current
 
-    read_current(config.data_dir, shards)  # fail here, with the build command, rather than in a replica
+    # The version to serve, fixed now: replicas started later (a restart, autoscaling) load the same
+    # one; running `recoupe serve --ray` again after `recoupe shards build` rolls them to the new one.
+    current = read_current(config.data_dir, shards)
     model = {"ray_actor_options": {"num_cpus": config.ray_model_cpus}, "autoscaling_config": autoscaling(config)}
     embedder = EmbedderDeployment.options(**model).bind(config)
     stance = StanceDeployment.options(**model).bind(config)
     shard_apps = [
         ShardDeployment.options(name=f"Shard{i}", ray_actor_options={"num_cpus": config.ray_shard_cpus},
-                                autoscaling_config=autoscaling(config)).bind(str(config.data_dir), shards, i)
+                                autoscaling_config=autoscaling(config))
+        .bind(str(config.data_dir), shards, i, current)
         for i in range(shards)
     ]
-    return Ingress.bind(config, shards, embedder, stance, *shard_apps)
+    return Ingress.bind(config, current, embedder, stance, *shard_apps)
 
 
 def run(config: Config, address: str, shards: int, *, blocking: bool = True) -> str:
