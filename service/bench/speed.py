@@ -186,8 +186,9 @@ def work_per_claim(config, claims: list[str], per_request: int = 1, pooled: int 
 
     - duplicate pairs (run once by the batcher) and duplicate premises (a
       cross-encoder reads premise and claim together: they cannot be shared);
-    - padding: tokens padded over real tokens, with length_batches, when a
-      request's pairs run alone and when `pooled` requests share a call;
+    - padding: tokens padded over real tokens (none as served, one pair per
+      call; length-sorted batches of 32 for comparison, per request and with
+      `pooled` requests sharing a call);
     - pairs the evidence selector rules out whatever the stance model says:
       the evidence model is linear in the stance probabilities, so its
       highest score over every possible answer is at one of the three corners
@@ -244,7 +245,10 @@ def work_per_claim(config, claims: list[str], per_request: int = 1, pooled: int 
     return {"claims": len(claims), "pairs": len(pairs), "pairs_per_claim": round(len(pairs) / max(1, len(claims)), 2),
             "distinct_pairs": len(set(pairs)), "distinct_premises": len({p for p, _ in pairs}),
             "mean_tokens": round(float(np.mean(lengths)), 1) if lengths else None,
-            "padding_alone": padding(calls), f"padding_{pooled}_pooled": padding(pooled_calls),
+            # Served one pair per call (stance/model.py SERVING_BATCH), nothing is padded; these say what
+            # length-sorted batches of 32 would pad, per request and with `pooled` requests together.
+            "padding_served": 0.0, "padding_batches_of_32_alone": padding(calls),
+            f"padding_batches_of_32_{pooled}_pooled": padding(pooled_calls),
             "ruled_out_whatever_the_stance": ruled_out,
             "ruled_out_share": round(ruled_out / max(1, len(pairs)), 4)}
 
@@ -334,7 +338,7 @@ def run(config, *, baseline: str, check_claims: str | None = None, latency_claim
     commits = {name: subprocess.run(["git", "rev-parse", "HEAD"], cwd=t, capture_output=True, text=True).stdout.strip()
                for name, t in trees.items()}
     out = {"cpu": cpu_name(), "cpu_count": os.cpu_count(), "cpu_mhz": cpu_mhz(),
-           "vnni": "avx512_vnni" in cpu_flags(), "data_dir": str(data_dir), "commits": commits,
+           "vnni": "avx512_vnni" in cpu_flags(), "data_dir": data_dir.name, "commits": commits,
            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
            "load_average_at_start": os.getloadavg()}
     log(f"{out['cpu']}, {out['cpu_count']} CPUs; baseline {commits['baseline'][:10]} vs this {commits['this'][:10]}; "
