@@ -37,9 +37,24 @@ def connect(address: str):
     """Join the cluster at `address` ("127.0.0.1:6379", "ray://...", or "auto")."""
     ray = import_ray()
     if not ray.is_initialized():
+        _check_reachable(address)
         try:
             ray.init(address=address, namespace=NAMESPACE, log_to_driver=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise RecoupeError(f"cannot join the Ray cluster at {address}: {exc}. Start it first with "
                                "`ray start --head` (see docs/cluster.md)") from None
     return ray
+
+
+def _check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Ray retries an unreachable head for minutes before it gives up: say so in seconds."""
+    import socket
+
+    host, sep, port = address.rpartition(":")
+    if not sep or "://" in address or not port.isdigit():
+        return  # "auto", "ray://...": let Ray resolve it
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise RecoupeError(f"no Ray head answers at {address} ({exc.strerror or exc}): start one with "
+                           "`ray start --head` (see docs/cluster.md), or check the address") from None

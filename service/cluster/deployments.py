@@ -18,9 +18,12 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from ray import serve
 
+from service.cluster import import_ray
 from service.config import Config
+
+import_ray()  # sets the loopback setting before Ray's first import; a clear error without Ray
+from ray import serve  # noqa: E402
 
 log = logging.getLogger(__name__)
 
