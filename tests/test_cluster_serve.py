@@ -168,3 +168,44 @@ def test_killing_a_shard_replica_under_traffic_loses_no_request(served, capsys):
     fresh = _replica_actors("Shard0")
     assert fresh and {a._actor_id for a in fresh}.isdisjoint({a._actor_id for a in victims})
 
+
+
+def test_removing_a_worker_node_under_traffic_loses_no_request(served, ray_cluster, capsys):  # noqa: F811
+    """Last in this module: the cluster keeps the head and one worker afterwards."""
+    from ray._private import state  # the dashboard (and its state API) is off in these clusters
+
+    url, single, _ = served
+    cluster, workers = ray_cluster
+
+    def replicas_on(node):
+        return [a.get("Name") for a in state.actors().values()
+                if a.get("State") == "ALIVE" and a.get("Address", {}).get("NodeID") == node.node_id
+                and str(a.get("Name", "")).startswith("SERVE_REPLICA::")]
+
+    node = max(workers, key=lambda w: len(replicas_on(w)))  # the worker running the most replicas
+    on_node = replicas_on(node)
+    assert on_node, "no replica runs on a worker node: the test would remove nothing that serves"
+    assert not any("#Ingress#" in name for name in on_node)  # the ingress stays on the head
+    claims = _claims()[:4]
+    expected = {c: single.post("/v1/verify", json={"claim": c}).get_json() for c in claims}
+    results, stop = [], threading.Event()
+    clients = [threading.Thread(target=_traffic, args=(url, claims, expected, results, stop)) for _ in range(2)]
+    for t in clients:
+        t.start()
+    while len(results) < 4:
+        time.sleep(0.2)
+    removed_at, removed_time = len(results), time.monotonic()
+    cluster.remove_node(node, allow_graceful=False)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(results) < removed_at + 8:
+        time.sleep(0.5)
+    stop.set()
+    for t in clients:
+        t.join(timeout=600)
+    failed = [r for r in results if r[1] != 200 or r[2] is not True]
+    with capsys.disabled():
+        print(f"\n  worker node removed (it ran {len(on_node)} replicas: {on_node}) after {removed_at} requests; "
+              f"{len(results) - removed_at} more answered in {time.monotonic() - removed_time:.1f} s; "
+              f"{len(failed)} failed of {len(results)}")
+    assert not failed, failed[:3]
+    assert len(results) >= removed_at + 8

@@ -98,7 +98,12 @@ class ShardDeployment:
         return self.shard.describe()
 
 
-@serve.deployment(name="Ingress", num_replicas=1, ray_actor_options={"num_cpus": 0})
+# On the head node, where the store lives (docs/cluster.md) and where Serve's controller and proxy
+# run anyway: losing a worker node must not take the one ingress replica with it.
+HEAD_NODE = {"node:__internal_head__": 0.001}
+
+
+@serve.deployment(name="Ingress", num_replicas=1, ray_actor_options={"num_cpus": 0, "resources": HEAD_NODE})
 @serve.ingress()
 class Ingress:
     def __init__(self, config: Config, current: dict, embedder, stance, *shard_handles):
