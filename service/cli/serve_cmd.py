@@ -69,8 +69,11 @@ def serve(args, config) -> int:
     check_exposure(config, allow_open_writes=args.allow_open_writes)
     if args.ray:
         # The cluster mode: Ray is imported here only, never by the single-machine server.
-        from service.cluster.deployments import run
+        from service.cluster.deployments import DEFAULT_PORT, run
 
+        if args.port is None and config.port == 8000:
+            # Not 8000, Ray Serve's own default and `recoupe serve`'s: the two may run side by side.
+            config = config.with_overrides(port=DEFAULT_PORT)
         run(config, args.ray, args.shards)
         return 0
     if args.ingest_if_empty:

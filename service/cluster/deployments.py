@@ -28,6 +28,7 @@ from ray import serve  # noqa: E402
 log = logging.getLogger(__name__)
 
 APP_NAME = "recoupe"
+DEFAULT_PORT = 8080  # `recoupe serve --ray` without --port (or a configured port other than 8000)
 INGRESS_THREADS = 16  # WSGI threads of the ingress: requests wait on remote calls, not on its CPU
 STANCE_BATCH, STANCE_WAIT_S = 8, 0.01  # requests merged per stance call, and how long to wait for them
 
