@@ -10,6 +10,7 @@ import json
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import replace
 
@@ -115,6 +116,20 @@ def test_verify_on_serve_equals_the_single_process_app(served):
     assert status == 503 and content_type == "application/problem+json" and "read-only" in problem["title"]
     with urllib.request.urlopen(url + "/v1/articles?limit=2", timeout=60) as r:
         assert json.loads(r.read()) == single.get("/v1/articles?limit=2").get_json()
+
+
+def test_the_page_works_on_serve(served):
+    url, _, _ = served
+    with urllib.request.urlopen(url + "/", timeout=60) as r:
+        assert r.status == 200 and r.headers.get("Content-Type").startswith("text/html")
+    claim = _claims()[0]
+    body = urllib.parse.urlencode({"claim": claim}).encode()
+    request = urllib.request.Request(url + "/check", data=body, method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    with urllib.request.urlopen(request, timeout=300) as r:  # follows the 303 to the saved check
+        page = r.read().decode("utf-8")
+        assert r.status == 200 and "/checks/" in r.url
+    assert "Kardashian" in page
 
 
 def _replica_actors(deployment: str):

@@ -25,9 +25,10 @@ class StoreView:
         self._conn.close()
 
     @property
-    def generation(self) -> tuple[int, str]:
+    def generation(self) -> int:
+        """As PassageIndex.generation: bumped by every write to the store."""
         with self._lock:
-            return schema.read_generation(self._conn)
+            return schema.read_generation(self._conn)[0]
 
     def list_articles(self, limit=None, offset: int = 0) -> list[ArticleRef]:
         with self._lock:
