@@ -148,8 +148,12 @@ def test_shard_versions_follow_the_store_generation(seeds, tmp_path):
     shutil.copytree(seeds.index.data_dir, path, ignore=shutil.ignore_patterns(shards.SHARDS_DIR))
     with pytest.raises(RecoupeError, match="recoupe shards build --shards 2"):
         shards.read_current(path, 2)
-    first = shards.build(path, 2)
+    from service.cli.main import main
+
+    assert main(["--data-dir", str(path), "shards", "build", "--shards", "2"]) == 0  # the CLI builds it
+    first = shards.read_current(path, 2)
     assert not shards.is_stale(path, first)
+    assert main(["--data-dir", str(path), "shards", "build", "--shards", "0"]) == 2  # a clear error, no traceback
     index = PassageIndex.open(path, seeds.embedder.dim)
     victim = index.list_articles(limit=1)[0].id
     index.delete_article(victim)
