@@ -34,7 +34,8 @@ def test_ingest_on_ray_fills_the_store_like_a_local_ingest(ray_cluster, config, 
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
     address = ray_cluster[0].address
-    argv = ["--data-dir", str(cluster_dir), "ingest", "--ray", address, "--actors", "2", "--json", str(SEEDS), str(bad)]
+    argv = ["--data-dir", str(cluster_dir), "ingest", "--ray", address, "--actors", "2", "--shards", "2", "--json",
+            str(SEEDS), str(bad)]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["articles_added"] == expected.articles_added and summary["passages_added"] == expected.passages_added
@@ -44,6 +45,10 @@ def test_ingest_on_ray_fills_the_store_like_a_local_ingest(ray_cluster, config, 
     assert a[:4] == b[:4]  # articles, passage ids, texts and languages, in order
     # Vectors: the int8 embedder's batches differ between a local run and the actors' runs.
     assert float(np.min(np.sum(a[4] * b[4], axis=1))) > 0.99
+    from service.index import shards
+
+    current = shards.read_current(cluster_dir, 2)  # --shards: built after the ingest
+    assert current["passages"] == expected.passages_added and not shards.is_stale(cluster_dir, current)
     # Again: everything is stored already, nothing is embedded or written.
     assert main(argv) == 0
     again = json.loads(capsys.readouterr().out)

@@ -16,7 +16,7 @@ import pytest
 from service.bench.scale import SyntheticEmbeddings
 from service.corpus import Corpus
 from service.errors import RecoupeError
-from service.index import PassageIndex, shards
+from service.index import PassageIndex, ann, shards
 from service.ingest.article import Article, Passage
 from service.retrieve.hybrid import HybridRetriever
 from service.retrieve.lexical import LexicalIndex
@@ -168,8 +168,11 @@ def test_shard_versions_follow_the_store_generation(seeds, tmp_path):
     index.close()
     root = shards.set_dir(path, 2)
     assert {p.name for p in root.iterdir() if p.is_dir()} == {first["version"], second["version"]}
-    shards.build(path, 2)  # same generation: rebuilt in place; still two versions kept
-    assert len([p for p in root.iterdir() if p.is_dir()]) == 2
+    again = shards.build(path, 2)  # same generation and settings: nothing to do (replicas may be reading it)
+    assert again == second and len([p for p in root.iterdir() if p.is_dir()]) == 2
+    ivfpq = shards.build(path, 2, ann.AnnParams(index_type="ivfpq"))  # other settings: a new version
+    assert ivfpq["version"] != second["version"] and ivfpq["generation"] == second["generation"]
+    assert {p.name for p in root.iterdir() if p.is_dir()} == {second["version"], ivfpq["version"]}
 
 
 def test_equal_scores_come_back_in_the_single_index_order(tmp_path):

@@ -14,6 +14,8 @@ def register(sub) -> None:
                    help="read, clean and embed on the Ray cluster at ADDRESS (pip install '.[ray]'); this process "
                         "writes the store, in order (docs/cluster.md). The files must be readable from every node")
     p.add_argument("--actors", type=int, default=2, help="with --ray: embedding actors (default 2)")
+    p.add_argument("--shards", type=int, metavar="S",
+                   help="then rebuild the S-shard files that `recoupe serve --ray --shards S` serves")
     p.set_defaults(func=ingest)
 
     p = sub.add_parser("stats", help="what the index holds")
@@ -62,6 +64,10 @@ def ingest(args, config) -> int:
               f"passages added: {summary.passages_added}  errors: {len(summary.errors)}")
         for err in summary.errors:
             print(f"  error in {err['file']}: {err['error']}")
+    if args.shards:
+        from service.cli.shards_cmd import build_shards
+
+        build_shards(config, args.shards, quiet=args.json)
     return 1 if summary.errors and not (summary.articles_added or summary.articles_replaced
                                         or summary.duplicates_skipped) else 0
 

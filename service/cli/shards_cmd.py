@@ -20,16 +20,20 @@ def register(sub) -> None:
 
 
 def build(args, config) -> int:
+    print_json(build_shards(config, args.shards))
+    return 0
+
+
+def build_shards(config, count: int, *, quiet: bool = False) -> dict:
+    """Shard files of the store's current generation, with the configured index settings."""
     from service.index import shards
     from service.index.ann import AnnParams
 
     params = AnnParams(index_type=config.index_type, hnsw_m=config.hnsw_m, ivf_nlist=config.ivf_nlist,
                        ivf_nprobe=config.ivf_nprobe, pq_m=config.pq_m, pq_nprobe=config.pq_nprobe,
                        pq_rerank=config.pq_rerank)
-    current = shards.build(config.data_dir, args.shards, params,
-                           log_line=lambda line: print(line, file=sys.stderr, flush=True))
-    print_json(current)
-    return 0
+    say = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+    return shards.build(config.data_dir, count, params, log_line=say)
 
 
 def status(args, config) -> int:

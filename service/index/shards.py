@@ -12,7 +12,8 @@ set is derived from it, like the FAISS cache, and can always be rebuilt:
                                                lengths), so scores compare across shards
       shard.json                               shard, shards, the store generation it holds
 
-A version is named by the store generation it was built from (number and token);
+A version is named by the store generation it was built from (number and token)
+and the index settings; building again what is current does nothing;
 `current.json` is switched, durably, only once every shard of a version is on
 disk, so a replica (re)starting mid-build loads the previous complete version.
 After an ingest or a deletion, `recoupe shards build` makes a new version; the
@@ -26,6 +27,7 @@ flat index, BM25 with the global statistics); merging the shards' lists by score
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import logging
 import shutil
@@ -77,6 +79,13 @@ def read_current(data_dir, shards: int) -> dict:
     return current
 
 
+def _current_or_none(data_dir, shards: int) -> dict | None:
+    try:
+        return read_current(data_dir, shards)
+    except RecoupeError:
+        return None
+
+
 def shard_dir(data_dir, current: dict, shard: int) -> Path:
     return set_dir(data_dir, current["shards"]) / current["version"] / f"shard-{shard}"
 
@@ -117,9 +126,15 @@ def build(data_dir, shards: int, params: ann.AnnParams | None = None, *, log_lin
                 dim = int(schema.get_meta(conn, "dim") or 0)
                 if not dim:
                     raise InvalidInput(f"the store in {data_dir} holds no passage yet: ingest articles first")
-                version = f"g{generation}-{token[:12]}"
+                settings = _open_args(params)
+                fingerprint = hashlib.sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:8]
+                version = f"g{generation}-{token[:12]}-{fingerprint}"
                 root = set_dir(data_dir, shards)
                 target = root / version
+                existing = _current_or_none(data_dir, shards)
+                if existing and existing["version"] == version and target.is_dir():
+                    say(f"shards already hold store generation {generation} with these settings: nothing to do")
+                    return existing  # replicas may be reading it: never rebuilt in place
                 building = root / f"{version}{persist.TMP_MARK}build"
                 shutil.rmtree(building, ignore_errors=True)
                 building.mkdir(parents=True)
