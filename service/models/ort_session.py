@@ -8,7 +8,7 @@
   threads, tokenisation, retrieval and a second session, the spinning threads
   take the CPU from exactly that work: measured side by side (busy machine)
   the embedder went from 125 to 168 sentences/s and one verification's 10
-  stance pairs from 242 to 157 ms without it (`recoupe bench speed`).
+  stance pairs from 242 to 157 ms without it (best of six, both in one process).
 - intra-op threads: the configured `threads`, else one per core (ONNX
   Runtime's choice).
 """
