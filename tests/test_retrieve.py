@@ -56,3 +56,24 @@ def test_lexical_index_follows_deletes(retriever):
         assert not any(h.article.id.startswith("002") for h in retriever.lexical.search("Sophie Zhang mémo", "fr", 5))
     finally:
         corpus.ingest_paths([SEEDS / "002_2d02040bb30b1af3.txt"])
+
+
+def test_a_passage_deleted_during_a_verification_is_dropped_not_a_server_error(retriever):
+    # The race the soak campaign found: BM25 returns a passage, another request deletes its
+    # article before the lexical-only candidate's stored vector is read (HTTP 500, KeyError).
+    from service.retrieve.hybrid import _with_cosines, fuse
+
+    corpus = retriever.corpus
+    claim = "Kim Kardashian gèle son compte Instagram"
+    query = corpus.embedder.encode_queries([claim])[0]
+    lexical = retriever.lexical.search(claim, "fr", 10)
+    article = lexical[0].article.id
+    gone = {h.passage_id for h in lexical if h.article.id == article}
+    assert len(gone) < len(lexical), "BM25 finds passages of other articles too"
+    corpus.delete(article)
+    try:
+        cands = _with_cosines(fuse([], lexical, 10), query, corpus.index)
+        assert cands and not {c.hit.passage_id for c in cands} & gone
+        assert all(c.cosine is not None for c in cands)
+    finally:
+        corpus.ingest_paths(sorted(SEEDS.glob(article.split("_")[0] + "_*")))

@@ -113,12 +113,22 @@ class FaissCache:
 
     def vectors_of(self, ids) -> np.ndarray:
         ids = [int(i) for i in ids]
+        found = self._blobs(ids)
+        return from_blobs([found[i] for i in ids], self.dim)
+
+    def vectors_found(self, ids) -> dict[int, np.ndarray]:
+        """The stored vectors of those of these passages that are still stored: a passage another
+        request deleted after it was retrieved is simply absent."""
+        found = self._blobs([int(i) for i in ids])
+        return dict(zip(found, from_blobs(list(found.values()), self.dim))) if found else {}
+
+    def _blobs(self, ids: list[int]) -> dict[int, bytes]:
         found = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
             found.update(self._conn.execute(f"SELECT id, vector FROM passages WHERE id IN ({marks})", chunk))
-        return from_blobs([found[i] for i in ids], self.dim)
+        return found
 
     def apply(self, generation, added_ids, added_vectors, removed_ids) -> None:
         """Bring the cache to a just-committed generation by applying its delta in memory."""

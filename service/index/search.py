@@ -94,7 +94,7 @@ def _exact_vectors(cache: FaissCache):
     def read(ids):
         ids = [int(i) for i in ids]
         live = [i for i in ids if i not in cache.dead]
-        found = dict(zip(live, cache.vectors_of(live))) if live else {}
+        found = cache.vectors_found(live) if live else {}  # a row deleted meanwhile reads as a tombstone
         zero = np.zeros(cache.dim, dtype=np.float32)
         return np.stack([found.get(i, zero) for i in ids]) if ids else np.empty((0, cache.dim), np.float32)
     return read

@@ -265,6 +265,13 @@ class PassageIndex:
             self._check_open()
             return self._cache.vectors_of(ids)
 
+    def vectors_found(self, ids) -> dict[int, np.ndarray]:
+        """{passage id: stored vector} for those of these passages still stored (a concurrent
+        delete may have removed some since they were retrieved)."""
+        with self._mutex:
+            self._check_open()
+            return self._cache.vectors_found(ids)
+
     def hits_for(self, ids, scores, k: int, languages=None, sources=None, date_from=None,
                  date_to=None) -> list[Hit]:
         """Hits for passages found by another retriever, best first, filtered like `search`."""

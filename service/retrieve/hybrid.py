@@ -49,12 +49,17 @@ class HybridRetriever:
 
 
 def _with_cosines(candidates: list[Candidate], query, index) -> list[Candidate]:
-    """Every candidate's cosine: a dense hit has it; a lexical-only one gets it from its stored vector."""
+    """Every candidate's cosine: a dense hit has it; a lexical-only one gets it from its stored vector.
+    A lexical-only passage deleted by another request since the search is dropped: it is no longer
+    in the corpus, so it is no longer evidence."""
     missing = [c for c in candidates if c.dense_score is None]
     if missing:
-        vectors = index.vectors_of([c.hit.passage_id for c in missing])
-        for c, v in zip(missing, vectors @ query):
-            c.cosine = float(v)
+        vectors = index.vectors_found([c.hit.passage_id for c in missing])
+        gone = {c.hit.passage_id for c in missing if c.hit.passage_id not in vectors}
+        for c in missing:
+            if c.hit.passage_id in vectors:
+                c.cosine = float(vectors[c.hit.passage_id] @ query)
+        candidates = [c for c in candidates if c.hit.passage_id not in gone]
     for c in candidates:
         if c.dense_score is not None:
             c.cosine = float(c.dense_score)
