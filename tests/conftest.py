@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -28,6 +30,24 @@ def need_stance_model(config: Config) -> None:
     if not weights_present(config.models_dir / "stance"):
         pytest.skip("the stance model is not trained yet (no models/stance/model-*.safetensors): "
                     "run `recoupe models train-stance`")
+
+
+@contextmanager
+def services_on_the_seeds(config: Config, embedder, data_dir: Path):
+    """The application object (real verifier, models) over a fresh index of seeds/ in data_dir."""
+    from service.api.services import build_services
+    from service.corpus import Corpus
+
+    need_stance_model(config)
+    cfg = replace(config, data_dir=data_dir)
+    corpus = Corpus(cfg, embedder)
+    corpus.ingest_paths([SEEDS])
+    corpus.close()
+    built = build_services(cfg)
+    try:
+        yield built
+    finally:
+        built.close()
 
 
 @pytest.fixture(scope="session")

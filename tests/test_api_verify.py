@@ -11,10 +11,8 @@ pytest.importorskip("service.verify")
 
 from service.api import create_app  # noqa: E402
 from service.api.schemas import VerifyResponse  # noqa: E402
-from service.api.services import build_services  # noqa: E402
-from service.corpus import Corpus  # noqa: E402
 from service.verdict.types import VERDICTS  # noqa: E402
-from tests.conftest import REPO, SEEDS, need_stance_model  # noqa: E402
+from tests.conftest import REPO, SEEDS, services_on_the_seeds  # noqa: E402
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
@@ -22,14 +20,8 @@ SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
 
 @pytest.fixture(scope="module")
 def services(config, embedder, tmp_path_factory):
-    need_stance_model(config)
-    cfg = replace(config, data_dir=tmp_path_factory.mktemp("api-verify"))
-    corpus = Corpus(cfg, embedder)
-    corpus.ingest_paths([SEEDS])
-    corpus.close()
-    built = build_services(cfg)
-    yield built
-    built.close()
+    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("api-verify")) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")

@@ -65,14 +65,13 @@ def _asks(n: int) -> list[list[tuple[str, str]]]:
     return [[PAIRS[(i + j) % len(PAIRS)] for j in range(1 + i % 4)] for i in range(n)]
 
 
-def test_concurrent_callers_get_the_results_of_their_own_unbatched_calls(stance_fp32):
-    # fp32: a pair's logits do not depend on which pairs share its call (int8 quantises activations
-    # per call: see the next test).
+def _alone_and_shared(model, callers: int = 8):
+    """Each caller's pairs run on their own, then by concurrent callers sharing one queue."""
     from service.stance.batcher import BatchedStance
 
-    asks = _asks(8)
-    alone = [stance_fp32.predict(a) for a in asks]
-    shared = BatchedStance(stance_fp32, max_wait_s=0.5, cache_pairs=0)
+    asks = _asks(callers)
+    alone = [model.predict(a) for a in asks]
+    shared = BatchedStance(model, max_wait_s=0.5, cache_pairs=0)
     try:
         def work(i):
             with shared.request():
@@ -82,30 +81,24 @@ def test_concurrent_callers_get_the_results_of_their_own_unbatched_calls(stance_
         assert shared.queue.calls < len(asks), "the callers never shared a model call"
     finally:
         shared.close()
-    for mine, expected in zip(got, alone):
+    for mine in got:
         assert not isinstance(mine, BaseException), mine
+    return alone, got
+
+
+def test_concurrent_callers_get_the_results_of_their_own_unbatched_calls(stance_fp32):
+    # fp32: a pair's logits do not depend on which pairs share its call (int8 quantises activations
+    # per call: see the next test).
+    alone, got = _alone_and_shared(stance_fp32)
+    for mine, expected in zip(got, alone):
         np.testing.assert_allclose(mine, expected, atol=2e-5)
 
 
 def test_int8_callers_get_exactly_the_results_of_their_own_unbatched_calls(stance_int8):
     # The served runtime: each pair runs on its own (stance/model.py SERVING_BATCH), so sharing a
     # call with other requests changes nothing, to the last bit.
-    from service.stance.batcher import BatchedStance
-
-    asks = _asks(8)
-    alone = [stance_int8.predict(a) for a in asks]
-    shared = BatchedStance(stance_int8, max_wait_s=0.5, cache_pairs=0)
-    try:
-        def work(i):
-            with shared.request():
-                return shared.predict(asks[i])
-
-        got = _concurrently(len(asks), work)
-        assert shared.queue.calls < len(asks), "the callers never shared a model call"
-    finally:
-        shared.close()
+    alone, got = _alone_and_shared(stance_int8)
     for mine, expected in zip(got, alone):
-        assert not isinstance(mine, BaseException), mine
         np.testing.assert_array_equal(mine, expected)
 
 

@@ -6,19 +6,16 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
 from service.api import create_app
-from service.api.services import build_services
-from service.corpus import Corpus
 from service.errors import InvalidInput, NotFound
 from service.history import HistoryStore
 from service.page.i18n import STRINGS
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
-from tests.conftest import REPO, SEEDS, need_stance_model
+from tests.conftest import REPO, services_on_the_seeds
 
 PAGE = REPO / "service" / "page"
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
@@ -27,14 +24,8 @@ KEY = "page-key"
 
 @pytest.fixture(scope="module")
 def services(config, embedder, tmp_path_factory):
-    need_stance_model(config)
-    cfg = replace(config, data_dir=tmp_path_factory.mktemp("page-views"))
-    corpus = Corpus(cfg, embedder)
-    corpus.ingest_paths([SEEDS])
-    corpus.close()
-    built = build_services(cfg)
-    yield built
-    built.close()
+    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("page-views")) as built:
+        yield built
 
 
 @pytest.fixture(scope="module")
