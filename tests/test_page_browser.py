@@ -203,13 +203,31 @@ def _keys_to_card(driver, css: str, limit: int = 60):
 def _press_and_wait_reload(driver, key: str):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     before = driver.find_element(By.TAG_NAME, "html")
     ActionChains(driver).send_keys(key).perform()
-    WebDriverWait(driver, WAIT).until(ec.staleness_of(before))  # the page reloaded with the new verdict
+    WebDriverWait(driver, WAIT).until(_replaced(before))  # the page reloaded with the new verdict
     _wait(driver, "#verdict-word")
+
+
+def _replaced(element):
+    """A wait condition: `element`'s document has been replaced. Chromium answers a query on an
+    element of a document being torn down with "Node with given id does not belong to the
+    document" instead of a stale-element error; both mean the reload has happened."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def gone(_driver):
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in (exc.msg or ""):
+                return True
+            raise
+        return False
+    return gone
 
 
 def test_reviewing_recomputes_the_verdict(browser, base):
