@@ -21,7 +21,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from service.bench import latency
+from service.bench.segment import cpu_name
 from service.config import REPO_ROOT
 from service.errors import InvalidInput
 
@@ -40,16 +40,6 @@ LAYERS, HIDDEN, FFN = 12, 384, 1536
 # Assumed int8 multiply-accumulates per cycle per core: one 512-bit VPDPBUSD (64 u8 x s8 MACs) per
 # cycle. A core that issues two per cycle (full-width AVX-512 with two VNNI pipes) doubles the bound.
 INT8_MACS_PER_CYCLE = 64
-
-
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def cpu_flags() -> set[str]:
