@@ -45,6 +45,8 @@ class Verifier:
         self.stance = stance_model
         self.verdict = verdict_model
         self.retriever = HybridRetriever(corpus)
+        # The models a verification submits work to: their batching queues are told it is coming.
+        self.models_in_flight = (stance_model, corpus.embedder)
 
     def verify(self, claim: str, top_k: int = 10, **filters) -> Verification:
         return self.verify_many([claim], top_k, **filters)[0]
@@ -75,8 +77,7 @@ class Verifier:
         if not 1 <= top_k <= MAX_TOP_K:
             raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}")
         t0 = time.perf_counter()
-        # The evaluation's PoolVerifier has no corpus (its candidates are retrieved beforehand).
-        with _in_flight(self.stance, self.corpus.embedder if self.corpus is not None else None):
+        with _in_flight(*self.models_in_flight):
             languages = [detect_language(c, default="fr") for c in claims]
             candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages,
                                                       **filters)

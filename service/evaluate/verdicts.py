@@ -51,6 +51,7 @@ class PoolVerifier(Verifier):
         self.stance = stance_model
         self.verdict = verdict_model
         self.retriever = _PrecomputedRetriever(claims, candidates)
+        self.models_in_flight = (stance_model,)  # nothing is embedded: the candidates are given
 
 
 def verify_claims(verifier: Verifier, texts: list[str], top_k: int = TOP_K, batch: int = 16):
