@@ -149,10 +149,9 @@ def _traffic(url, claims, expected, results, stop):
         i += 1
 
 
-def test_killing_a_shard_replica_under_traffic_loses_no_request(served, capsys):
-    import ray
-
-    url, single, _ = served
+def _start_traffic(url, single):
+    """Two clients verifying four claims in a loop against Serve, each answer compared with the
+    single-process app's; returns once four have been answered."""
     claims = _claims()[:4]
     expected = {c: single.post("/v1/verify", json={"claim": c}).get_json() for c in claims}
     results, stop = [], threading.Event()
@@ -161,6 +160,14 @@ def test_killing_a_shard_replica_under_traffic_loses_no_request(served, capsys):
         t.start()
     while len(results) < 4:
         time.sleep(0.2)
+    return results, stop, clients
+
+
+def test_killing_a_shard_replica_under_traffic_loses_no_request(served, capsys):
+    import ray
+
+    url, single, _ = served
+    results, stop, clients = _start_traffic(url, single)
     victims = _replica_actors("Shard0")
     assert victims, "no Shard0 replica found"
     for actor in victims:
@@ -201,14 +208,7 @@ def test_removing_a_worker_node_under_traffic_loses_no_request(served, ray_clust
     on_node = replicas_on(node)
     assert on_node, "no replica runs on a worker node: the test would remove nothing that serves"
     assert not any("#Ingress#" in name for name in on_node)  # the ingress stays on the head
-    claims = _claims()[:4]
-    expected = {c: single.post("/v1/verify", json={"claim": c}).get_json() for c in claims}
-    results, stop = [], threading.Event()
-    clients = [threading.Thread(target=_traffic, args=(url, claims, expected, results, stop)) for _ in range(2)]
-    for t in clients:
-        t.start()
-    while len(results) < 4:
-        time.sleep(0.2)
+    results, stop, clients = _start_traffic(url, single)
     removed_at, removed_time = len(results), time.monotonic()
     cluster.remove_node(node, allow_graceful=False)
     deadline = time.monotonic() + 300
