@@ -20,3 +20,8 @@ MAX_BODY_BYTES = 1024 * 1024
 # each claim with up to top_k passages, so the work grows with the
 # characters sent, not only with the number of claims.
 MAX_BATCH_CHARS = 16_000
+# A claim: a statement, not an article (the verdict model was fit on
+# sentences). Refused over it by the API, the CLI and the page alike.
+MAX_CLAIM_CHARS = 1000
+# Passages weighed per claim: each costs one stance-model call (~10-20 ms).
+MAX_TOP_K = 50

@@ -12,6 +12,7 @@ import numpy as np
 
 from service.corpus import Corpus, open_corpus
 from service.errors import InvalidInput
+from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
 from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
 from service.stance.pairs import with_context
@@ -22,8 +23,6 @@ from service.verdict.features import PASSAGE_FEATURES, with_gaps
 from service.verdict.subjects import subject_words
 from service.verdict.types import Evidence, Source, Verification
 
-MAX_CLAIM_CHARS = 1000
-MAX_TOP_K = 50
 WIDE = 50  # candidates retrieved per claim before the stance model sees the best top_k
 
 

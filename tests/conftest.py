@@ -32,6 +32,21 @@ def need_stance_model(config: Config) -> None:
                     "run `recoupe models train-stance`")
 
 
+def mined_neutrals_missing(models_dir: Path | None = None) -> bool:
+    """The mined neutral pairs are built from the training data on demand (never
+    committed, not built by set-up); the training-mix tests need them."""
+    from service.stance.mine import cache_path
+
+    return not cache_path(models_dir).is_file()
+
+
+def need_mined_neutrals(models_dir: Path | None = None) -> None:
+    from service.stance.mine import MINE_HINT
+
+    if mined_neutrals_missing(models_dir):
+        pytest.skip(f"the mined neutral pairs are not built: {MINE_HINT}")
+
+
 @contextmanager
 def services_on_the_seeds(config: Config, embedder, data_dir: Path):
     """The application object (real verifier, models) over a fresh index of seeds/ in data_dir."""

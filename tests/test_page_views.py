@@ -107,7 +107,8 @@ def test_french_for_a_french_browser_english_otherwise_and_the_switch_is_remembe
 def test_a_bad_claim_is_shown_back_with_the_reason(client):
     response = client.post("/check", data={"claim": "   ", "top_k": "99"})
     page = response.get_data(as_text=True)
-    assert response.status_code == 400 and 'role="alert"' in page and "top_k" in page
+    assert response.status_code == 400 and 'role="alert"' in page
+    assert "Passages to weigh (top k): a whole number from 1 to 50" in page  # the field and its rule, in words
 
 
 def test_a_check_is_saved_and_its_permalink_shows_it(client, checked):
@@ -315,15 +316,15 @@ def test_a_batch_is_checked_triaged_and_written_by_the_writers_of_recoupe_check(
     assert status["done"] == 2 and status["bad_rows"] == [{"line": 3, "reason": "the claim is empty"}]
     rows = services.desk.store.batch_rows(batch_id, verdict="refuted")
     assert [r.row_id for r in rows] == ["b1"] and rows[0].check.settings["top_k"] == 5
-    csv = client.get(f"/batches/{batch_id}/download/csv").data.decode("utf-8-sig").splitlines()
+    csv = client.get(f"/v1/batches/{batch_id}/download/csv").data.decode("utf-8-sig").splitlines()
     assert csv[0].split(",") == [*COLUMNS, "desk"] and csv[1].startswith("b1,2,") and len(csv) == 3
-    jsonl = [json.loads(line) for line in client.get(f"/batches/{batch_id}/download/jsonl").data.splitlines()]
+    jsonl = [json.loads(line) for line in client.get(f"/v1/batches/{batch_id}/download/jsonl").data.splitlines()]
     assert [r["verdict"] for r in jsonl] == [r.check.verdict.value for r in services.desk.store.batch_rows(batch_id)]
-    drafts = client.get(f"/batches/{batch_id}/download/claimreview")
+    drafts = client.get(f"/v1/batches/{batch_id}/download/claimreview")
     assert drafts.mimetype == "application/ld+json" and "ClaimReview" in drafts.get_data(as_text=True)
     page = client.get(f"/batches/{batch_id}", query_string={"sort": "confidence"}).get_data(as_text=True)
     assert page.count('href="/checks/') == 2
-    assert client.get(f"/batches/{batch_id}/download/pdf").status_code == 400
+    assert client.get(f"/v1/batches/{batch_id}/download/pdf").status_code == 400
     assert client.post("/batch", data={"claims": (io.BytesIO(b"id,claim\n1,\n"), "empty.csv")},
                        content_type="multipart/form-data").status_code == 400
 

@@ -12,6 +12,7 @@ import pytest
 from service.stance import LABELS
 from service.stance.augment import change_date, change_number, contradict, negate, swap_actors
 from service.stance.probe import PROBE
+from tests.conftest import mined_neutrals_missing
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -23,8 +24,7 @@ needs_data = pytest.mark.skipif(
 
 
 needs_mined = pytest.mark.skipif(
-    not (Path(__file__).resolve().parents[1] / "models" / "stance" / "cache" / "mined_neutrals.jsonl").is_file(),
-    reason="the mined neutral pairs are not built: run `recoupe models mine-neutrals` (a few minutes)",
+    mined_neutrals_missing(), reason="the mined neutral pairs are not built: run `recoupe models mine-neutrals`"
 )
 
 

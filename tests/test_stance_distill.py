@@ -10,13 +10,14 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import need_shared_data, need_stance_model
+from tests.conftest import need_mined_neutrals, need_shared_data, need_stance_model
 
 
 @pytest.mark.slow
 def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config, tmp_path):
     need_stance_model(config)
     need_shared_data()
+    need_mined_neutrals()  # the student trains on the v2 mix, which holds them
     from service.stance.distill import distill, student_from_teacher, within_teacher
     from service.stance.export import assemble, build_runtime
     from service.stance.model import StanceModel

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import need_mined_neutrals
+
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 MODELS = Path(__file__).resolve().parents[1] / "models"
 
@@ -22,11 +24,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def recipe():
-    from service.stance.mine import cache_path
     from service.stance.train import Recipe
 
-    if not cache_path(MODELS).is_file():
-        pytest.skip("the mined neutral pairs are not built (recoupe models mine-neutrals)")
+    need_mined_neutrals(MODELS)
     # Tiny batches and no bf16, so that the two runs below take seconds and compare bit for bit.
     return dataclasses.replace(Recipe(), batch_size=2, max_length=64, autocast="off", val_every=10**6)
 

@@ -1,4 +1,5 @@
-"""Requests and responses of the saved checks and reviews (`/v1/checks...`, `/v1/reviews/export`).
+"""Requests and responses of the saved checks, reviews, batches and retractions (`/v1/checks...`,
+`/v1/reviews/export`, `/v1/batches...`, `/v1/articles/<id>/retract`).
 
 They mirror `service.history` (SavedCheck, Review, CheckView.to_dict) field for field.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
-from service.history.store import MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
+from service.limits import MAX_TOP_K
+from service.history.store import BATCH_SORTS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
 from service.verdict.review import Action
 from service.verdict.types import STANCES, VERDICTS
 
@@ -109,3 +111,42 @@ class BatchOut(Schema):
     status = fields.String(required=True, validate=validate.OneOf(["running", "done", "failed"]))
     error = fields.String(required=True)
     bad_rows = fields.List(fields.Nested(BadRowOut), required=True)
+
+
+class BatchIn(Schema):
+    """The form fields sent beside the claims file (multipart/form-data, so every value arrives as text)."""
+
+    top_k = fields.Integer(load_default=10, validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
+                           metadata={"description": "passages to weigh per claim"})
+
+
+class BatchRowsQuery(Schema):
+    verdict = fields.String(validate=validate.OneOf(VERDICTS), metadata={"description": "only rows of this verdict"})
+    sort = fields.String(load_default="line", validate=validate.OneOf(list(BATCH_SORTS)))
+    order = fields.String(validate=validate.OneOf(["asc", "desc"]),
+                          metadata={"description": "default: desc for confidence, asc otherwise"})
+
+
+class BatchRowOut(Schema):
+    line = fields.Integer(required=True, metadata={"description": "line (or row) of the uploaded file"})
+    key = fields.String(required=True)
+    claim = fields.String(required=True)
+    id = fields.String(allow_none=True, metadata={"description": "the row's own id column, when the file has one"})
+    check = fields.Nested(CheckSummary, allow_none=True, required=True,
+                          metadata={"description": "the saved check (GET /v1/checks/<id>); null until checked"})
+
+
+class BatchRowsResponse(Schema):
+    batch = fields.Nested(BatchOut, required=True)
+    rows = fields.List(fields.Nested(BatchRowOut), required=True)
+
+
+class RetractIn(Schema):
+    reason = Text(required=True, validate=validate.Length(1, MAX_NOTE_CHARS),
+                  metadata={"description": "why; shown on every saved check that cited the article"})
+
+
+class RetractOut(Schema):
+    retraction = fields.Nested(RetractionOut, required=True)
+    passages_removed = fields.Integer(required=True)
+    checks_citing = fields.Integer(required=True, metadata={"description": "saved checks that cited the article"})

@@ -27,12 +27,13 @@ DESCRIPTION = (
 _PATH_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
-def doc(summary: str, *, tag: str, body=None, query=None, responses: dict, description: str | None = None):
-    """Describe a view for the OpenAPI document. `body`: a schema or a JSON schema dict;
-    `responses`: {status: schema or None}."""
+def doc(summary: str, *, tag: str, body=None, body_media: str = "application/json", query=None, responses: dict,
+        description: str | None = None):
+    """Describe a view for the OpenAPI document. `body`: a schema or a JSON schema dict, sent as
+    `body_media`; `responses`: {status: schema or None}."""
 
     def attach(view):
-        view.__apidoc__ = {"summary": summary, "tag": tag, "body": body, "query": query,
+        view.__apidoc__ = {"summary": summary, "tag": tag, "body": body, "body_media": body_media, "query": query,
                            "responses": responses, "description": description}
         return view
 
@@ -91,7 +92,7 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
     if params:
         op["parameters"] = params
     if meta["body"] is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": meta["body"]}}}
+        op["requestBody"] = {"required": True, "content": {meta["body_media"]: {"schema": meta["body"]}}}
     responses = {}
     for status, schema in meta["responses"].items():
         responses[str(status)] = {"description": _REASONS.get(status, "success")}
@@ -106,7 +107,7 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
                    414: "request line too long", 431: "request headers too large"})
     if meta["body"] is not None or meta["query"] is not None:
         errors[400] = "invalid request: malformed JSON, or field-level `errors`"
-    if meta["body"] is not None:
+    if meta["body"] is not None and meta["body_media"] == "application/json":
         errors[415] = "request body not sent as application/json"
     if rule.arguments:
         errors[404] = "not found"

@@ -13,11 +13,9 @@ import re
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from service.claims import claim_problem, normalise_claim
-from service.limits import MAX_BATCH_CHARS
+from service.limits import MAX_BATCH_CHARS, MAX_CLAIM_CHARS, MAX_TOP_K
 from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
-MAX_CLAIM_CHARS = 1000
-MAX_TOP_K = 50
 MAX_BATCH = 64
 MAX_ARTICLES_PER_REQUEST = 64
 MAX_PAGE = 200

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from service.claims import claim_problem, normalise_claim
 from service.errors import InvalidInput
-from service.verify import MAX_CLAIM_CHARS
+from service.limits import MAX_CLAIM_CHARS
 
 INPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".txt": "txt"}
 CLAIM, ID = "claim", "id"

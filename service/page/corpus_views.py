@@ -6,14 +6,13 @@ runs); both need the API key, typed in the form, when the server has one."""
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from flask import redirect, render_template, request, url_for
-from werkzeug.utils import secure_filename
 
 from service.api.auth import check_key, key_configured
 from service.api.services import services
+from service.api.uploads import saved_uploads, sent_files
 from service.errors import InvalidInput
 from service.index.counts import article_counts
 from service.ingest.loaders import SUPPORTED_EXTENSIONS
@@ -31,21 +30,13 @@ def corpus():
 @bp.post("/corpus/upload")
 def corpus_upload():
     check_key(request.form.get("api_key", ""), "in the form's API key field")
-    files = [f for f in request.files.getlist("files") if f and f.filename]
+    files = sent_files(request.files.getlist("files"))
     if not files:
         raise InvalidInput("choose at least one file to upload")
     if len(files) > MAX_FILES:
         raise InvalidInput(f"upload at most {MAX_FILES} files at a time")
-    with tempfile.TemporaryDirectory(prefix="recoupe-upload-") as tmp:
-        paths = []
-        for n, f in enumerate(files):
-            name = secure_filename(f.filename) or f"upload-{n}"
-            path = Path(tmp) / name
-            if path.exists():
-                path = Path(tmp) / f"{path.stem}-{n}{path.suffix}"
-            f.save(path)
-            paths.append(path)
-        summary = services().corpus.ingest_paths(paths)
+    with saved_uploads(files) as saved:
+        summary = services().corpus.ingest_paths([path for path, _ in saved])
     errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
     return _corpus_page(summary=summary, errors=errors), 400 if errors and not summary.articles_added \
         and not summary.articles_replaced and not summary.duplicates_skipped else 200

@@ -204,6 +204,20 @@ STRINGS = {
         "retracted_on": "retracted on {when}:",
         "retracted_badge": "retracted",
         "cross_site": "This form was sent from another site; send it from this server's own page.",
+        "error_invalid-input": "What was sent cannot be used",
+        "error_too-large": "Too large for this server",
+        "error_not-found": "Not found",
+        "error_unauthorized": "This needs the server's API key",
+        "error_model-missing": "A model is not built on this server",
+        "error_unavailable": "Not available right now",
+        "error_detail": "Details",
+        "error_key_help": "Type this server's API key in the form's API key field and send the form again.",
+        "fe_claim": "type a claim of 1 to {max} characters",
+        "fe_top_k": "a whole number from 1 to {max}",
+        "fe_date_from": "a date written YYYY-MM-DD",
+        "fe_date_to": "a date written YYYY-MM-DD, not before the start date",
+        "fe_languages": "language codes such as fr or en",
+        "fe_sources": "sources among those listed",
     },
     "fr": {
         "app_tagline": "Vérifier une affirmation dans les archives de votre rédaction",
@@ -394,6 +408,20 @@ STRINGS = {
         "retracted_on": "retiré le {when} :",
         "retracted_badge": "retiré",
         "cross_site": "Ce formulaire a été envoyé depuis un autre site ; envoyez-le depuis la page de ce serveur.",
+        "error_invalid-input": "L'envoi ne peut pas être utilisé",
+        "error_too-large": "Trop volumineux pour ce serveur",
+        "error_not-found": "Introuvable",
+        "error_unauthorized": "Il faut la clé d'API du serveur",
+        "error_model-missing": "Un modèle n'est pas construit sur ce serveur",
+        "error_unavailable": "Indisponible pour le moment",
+        "error_detail": "Détail (message du serveur, en anglais)",
+        "error_key_help": "Saisissez la clé d'API de ce serveur dans le champ prévu du formulaire, puis renvoyez-le.",
+        "fe_claim": "saisissez une affirmation de 1 à {max} caractères",
+        "fe_top_k": "un nombre entier de 1 à {max}",
+        "fe_date_from": "une date écrite AAAA-MM-JJ",
+        "fe_date_to": "une date écrite AAAA-MM-JJ, pas avant la date de début",
+        "fe_languages": "des codes de langue comme fr ou en",
+        "fe_sources": "des sources parmi celles de la liste",
     },
 }
 
@@ -419,10 +447,40 @@ def translator(lang: str):
     return t
 
 
+# A form field -> (the key of its label, the key of the rule it must follow): the page states the rule in the
+# interface's language instead of the validator's English message (which stays in the API's answers).
+FIELD_RULES = {
+    "claim": ("claim_label", "fe_claim"),
+    "top_k": ("f_top_k", "fe_top_k"),
+    "date_from": ("f_date_from", "fe_date_from"),
+    "date_to": ("f_date_to", "fe_date_to"),
+    "languages": ("f_languages", "fe_languages"),
+    "sources": ("f_sources", "fe_sources"),
+}
+# The kinds of error (RecoupeError.kind) the page names in words; others read "Something went wrong".
+ERROR_KINDS = ("invalid-input", "too-large", "not-found", "unauthorized", "model-missing", "unavailable")
+
+
+def field_errors(messages: dict, lang: str) -> list[str]:
+    """A form's field-level errors (marshmallow's {field: [message]}) as sentences in `lang`."""
+    from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
+
+    t = translator(lang)
+    limits = {"claim": MAX_CLAIM_CHARS, "top_k": MAX_TOP_K}
+    out = []
+    for field, said in messages.items():
+        if field in FIELD_RULES:
+            label, rule = FIELD_RULES[field]
+            out.append(t(label) + t("colon") + t(rule, max=number(limits.get(field, 0), lang, 0)))
+        else:  # a field the page does not know by name: the validator's words
+            out += [f"{field}{t('colon')}{m}" for m in (said if isinstance(said, list) else [said])]
+    return out
+
+
 def number(value: float, lang: str, digits: int = 2) -> str:
-    """0.815 -> "0.82" (en) / "0,82" (fr)."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if lang == "fr" else text
+    """0.815 -> "0.82" (en) / "0,82" (fr); 1000 -> "1,000" / "1 000" (a narrow no-break space)."""
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
 
 
 def percent(value: float, lang: str) -> str:

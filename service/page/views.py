@@ -17,7 +17,9 @@ from service.api.schemas import VerifyRequest
 from service.api.services import services
 from service.errors import RecoupeError
 from service.page import highlight
-from service.page.i18n import COOKIE, LANGUAGES, number, percent, pick_language, translator
+from service.limits import MAX_TOP_K
+from service.page.i18n import (COOKIE, ERROR_KINDS, LANGUAGES, field_errors, number, percent, pick_language,
+                               translator)
 from service.verdict.types import STANCES, VERDICTS
 
 bp = Blueprint("page", __name__, template_folder="templates", static_folder="static",
@@ -42,7 +44,8 @@ def _language():
     # A form posted from another site (cross-site request forgery) is refused: browsers say where a
     # request comes from in Sec-Fetch-Site; a client that sends none is not a browser.
     if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return render_template("error.html", status=403, message=translator(g.lang)("cross_site")), 403
+        return render_template("error.html", status=403, kind="error", message=translator(g.lang)("cross_site"),
+                               sentences=[]), 403
 
 
 @bp.after_request
@@ -61,7 +64,7 @@ def _helpers():
     lang = getattr(g, "lang", "en")
     return {"t": translator(lang), "lang": lang, "num": lambda v, d=2: number(v, lang, d),
             "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs,
-            "safe_url": highlight.safe_url}
+            "safe_url": highlight.safe_url, "max_top_k": MAX_TOP_K}
 
 
 def _switch_url() -> str:
@@ -92,7 +95,7 @@ def check_claim():
     try:
         options = VerifyRequest().load(data)
     except ValidationError as exc:
-        return _home(claim=data["claim"], chosen=data, errors=exc.messages), 400
+        return _home(claim=data["claim"], chosen=data, errors=field_errors(exc.messages, g.lang)), 400
     claim = options.pop("claim")
     saved = services().desk.check(claim, **options)
     return redirect(url_for(".check_view", check_id=saved.id), 303)
@@ -100,7 +103,7 @@ def check_claim():
 
 def _home(claim: str, chosen: dict, errors=None):
     stats = services().stats()
-    return render_template("home.html", claim=claim, chosen=chosen, errors=errors or {}, examples=EXAMPLES,
+    return render_template("home.html", claim=claim, chosen=chosen, errors=errors or [], examples=EXAMPLES,
                            sources=sorted(stats["sources"]), languages=sorted(stats["languages"]), stats=stats,
                            recent=services().desk.history(limit=5)[0])
 
@@ -151,4 +154,13 @@ def article_view(article_id: str):
 
 @bp.errorhandler(RecoupeError)
 def _recoupe_error(exc: RecoupeError):
-    return render_template("error.html", status=exc.status, message=exc.message), exc.status
+    kind = exc.kind if exc.kind in ERROR_KINDS else "error"
+    return render_template("error.html", status=exc.status, kind=kind, message=exc.message, sentences=[]), exc.status
+
+
+@bp.errorhandler(ValidationError)
+def _form_error(exc: ValidationError):
+    """A form the page posts (the batch screen's) with a field out of its rules: the rules in words."""
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    return render_template("error.html", status=400, kind="invalid-input", message="",
+                           sentences=field_errors(messages, g.lang)), 400

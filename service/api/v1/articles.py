@@ -1,4 +1,4 @@
-"""The corpus's articles: add, list, read with passages, delete."""
+"""The corpus's articles: add, list, read with passages, delete, retract."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from marshmallow import ValidationError
 
 from service.api.auth import api_key_required
 from service.api.openapi import doc
-from service.api.payload import json_body, load_query, respond
+from service.api.history_schemas import RetractIn, RetractOut
+from service.api.payload import json_body, load_body, load_query, respond
 from service.api.schemas import (
     MAX_ARTICLES_PER_REQUEST,
     ArticleIn,
@@ -62,3 +63,16 @@ def get_article(article_id: str):
 @api_key_required
 def delete_article(article_id: str):
     return respond(DeleteResponse(), services().delete_article(article_id))
+
+
+@bp.post("/articles/<path:article_id>/retract")
+@doc("Retract an article", tag="articles", body=RetractIn, responses={200: RetractOut},
+     description="Deletes the article and its passages (as DELETE does) and keeps the reason: every saved check "
+                 "that cited the article says it was retracted, and why (GET /v1/checks/<id>, `retracted`).")
+@api_key_required
+def retract_article(article_id: str):
+    reason = load_body(RetractIn())["reason"]
+    desk = services().desk
+    retraction, removed = desk.retract(article_id, reason)
+    citing = desk.history(article_id=retraction.article_id, limit=1)[1]
+    return respond(RetractOut(), {"retraction": retraction, "passages_removed": removed, "checks_citing": citing})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, url_for
 
 from service.api.auth import api_key_required
-from service.api.history_schemas import BatchOut, CheckListQuery, CheckListResponse, CheckOut, ReviewIn
+from service.api.history_schemas import CheckListQuery, CheckListResponse, CheckOut, ReviewIn
 from service.api.openapi import doc
 from service.api.payload import load_body, load_query, respond
 from service.api.schemas import VerifyRequest
@@ -76,14 +76,3 @@ def export_reviews():
 
     return current_app.response_class("".join(jsonl_lines(services().desk.store)), mimetype="application/x-ndjson")
 
-
-@bp.get("/batches/<batch_id>")
-@doc("Progress of a batch of claims", tag="checks", responses={200: BatchOut},
-     description="A claims file uploaded on the page's batch screen: how many claims are checked, and its status.")
-def get_batch(batch_id: str):
-    from service.history.batch import resume_if_stale
-
-    desk = services().desk
-    batch = desk.store.get_batch(batch_id)
-    resume_if_stale(desk, batch)  # a page left open on a batch whose runner died picks it up again
-    return respond(BatchOut(), batch.to_dict())
