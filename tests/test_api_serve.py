@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -20,24 +15,8 @@ import pytest
 from service.cli import serve_cmd
 from service.config import Config
 from service.errors import InvalidInput, RecoupeError
-from tests.conftest import REPO, SEEDS, need_stance_model
-
-# Serves like `recoupe serve ...`; with --no-verifier the application object
-# holds the real corpus but no verifier (the serving machinery, not the models).
-SERVE = """
-import argparse, sys
-from service.api import services as api_services
-from service.cli import serve_cmd
-from service.config import load_config
-from service.corpus import open_corpus
-if sys.argv[1] == "--no-verifier":
-    del sys.argv[1]
-    api_services.build_services = lambda config: api_services.Services(open_corpus(config))
-parser = argparse.ArgumentParser()
-serve_cmd.register(parser.add_subparsers())
-args = parser.parse_args(sys.argv[1:])
-sys.exit(args.func(args, load_config()))
-"""
+from tests.conftest import REPO, need_stance_model
+from tests.servers import serving
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -71,12 +50,6 @@ def test_seeding_from_a_missing_folder_stops_before_serving(config, embedder, tm
     assert "No such file or folder" in capfd.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _call(url: str, body: dict | None = None, headers: dict | None = None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json", **(headers or {})})
@@ -89,38 +62,21 @@ def _call(url: str, body: dict | None = None, headers: dict | None = None):
 
 @pytest.fixture
 def serve(tmp_path, embedder):  # embedder: the models must be built
-    procs = []
+    """start(*pre_args, workers=N) -> base URL of `recoupe serve` on tmp_path/data with API key "k"; each one
+    must stop gracefully (exit code 0) at the end of the test."""
+    with ExitStack() as stack:
+        started = []
 
-    def start(*extra: str, workers: int = 2) -> str:
-        port = _free_port()
-        env = {**os.environ, "RECOUPE_DATA_DIR": str(tmp_path / "data"), "RECOUPE_API_KEY": "k"}
-        argv = [*extra, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-                "--threads", "2", "--ingest-if-empty", str(SEEDS)]
-        proc = subprocess.Popen([sys.executable, "-c", SERVE, *argv], cwd=REPO, env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        procs.append(proc)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                pytest.fail(f"server exited with {proc.returncode}:\n{proc.stdout.read()}")
-            try:
-                if _call(f"{base}/v1/health")[0] == 200:
-                    return base
-            except OSError:
-                time.sleep(0.5)
-        pytest.fail("server did not answer /v1/health within 300 s")
+        def start(*extra: str, workers: int = 2) -> str:
+            server = stack.enter_context(serving(tmp_path / "data", verifier="--no-verifier" not in extra,
+                                                 workers=workers, threads=2, env={"RECOUPE_API_KEY": "k"},
+                                                 timeout=300))
+            started.append(server)
+            return server.base
 
-    yield start
-    for proc in procs:
-        if proc.poll() is not None:
-            continue  # already reported by start()
-        proc.send_signal(signal.SIGTERM)
-        try:
-            assert proc.wait(timeout=60) == 0, proc.stdout.read()  # a graceful stop
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        yield start
+    for server in started:
+        assert server.exit_code == 0, server.output()  # a graceful stop
 
 
 def test_two_threaded_workers_serve_one_index_after_seeding_it(serve):

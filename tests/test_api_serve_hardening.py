@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -17,8 +13,8 @@ import pytest
 from service.cli import serve_cmd
 from service.config import Config
 from service.errors import InvalidInput
-from tests.conftest import REPO, SEEDS
-from tests.test_api_serve import SERVE, _call, _free_port, _parser
+from tests.servers import NO_RATE_LIMITS, REPO, serving
+from tests.test_api_serve import _call, _parser
 
 KEY = "k"
 
@@ -26,36 +22,9 @@ KEY = "k"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, embedder):  # embedder: the models must be built
     """One worker with two request threads, the real corpus, no verifier."""
-    port = _free_port()
-    data = tmp_path_factory.mktemp("serve-hardening")
-    env = {**os.environ, "RECOUPE_DATA_DIR": str(data / "data"), "RECOUPE_API_KEY": KEY,
-           "RECOUPE_RATE_LIMIT_READS": "", "RECOUPE_RATE_LIMIT_WRITES": "", "RECOUPE_RATE_LIMIT_VERIFY": ""}
-    argv = ["--no-verifier", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-            "--threads", "2", "--ingest-if-empty", str(SEEDS)]
-    log = open(data / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, *argv], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 300
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"server exited with {proc.returncode}:\n{log.read()}")
-        try:
-            if _call(f"{base}/v1/health")[0] == 200:
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                pytest.fail("server did not answer /v1/health within 300 s")
-            time.sleep(0.5)
-    yield {"base": base, "port": port, "log": log}
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        log.close()
+    data = tmp_path_factory.mktemp("serve-hardening") / "data"
+    with serving(data, verifier=False, threads=2, env={"RECOUPE_API_KEY": KEY, **NO_RATE_LIMITS}, timeout=300) as s:
+        yield {"base": s.base, "port": s.port}
 
 
 def _raw(port: int, data: bytes, timeout: float = 20) -> bytes:

@@ -8,34 +8,16 @@ is given both paths and told to stay offline.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-SEEDS = REPO / "seeds"
+from tests.servers import NO_RATE_LIMITS, serving
+
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium", "/usr/bin/chromium-browser")
 DRIVER_CANDIDATES = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
-
-# Serves like `recoupe serve ...` (the real app, models and corpus).
-SERVE = """
-import argparse, sys
-from service.cli import serve_cmd
-from service.config import load_config
-parser = argparse.ArgumentParser()
-serve_cmd.register(parser.add_subparsers())
-args = parser.parse_args(sys.argv[1:])
-sys.exit(args.func(args, load_config()))
-"""
 
 
 def browser_paths() -> tuple[str, str] | None:
@@ -50,49 +32,12 @@ MISSING_BROWSER = ("headless Chromium is not installed: `apt-get install chromiu
 MISSING_AXE = "axe-core is not installed: `npm ci --prefix tests/browser` (setup.sh does it when npm is present)"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def served(data_dir: Path, env_extra: dict | None = None, timeout: float = 600):
-    """`recoupe serve` on 127.0.0.1, on a fresh data folder holding the seeds; yields the base URL."""
-    port = free_port()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "RECOUPE_DATA_DIR": str(data_dir), "RECOUPE_RATE_LIMIT_READS": "",
-           "RECOUPE_RATE_LIMIT_WRITES": "", "RECOUPE_RATE_LIMIT_VERIFY": "", **(env_extra or {})}
-    argv = ["serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "4",
-            "--ingest-if-empty", str(SEEDS)]
-    log = open(data_dir.parent / f"server-{port}.log", "w+")
-    proc = subprocess.Popen([sys.executable, "-c", SERVE, *argv], cwd=REPO, env=env, stdout=log,
-                            stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read()}")
-            try:
-                with urllib.request.urlopen(f"{base}/v1/health", timeout=5) as r:
-                    if json.loads(r.read())["models"]["stance"]:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not answer /v1/health within {timeout} s")
-            time.sleep(0.5)
-        yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            log.close()
+    """`recoupe serve` on 127.0.0.1 (the real app, models and corpus), on a fresh data folder holding the
+    seeds; yields the base URL."""
+    with serving(data_dir, env={**NO_RATE_LIMITS, **(env_extra or {})}, timeout=timeout) as server:
+        yield server.base
 
 
 def chrome(language: str = "en", width: int = 1280, height: int = 1000, javascript: bool = True):

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from tests.browser.harness import REPO, chrome, served
+from tests.browser.harness import chrome, served
+from tests.servers import REPO
 
 WIDTH = 1100  # CSS pixels of the browser window
 SAVED_WIDTH = 880  # pixels of the saved image
