@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from service.errors import InvalidInput
 from service.stance import LABELS
 from service.stance.augment import change_date, change_number, contradict, negate, swap_actors
 from service.stance.probe import PROBE
@@ -204,6 +205,23 @@ def test_the_second_mix_is_french_first_with_few_contradictions(sources):
     assert labels[CON] / len(pairs) < 0.33 and labels[NEU] / len(pairs) > 0.3
     held_neutral = {(p.premise, p.hypothesis) for s in ("fm2", "wice") for p in sources[s]["heldout_neutral"]}
     assert not {(p.premise, p.hypothesis) for p in pairs} & held_neutral
+
+
+@needs_data
+@needs_mined
+def test_the_french_mix_adds_translated_mnli_and_sick_fr_to_the_second_mix(sources):
+    from collections import Counter
+
+    from service.stance.data import epoch_pairs
+
+    v2, french = epoch_pairs(DATA, 0, 17), epoch_pairs(DATA, 0, 17, "french")
+    by_v2, by_french = Counter(p.source for p in v2), Counter(p.source for p in french)
+    assert (by_french["xnli_mt"], by_french["sick_fr"]) == (8_000, 2_000)
+    assert {s: n for s, n in by_french.items() if s not in ("xnli_mt", "sick_fr")} == \
+           {s: n for s, n in by_v2.items() if s not in ("xnli_mt", "sick_fr")}
+    assert sum("fr" in p.lang for p in french) / len(french) > sum("fr" in p.lang for p in v2) / len(v2)
+    with pytest.raises(InvalidInput, match="unknown training mix"):
+        epoch_pairs(DATA, 0, 17, "v9")
 
 
 def test_a_candidate_replaces_the_shipped_model_only_when_the_held_out_table_says_so():

@@ -45,7 +45,7 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import ModelMissing, RecoupeError
 from service.stance import LABELS
-from service.stance.data import Pair, describe, epoch_pairs, resolve_data_dir, validation_pairs
+from service.stance.data import MIXES, Pair, describe, epoch_pairs, resolve_data_dir, validation_pairs
 
 EMBEDDER_HINT = "run `recoupe models build-embedder` first (the README's set-up does it)"
 
@@ -79,6 +79,8 @@ class Recipe:
     # bf16 autocast where the CPU has native bf16 (avx512_bf16 / AMX) or on a GPU; fp32 otherwise.
     autocast: str = "auto"
     threads: int = 2
+    # Which of data.MIXES an epoch draws from ("v2": the second model's; "french": more French pairs).
+    mix: str = "v2"
     log_every: int = 25
     val_every: int = 250
     checkpoint_minutes: float = 10.0
@@ -86,6 +88,8 @@ class Recipe:
     def fingerprint(self) -> str:
         keep = {k: v for k, v in dataclasses.asdict(self).items()
                 if k not in ("log_every", "val_every", "checkpoint_minutes", "threads", "autocast")}
+        if keep["mix"] == "v2":  # the field came after the v2 runs: their fingerprints stay as they were
+            del keep["mix"]
         return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -111,7 +115,7 @@ class Schedule:
     def __init__(self, data_dir: Path, recipe: Recipe, log=print):
         self.epochs = []
         for e in range(recipe.epochs):
-            pairs = epoch_pairs(data_dir, e, recipe.seed)
+            pairs = epoch_pairs(data_dir, e, recipe.seed, recipe.mix)
             self.epochs.append((pairs, epoch_batches(pairs, recipe, e)))
             if e == 0:
                 log(f"epoch 0 mix: {json.dumps(describe(pairs))}")
@@ -249,7 +253,7 @@ def _artefact_recipe(stance_dir: Path) -> tuple[dict, str | None]:
     except TypeError:
         return meta, None
     # A recipe older than a field took its default: compare on what it wrote down.
-    return meta, made_by.fingerprint() if set(meta.get("recipe", {})) >= fields - {"init", "autocast"} else None
+    return meta, made_by.fingerprint() if set(meta.get("recipe", {})) >= fields - {"init", "autocast", "mix"} else None
 
 
 def _interim_artefact(stance_dir: Path, recipe: Recipe, total: int) -> bool:
@@ -501,7 +505,7 @@ def measure_autocast(models_dir=None, data_dir=None, steps: int = 12, recipe: Re
     models_dir = Path(models_dir or REPO_ROOT / "models")
     data_dir = resolve_data_dir(data_dir)
     torch.set_num_threads(recipe.threads)
-    pairs = epoch_pairs(data_dir, 0, recipe.seed)
+    pairs = epoch_pairs(data_dir, 0, recipe.seed, recipe.mix)
     batches = epoch_batches(pairs, recipe, 0)[:steps]
     tok = load_tokenizer(models_dir)
     out = {"cpu_bf16": cpu_has_bf16(), "steps": steps, "batch_size": recipe.batch_size}
@@ -537,13 +541,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--device", default=None, help="cpu (default without a GPU), cuda, or auto")
     ap.add_argument("--batch-size", type=int, default=None, help="override the batch size (a GPU takes larger ones)")
     ap.add_argument("--autocast", choices=("auto", "bf16", "off"), default=None, help="bf16 autocast (auto: where native)")
+    ap.add_argument("--mix", choices=tuple(MIXES), default=None, help="the training mix (data.MIXES; default v2)")
     ap.add_argument("--measure-autocast", action="store_true", help="only measure fp32 vs bf16 training speed")
     args = ap.parse_args(argv)
     if args.measure_autocast:
         print(json.dumps(measure_autocast(args.models, args.data)), flush=True)
         return 0
     recipe = Recipe()
-    for field in ("epochs", "batch_size", "autocast"):
+    for field in ("epochs", "batch_size", "autocast", "mix"):
         if getattr(args, field) is not None:
             recipe = dataclasses.replace(recipe, **{field: getattr(args, field)})
     try:
