@@ -30,3 +30,22 @@ def test_ratios_are_this_over_baseline_per_level():
     assert r["1_clients"] == {"p50": 0.5, "p95": 0.5, "throughput": 2.0}
     assert r["16_clients"]["throughput"] == 2.5 and r["16_clients"]["p95"] == 0.25
     assert r["check_claims_per_s"] == 2.5
+
+
+def test_the_scifact_subset_holds_the_abstracts_its_claims_cite_and_reads_as_a_claims_file(tmp_path):
+    import json
+
+    from service.bench.scifact_subset import write_subset
+    from service.check.inputs import Row, read_claims
+    from service.evaluate.datasets import load_scifact
+    from tests.conftest import need_shared_data
+
+    data = need_shared_data("scifact").parent
+    summary = write_subset(tmp_path, data, abstracts=60, claims=5)
+    articles = [json.loads(line) for line in (tmp_path / "articles.jsonl").read_text().splitlines()]
+    assert summary["abstracts"] == len(articles) == 60 and summary["claims"] == 5
+    rows = [r for r in read_claims(tmp_path / "claims.csv") if isinstance(r, Row)]
+    assert len(rows) == 5
+    ids = {a["id"] for a in articles}
+    for claim in load_scifact(data, limit=60, claims=5).claims:
+        assert {f"scifact-{d}" for d in claim.relevant_docs} <= ids

@@ -21,6 +21,13 @@ def register(sub) -> None:
     s.add_argument("--data", help="benchmark data folder")
     s.add_argument("--out", help="write the figures as JSON here")
     s.set_defaults(func=ingest_scifact)
+    ss = bsub.add_parser("scifact-subset", help="write a small SciFact corpus (articles.jsonl) and its claims "
+                                                "(claims.csv) for side-by-side `recoupe check` benchmarks")
+    ss.add_argument("out", help="folder to write articles.jsonl and claims.csv into")
+    ss.add_argument("--abstracts", type=int, default=1200, help="abstracts in the corpus (default 1200)")
+    ss.add_argument("--claims", type=int, default=200, help="development claims (default 200)")
+    ss.add_argument("--data", help="benchmark data folder")
+    ss.set_defaults(func=scifact_subset)
     c = bsub.add_parser("scale", help="vector search latency, recall@10 and memory per passage vs corpus size "
                                       "(synthetic, every index type), with a 10M-passage projection")
     c.add_argument("--sizes", default="10000,100000,1000000",
@@ -127,6 +134,14 @@ def ingest_scifact(args, config) -> int:
         Path(args.out).write_text(json.dumps(result, indent=2))
     else:
         print_json({k: v for k, v in result.items() if k != "recall"})
+    return 0
+
+
+def scifact_subset(args, config) -> int:
+    from service.bench.data import bench_data_dir
+    from service.bench.scifact_subset import write_subset
+
+    print_json(write_subset(Path(args.out), bench_data_dir(args.data), args.abstracts, args.claims))
     return 0
 
 
