@@ -65,6 +65,16 @@ def services_on_the_seeds(config: Config, embedder, data_dir: Path):
         built.close()
 
 
+def client_of(config: Config, services, api_key: str | None = None):
+    """A Flask test client of the real app over `services` (and their data folder); with `api_key`, an
+    app whose writes need that key."""
+    from service.api import create_app
+
+    cfg = replace(config, data_dir=services.corpus.config.data_dir,
+                  **({"api_key": api_key} if api_key is not None else {}))
+    return create_app(cfg, services=services).test_client()
+
+
 @pytest.fixture(scope="session")
 def config(tmp_path_factory) -> Config:
     # Rate limits off: tests send hundreds of requests from one address; tests/test_api_protection.py

@@ -6,12 +6,10 @@ from __future__ import annotations
 import html
 import io
 import time
-from dataclasses import replace
 
 import pytest
 
-from service.api import create_app
-from tests.conftest import services_on_the_seeds
+from tests.conftest import client_of, services_on_the_seeds
 
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
 KEY = "batch-key"
@@ -25,13 +23,12 @@ def services(config, embedder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(config, services):
-    return create_app(replace(config, data_dir=services.corpus.config.data_dir), services=services).test_client()
+    return client_of(config, services)
 
 
 @pytest.fixture(scope="module")
 def keyed(config, services):
-    cfg = replace(config, data_dir=services.corpus.config.data_dir, api_key=KEY)
-    return create_app(cfg, services=services).test_client()
+    return client_of(config, services, api_key=KEY)
 
 
 def _claims_file(body: str, name: str = "claims.csv"):

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
 
 pytest.importorskip("service.verify")
 
-from service.api import create_app  # noqa: E402
 from service.api.schemas import VerifyResponse  # noqa: E402
 from service.verdict.types import VERDICTS  # noqa: E402
-from tests.conftest import REPO, SEEDS, services_on_the_seeds  # noqa: E402
+from tests.conftest import REPO, SEEDS, client_of, services_on_the_seeds  # noqa: E402
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
@@ -26,7 +24,7 @@ def services(config, embedder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(config, services):
-    return create_app(replace(config, data_dir=services.corpus.config.data_dir), services=services).test_client()
+    return client_of(config, services)
 
 
 def test_a_french_claim_gets_a_verdict_with_cited_seed_passages(client):

@@ -15,7 +15,7 @@ from service.history import HistoryStore
 from service.page.i18n import STRINGS
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
-from tests.conftest import REPO, services_on_the_seeds
+from tests.conftest import REPO, client_of, services_on_the_seeds
 
 PAGE = REPO / "service" / "page"
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
@@ -30,14 +30,13 @@ def services(config, embedder, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(config, services):
-    return create_app(replace(config, data_dir=services.corpus.config.data_dir), services=services).test_client()
+    return client_of(config, services)
 
 
 @pytest.fixture(scope="module")
 def keyed(config, services):
     """The same services behind an app that has an API key."""
-    cfg = replace(config, data_dir=services.corpus.config.data_dir, api_key=KEY)
-    return create_app(cfg, services=services).test_client()
+    return client_of(config, services, api_key=KEY)
 
 
 @pytest.fixture(scope="module")

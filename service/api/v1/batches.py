@@ -28,7 +28,8 @@ _UPLOAD = {"type": "object", "required": ["claims"], "properties": {
 def start_upload(form, files) -> "batches.Batch":
     """Validate the form, save the file and start the batch: what POST /v1/batches and the page's batch
     screen both run."""
-    options = BatchIn().load({k: v for k, v in form.items() if k in BatchIn().fields and v.strip()})
+    schema = BatchIn()
+    options = schema.load({k: v for k, v in form.items() if k in schema.fields and v.strip()})
     sent = sent_files(files.getlist("claims"))
     if len(sent) != 1:
         raise InvalidInput(f"send one claims file ({', '.join(INPUT_FORMATS)}) in the form field `claims`")
