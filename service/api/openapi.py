@@ -28,13 +28,14 @@ _PATH_ARG = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def doc(summary: str, *, tag: str, body=None, body_media: str = "application/json", query=None, responses: dict,
-        description: str | None = None):
+        description: str | None = None, path_values: dict[str, tuple[str, ...]] | None = None):
     """Describe a view for the OpenAPI document. `body`: a schema or a JSON schema dict, sent as
-    `body_media`; `responses`: {status: schema or None}."""
+    `body_media`; `responses`: {status: schema or None}; `path_values`: {path argument: its allowed values}
+    (any other value is answered 400)."""
 
     def attach(view):
         view.__apidoc__ = {"summary": summary, "tag": tag, "body": body, "body_media": body_media, "query": query,
-                           "responses": responses, "description": description}
+                           "responses": responses, "description": description, "path_values": path_values or {}}
         return view
 
     return attach
@@ -86,7 +87,8 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
         description += f" Rate limit per client: {limit}."
     if description:
         op["description"] = description.strip()
-    params = [{"in": "path", "name": arg, "required": True, "schema": {"type": "string"}} for arg in sorted(rule.arguments)]
+    params = [{"in": "path", "name": arg, "required": True, "schema": _path_schema(meta["path_values"].get(arg))}
+              for arg in sorted(rule.arguments)]
     if meta["query"] is not None:
         params.append({"in": "query", "schema": meta["query"]})
     if params:
@@ -107,6 +109,8 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
                    414: "request line too long", 431: "request headers too large"})
     if meta["body"] is not None or meta["query"] is not None:
         errors[400] = "invalid request: malformed JSON, or field-level `errors`"
+    if meta["path_values"]:
+        errors[400] = f"a path parameter outside its allowed values ({', '.join(sorted(meta['path_values']))})"
     if meta["body"] is not None and meta["body_media"] == "application/json":
         errors[415] = "request body not sent as application/json"
     if rule.arguments:
@@ -125,6 +129,10 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
         responses.setdefault(str(status), {"description": text, "content": {PROBLEM_JSON: {"schema": "Problem"}}})
     op["responses"] = responses
     return op
+
+
+def _path_schema(values: tuple[str, ...] | None) -> dict:
+    return {"type": "string", "enum": list(values)} if values else {"type": "string"}
 
 
 _REASONS = {200: "success", 201: "created", 503: "not available on this server"}

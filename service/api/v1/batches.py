@@ -75,7 +75,7 @@ def batch_rows(batch_id: str):
 
 
 @bp.get("/batches/<batch_id>/download/<fmt>")
-@doc("Download a batch's results", tag="batches", responses={200: None},
+@doc("Download a batch's results", tag="batches", responses={200: None}, path_values={"fmt": tuple(batches.DOWNLOADS)},
      description=f"The claims checked so far, in one of {', '.join(batches.DOWNLOADS)} (the writers of "
                  "`recoupe check`), as an attachment.")
 def batch_download(batch_id: str, fmt: str):
