@@ -91,6 +91,8 @@ def test_a_bad_batch_upload_gets_one_problem_shape(client):
     assert client.get("/v1/batches/no-such-batch").status_code == 404
     assert client.get("/v1/batches/no-such-batch/rows").status_code == 404
     assert client.get("/v1/batches/x/rows", query_string={"sort": "colour"}).status_code == 400
+    unknown = client.get("/v1/batches/no-such-batch/download/pdf")
+    assert unknown.status_code == 400 and "csv" in unknown.get_json()["title"]
 
 
 def test_an_article_is_retracted_over_the_api_and_the_checks_that_cited_it_say_why(client, keyed, services):
@@ -120,6 +122,10 @@ def test_the_new_operations_are_documented(client):
     assert "multipart/form-data" in upload["requestBody"]["content"] and "415" not in upload["responses"]
     assert {"/v1/batches/{batch_id}/rows", "/v1/batches/{batch_id}/download/{fmt}",
             "/v1/articles/{article_id}/retract"} <= set(spec["paths"])
+    download = spec["paths"]["/v1/batches/{batch_id}/download/{fmt}"]["get"]
+    fmt, = [p for p in download["parameters"] if p["name"] == "fmt"]
+    assert fmt["schema"]["enum"] == ["csv", "jsonl", "html", "md", "claimreview"]
+    assert "400" in download["responses"]  # an unknown format is answered 400, so it is documented
 
 
 def test_the_page_states_form_rules_and_errors_in_french(client, keyed):
