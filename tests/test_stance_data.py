@@ -224,6 +224,25 @@ def test_the_french_mix_adds_translated_mnli_and_sick_fr_to_the_second_mix(sourc
         epoch_pairs(DATA, 0, 17, "v9")
 
 
+@needs_data
+@needs_mined
+def test_the_french_topic_mix_draws_more_same_topic_neutrals_than_the_french_mix(sources):
+    from collections import Counter
+
+    from service.stance.data import epoch_pairs
+
+    french, topic = epoch_pairs(DATA, 0, 17, "french"), epoch_pairs(DATA, 0, 17, "french_topic")
+    by_source = Counter("mined" if p.source.startswith("mined-") else p.source for p in topic)
+    assert (by_source["fm2"], by_source["wice"], by_source["mined"]) == (2_000, 1_200, 1_200)
+    assert by_source["xnli_mt"] == 8_000
+    share = lambda pairs: sum(p.label == NEU for p in pairs) / len(pairs)  # noqa: E731
+    assert share(topic) > share(french) + 0.03
+    # the second epoch draws other windows of the pools, not the same pairs again
+    again = epoch_pairs(DATA, 1, 17, "french_topic")
+    fm2 = lambda pairs: {(p.premise, p.hypothesis) for p in pairs if p.source == "fm2"}  # noqa: E731
+    assert len(fm2(topic) & fm2(again)) < 0.2 * len(fm2(topic))
+
+
 def test_a_candidate_replaces_the_shipped_model_only_when_the_held_out_table_says_so():
     from service.stance.evaluate import beats
 
