@@ -45,18 +45,16 @@ class CorpusState(Schema):
 
 
 class FirstVerdict(Schema):
-    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
+                            metadata={"description": "the verdict when the check was run (before any review)"})
     confidence = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
-class CheckSummary(Schema):
+class CheckSummary(FirstVerdict):
     id = fields.String(required=True)
     created_at = fields.String(required=True)
     claim = fields.String(required=True)
     language = fields.String(required=True)
-    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
-                            metadata={"description": "the verdict when the check was run (before any review)"})
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
 class RetractionOut(Schema):

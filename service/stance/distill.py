@@ -44,8 +44,8 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import RecoupeError
 from service.stance import LABELS
-from service.stance.train import (Recipe, Schedule, _atomic_save, _rng_states, _set_rng_states, checkpoint_path,
-                                  encode, load_tokenizer, use_bf16)
+from service.stance.train import (Recipe, Schedule, _atomic_save, _rng_states, _set_rng_states, append_log,
+                                  checkpoint_path, encode, load_tokenizer, use_bf16)
 
 KEEP_LAYERS = (1, 3, 5, 7, 9, 11)
 # The student is promoted as the default only when it stays within this of the teacher on these sets.
@@ -173,7 +173,7 @@ def distill(out_models_dir: str | os.PathLike, models_dir: str | os.PathLike | N
     warm = max(1, int(base.warmup * total))
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    ckpt = checkpoint_path(stance_out)
+    ckpt, run_log = checkpoint_path(stance_out), stance_out / "distill_log.jsonl"
     step, trained = 0, 0.0
     if ckpt.is_file():
         ck = torch.load(ckpt, map_location="cpu", weights_only=False)
@@ -193,7 +193,7 @@ def distill(out_models_dir: str | os.PathLike, models_dir: str | os.PathLike | N
                       "optimizer": optim.state_dict(), "scheduler": sched.state_dict(), "rng": _rng_states(),
                       "step": step, "trained_seconds": trained, "recipe": recipe.fingerprint(),
                       "data": schedule.fingerprint, "total_steps": total}, ckpt)
-        _log(stance_out, {"event": "checkpoint", "step": step, "reason": reason})
+        append_log(run_log, {"event": "checkpoint", "step": step, "reason": reason})
 
     stop = {"signal": None}
     handlers = {s: signal.signal(s, lambda n, _f: stop.__setitem__("signal", n)) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -225,8 +225,8 @@ def distill(out_models_dir: str | os.PathLike, models_dir: str | os.PathLike | N
             window.append(loss.item())
             if step % base.log_every == 0 or step == total:
                 log(f"step {step}/{total} loss {np.mean(window):.4f}")
-                _log(stance_out, {"step": step, "loss": round(float(np.mean(window)), 4),
-                                  "lr": sched.get_last_lr()[0], "trained_h": round(trained / 3600, 3)})
+                append_log(run_log, {"step": step, "loss": round(float(np.mean(window)), 4),
+                                     "lr": sched.get_last_lr()[0], "trained_h": round(trained / 3600, 3)})
                 window = []
             if time.time() - last >= every:
                 save("periodic")
@@ -298,11 +298,6 @@ def _link_backbone(out: Path, models_dir: Path) -> None:
     link = out / "e5-small"
     if not link.exists():
         link.symlink_to((models_dir / "e5-small").resolve(), target_is_directory=True)
-
-
-def _log(stance_out: Path, rec: dict) -> None:
-    with open(stance_out / "distill_log.jsonl", "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **rec}) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -416,9 +416,7 @@ def train(
         _log({"event": "checkpoint", "step": step, "reason": reason})
 
     def _log(rec: dict):
-        rec = {"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **rec}
-        with open(log_path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(rec) + "\n")
+        append_log(log_path, rec)
 
     stop = {"signal": None}
 
@@ -495,6 +493,12 @@ def train(
 
         export(models_dir, out_dir=out_dir, log=log)
     return summary
+
+
+def append_log(path: Path, rec: dict) -> None:
+    """One time-stamped JSON line in a run's log (train_log.jsonl, distill_log.jsonl)."""
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **rec}) + "\n")
 
 
 def measure_autocast(models_dir=None, data_dir=None, steps: int = 12, recipe: Recipe = Recipe(), log=print) -> dict:
