@@ -255,3 +255,6 @@ def test_a_candidate_replaces_the_shipped_model_only_when_the_held_out_table_say
     assert not beats(shipped, metrics(0.72, 0.80, 0.05, 0.78))[0]  # SNLI four points down
     assert not beats(shipped, metrics(0.66, 0.69, 0.28, 0.83))[0]  # better on only 2 of 4
     assert "fm2" not in beats(shipped, metrics(0.72, 0.80, 0.05, 0.83))[1].lower()
+    assert beats(shipped, metrics(0.72, 0.80, 0.05, 0.81))[0]  # exactly one point down: allowed
+    assert not beats(shipped, metrics(0.72, 0.80, 0.05, 0.8099))[0]  # just over one point
+    assert beats(metrics(0.6667, 0.70, 0.27, 0.82), metrics(0.6567, 0.80, 0.05, 0.83))[0]  # 0.6667 - 0.6567
