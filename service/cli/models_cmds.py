@@ -31,6 +31,9 @@ def register_stance(msub) -> None:
     t = msub.add_parser("train-stance", help="train (or resume) the stance model; hours on a CPU, checkpointed")
     t.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
     t.add_argument("--max-hours", type=float, help="stop (with a checkpoint) after this many hours")
+    t.add_argument("--mix", help="the training mix (service/stance/data.py MIXES; default v2; the shipped "
+                                 "third model: french_topic)")
+    t.add_argument("--epochs", type=int, help="override the recipe's epochs (the shipped third model: 2)")
     t.set_defaults(func=train_stance)
     m = msub.add_parser("mine-neutrals", help="mine same-topic neutral pairs by retrieval for stance training")
     m.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
@@ -55,9 +58,21 @@ def register_stance(msub) -> None:
 
 
 def train_stance(args, config) -> int:
-    from service.stance.train import train
+    import dataclasses
 
-    train(config.models_dir, args.data, max_hours=args.max_hours)
+    from service.errors import InvalidInput
+    from service.stance.data import MIXES
+    from service.stance.train import Recipe, train
+
+    if args.mix is not None and args.mix not in MIXES:
+        raise InvalidInput(f"unknown training mix {args.mix!r}: use one of {', '.join(MIXES)}")
+    if args.epochs is not None and args.epochs < 1:
+        raise InvalidInput("--epochs must be at least 1")
+    recipe = Recipe()
+    for field in ("mix", "epochs"):
+        if getattr(args, field) is not None:
+            recipe = dataclasses.replace(recipe, **{field: getattr(args, field)})
+    train(config.models_dir, args.data, max_hours=args.max_hours, recipe=recipe)
     return 0
 
 
