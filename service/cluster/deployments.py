@@ -55,7 +55,8 @@ class EmbedderDeployment:
         return self.model.name
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        return self.model.encode_queries(texts)
+        # each claim alone, as the single-process service embeds it: the same vector, whatever the batch
+        return self.model.encode_each_query(texts)
 
 
 @serve.deployment(name="Stance")

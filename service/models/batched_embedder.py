@@ -13,10 +13,8 @@ from service.models.batching import DEFAULT_MAX_WAIT_S, BatchQueue
 class BatchedEmbedder:
     def __init__(self, embedder, *, max_wait_s: float = DEFAULT_MAX_WAIT_S):
         self.embedder = embedder
-        # Each query is embedded alone inside the shared call, as it is without the queue: int8
-        # activations are quantised per call, so a query batched with others would get a slightly
-        # different vector, and retrieval would depend on who else is asking.
-        self.queue = BatchQueue(self._each_alone, max_wait_s=max_wait_s, name="embedder")
+        # Each query is embedded alone inside the shared call (Embedder.encode_each_query says why).
+        self.queue = BatchQueue(embedder.encode_each_query, max_wait_s=max_wait_s, name="embedder")
 
     def __getattr__(self, attr):
         # dim, name, runtime, encode_passages ...: the embedder's own
@@ -26,11 +24,6 @@ class BatchedEmbedder:
     def request(self):
         with self.queue.request():
             yield self
-
-    def _each_alone(self, texts: list[str]):
-        import numpy as np
-
-        return np.vstack([self.embedder.encode_queries([t]) for t in texts])
 
     def encode_queries(self, texts: list[str]):
         return self.queue.submit(list(texts))

@@ -44,6 +44,14 @@ class Embedder:
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._batched([QUERY_PREFIX + t for t in texts])
 
+    def encode_each_query(self, texts: list[str]) -> np.ndarray:
+        """One model call per query, as the service embeds claims: int8 activations are quantised per
+        call, so a query batched with others gets a slightly different vector, and retrieval (and a
+        verdict near its threshold) would depend on who else is asking."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([self.encode_queries([t]) for t in texts])
+
     def encode_passages(self, texts: list[str]) -> np.ndarray:
         return self._batched([PASSAGE_PREFIX + t for t in texts])
 
