@@ -103,8 +103,9 @@ def _seed_results(client) -> tuple[int, list[str]]:
 
 
 SEED_TARGET = 36  # of 40: the target for the verdict model
-SEED_FLOOR = 28  # of 40: measured 30 with the third stance model and the verdict model retrained on it
-# (27-28 with the second; int8 batches move borderline claims by one or two); guards regressions
+SEED_FLOOR = 27  # of 40: measured 30 with the third stance model and the verdict model retrained on it
+# (27-28 with the second); guards regressions. Three below: one claim sits at its threshold (seed-03,
+# supported at 0.681 for 0.68) and two just under it, so another CPU's int8 rounding can move a few.
 
 
 def test_the_seed_claims_never_fall_below_the_measured_floor(client):
