@@ -110,7 +110,8 @@ def _operation(meta: dict, rule, secured: bool, *, enforced: bool = True, limit:
     if meta["body"] is not None or meta["query"] is not None:
         errors[400] = "invalid request: malformed JSON, or field-level `errors`"
     if meta["path_values"]:
-        errors[400] = f"a path parameter outside its allowed values ({', '.join(sorted(meta['path_values']))})"
+        outside = f"a path parameter outside its allowed values ({', '.join(sorted(meta['path_values']))})"
+        errors[400] = f"{errors[400]}; or {outside}" if 400 in errors else outside
     if meta["body"] is not None and meta["body_media"] == "application/json":
         errors[415] = "request body not sent as application/json"
     if rule.arguments:
