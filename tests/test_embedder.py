@@ -105,3 +105,22 @@ def test_french_claim_finds_its_english_paraphrase(embedder):
 def test_missing_embedder_error_names_the_build_command(tmp_path):
     with pytest.raises(ModelMissing, match="recoupe models build-embedder"):
         Embedder(tmp_path / "nowhere")
+
+
+def test_onnx_runtime_spinning_is_off_unless_configured(config):
+    """`ort_spinning` (RECOUPE_ORT_SPINNING) reaches the ONNX Runtime sessions; off by default."""
+    from service.config import Config, load_config
+    from service.errors import InvalidInput
+    from service.models.ort_session import inference_session
+
+    assert Config().ort_spinning is False
+    assert load_config(env={"RECOUPE_ORT_SPINNING": "on"}).ort_spinning is True
+    assert load_config(env={"RECOUPE_ORT_SPINNING": "0"}).ort_spinning is False
+    with pytest.raises(InvalidInput, match="expects bool"):
+        load_config(env={"RECOUPE_ORT_SPINNING": "maybe"})
+    path = config.embedder_dir / "onnx" / "model_int8.onnx"
+    if not path.is_file():
+        pytest.skip(f"the int8 embedder is not built ({path}): run `recoupe models build-embedder`")
+    for spinning, entry in ((False, "0"), (True, "1")):
+        options = inference_session(path, 1, spinning).get_session_options()
+        assert options.get_session_config_entry("session.intra_op.allow_spinning") == entry

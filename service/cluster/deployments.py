@@ -46,7 +46,8 @@ class EmbedderDeployment:
 
         get_models(config)  # the same library settings as every other process (offline, quiet)
         self.model = Embedder(config.embedder_dir, runtime=config.embedder_runtime,
-                              threads=config.ray_model_threads, batch_size=config.embed_batch_size)
+                              threads=config.ray_model_threads, batch_size=config.embed_batch_size,
+                              spinning=config.ort_spinning)
 
     def dim(self) -> int:
         return self.model.dim
@@ -67,7 +68,7 @@ class StanceDeployment:
 
         get_models(config)
         self.model = StanceModel.load(config.models_dir, runtime=config.stance_runtime,
-                                      threads=config.ray_model_threads)
+                                      threads=config.ray_model_threads, spinning=config.ort_spinning)
 
     def name(self) -> str:
         return self.model.name

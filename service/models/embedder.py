@@ -25,13 +25,14 @@ MAX_TOKENS = 512  # sentences are short; longer passages are cut here, not windo
 class Embedder:
     dim = 384
 
-    def __init__(self, model_dir: Path, runtime: str = "onnx-int8", threads: int = 0, batch_size: int = 16):
+    def __init__(self, model_dir: Path, runtime: str = "onnx-int8", threads: int = 0, batch_size: int = 16,
+                 spinning: bool = False):
         model_dir = Path(model_dir)
         if not (model_dir / "tokenizer.json").is_file():
             raise ModelMissing(f"the embedder is not built in {model_dir}: {BUILD_HINT}")
         self.model_dir, self.runtime, self.batch_size = model_dir, runtime, batch_size
         if runtime == "onnx-int8":
-            self._encode = self._onnx_encoder(model_dir, threads)
+            self._encode = self._onnx_encoder(model_dir, threads, spinning)
         elif runtime == "torch-fp32":
             self._encode = self._torch_encoder(model_dir, threads)
         else:
@@ -66,7 +67,7 @@ class Embedder:
             out[idx] = self._encode([texts[j] for j in idx])
         return out
 
-    def _onnx_encoder(self, model_dir: Path, threads: int):
+    def _onnx_encoder(self, model_dir: Path, threads: int, spinning: bool):
         from service.models.ort_session import inference_session
         from service.models.tokenizer import tokenizer
 
@@ -75,7 +76,7 @@ class Embedder:
             raise ModelMissing(f"the int8 ONNX embedder is missing ({path}): {BUILD_HINT}")
         tok = tokenizer(model_dir / "tokenizer.json", truncation={"max_length": MAX_TOKENS},
                         padding={"pad_id": 1, "pad_token": "<pad>"})
-        session = inference_session(path, threads)
+        session = inference_session(path, threads, spinning)
 
         def encode(batch: list[str]) -> np.ndarray:
             enc = tok.encode_batch(batch)

@@ -9,6 +9,9 @@
   take the CPU from exactly that work: measured side by side (busy machine)
   the embedder went from 125 to 168 sentences/s and one verification's 10
   stance pairs from 242 to 157 ms without it (best of six, both in one process).
+  On an idle machine serving one request at a time spinning is faster (an idle
+  Intel Xeon: one client's p50 105 vs 126 ms), so it is a setting,
+  `Config.ort_spinning`, off by default.
 - intra-op threads: the configured `threads`, else one per core (ONNX
   Runtime's choice).
 """
@@ -18,12 +21,12 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def inference_session(path: Path, threads: int = 0):
+def inference_session(path: Path, threads: int = 0, spinning: bool = False):
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "1" if spinning else "0")
     if threads:
         opts.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])

@@ -31,8 +31,8 @@ class Models:
 
                 c = self.config
                 self._loaded["embedder"] = Embedder(
-                    c.embedder_dir, runtime=c.embedder_runtime, threads=c.threads, batch_size=c.embed_batch_size
-                )
+                    c.embedder_dir, runtime=c.embedder_runtime, threads=c.threads, batch_size=c.embed_batch_size,
+                    spinning=c.ort_spinning)
             return self._loaded["embedder"]
 
     @property
@@ -43,7 +43,8 @@ class Models:
 
                 c = self.config
                 self._loaded["stance"] = StanceModel.load(c.stance_models_dir or c.models_dir,
-                                                          runtime=c.stance_runtime, threads=c.threads)
+                                                          runtime=c.stance_runtime, threads=c.threads,
+                                                          spinning=c.ort_spinning)
             return self._loaded["stance"]
 
     @property

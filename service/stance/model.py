@@ -87,8 +87,9 @@ class StanceModel:
     labels = LABELS
     stances = tuple(STANCES[label] for label in LABELS)  # ("supports", "unrelated", "refutes")
 
-    def __init__(self, models_dir: Path, runtime: str, threads: int, max_length: int | None = None):
-        self.models_dir, self.runtime, self.threads = Path(models_dir), runtime, threads
+    def __init__(self, models_dir: Path, runtime: str, threads: int, max_length: int | None = None,
+                 spinning: bool = False):
+        self.models_dir, self.runtime, self.threads, self.spinning = Path(models_dir), runtime, threads, spinning
         stance_dir = self.models_dir / "stance"
         if not weights_present(stance_dir):
             raise ModelMissing(f"the stance model is not built in {stance_dir}: {TRAIN_HINT}")
@@ -126,13 +127,13 @@ class StanceModel:
 
     @classmethod
     def load(cls, models_dir: str | os.PathLike | None = None, runtime: str = "onnx-int8",
-             threads: int = 0, max_length: int | None = None) -> "StanceModel":
+             threads: int = 0, max_length: int | None = None, spinning: bool = False) -> "StanceModel":
         """The process-wide instance for these settings (loaded on first use, offline)."""
         models_dir = Path(models_dir or REPO_ROOT / "models")
-        key = (str(models_dir.resolve()), runtime, threads, max_length)
+        key = (str(models_dir.resolve()), runtime, threads, max_length, spinning)
         with _lock:
             if key not in _loaded:
-                _loaded[key] = cls(models_dir, runtime, threads, max_length)
+                _loaded[key] = cls(models_dir, runtime, threads, max_length, spinning)
             return _loaded[key]
 
     @classmethod
@@ -178,7 +179,7 @@ class StanceModel:
         path = stance_dir / "onnx" / "model_int8.onnx"
         if not path.is_file():
             raise ModelMissing(f"the stance model's int8 ONNX runtime is missing ({path}): {RUNTIME_HINT}")
-        session = inference_session(path, self.threads)
+        session = inference_session(path, self.threads, self.spinning)
 
         def logits(ids, mask):
             return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
