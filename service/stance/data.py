@@ -412,7 +412,7 @@ MIX = {
 MIX_FRENCH = {**MIX, "xnli_mt": 8_000, "sick_fr": 2_000}
 # MIX_FRENCH raised the share of same-topic neutrals read as refutes (FM2 dev, 1.0% -> 2.1%): XNLI-MT is a
 # third contradictions. This variant also draws more of the same-topic neutral pools (FM2, WiCE, mined),
-# the case the product meets on every request. About 27.6k pairs an epoch.
+# the case the product meets on every request. About 27.4k pairs an epoch: the mix of the third shipped model.
 MIX_FRENCH_TOPIC = {**MIX_FRENCH, "fm2": 2_000, "wice": 1_200, "mined": 1_200}
 MIXES = {"v2": MIX, "french": MIX_FRENCH, "french_topic": MIX_FRENCH_TOPIC}
 

@@ -79,7 +79,8 @@ class Recipe:
     # bf16 autocast where the CPU has native bf16 (avx512_bf16 / AMX) or on a GPU; fp32 otherwise.
     autocast: str = "auto"
     threads: int = 2
-    # Which of data.MIXES an epoch draws from ("v2": the second model's; "french": more French pairs).
+    # Which of data.MIXES an epoch draws from ("v2": the second model's; "french": more French pairs;
+    # "french_topic": those and more same-topic neutrals, the third model's, with epochs=2).
     mix: str = "v2"
     log_every: int = 25
     val_every: int = 250
