@@ -58,20 +58,9 @@ def register_stance(msub) -> None:
 
 
 def train_stance(args, config) -> int:
-    import dataclasses
-
-    from service.errors import InvalidInput
-    from service.stance.data import MIXES
     from service.stance.train import Recipe, train
 
-    if args.mix is not None and args.mix not in MIXES:
-        raise InvalidInput(f"unknown training mix {args.mix!r}: use one of {', '.join(MIXES)}")
-    if args.epochs is not None and args.epochs < 1:
-        raise InvalidInput("--epochs must be at least 1")
-    recipe = Recipe()
-    for field in ("mix", "epochs"):
-        if getattr(args, field) is not None:
-            recipe = dataclasses.replace(recipe, **{field: getattr(args, field)})
+    recipe = Recipe().with_overrides(mix=args.mix, epochs=args.epochs)
     train(config.models_dir, args.data, max_hours=args.max_hours, recipe=recipe)
     return 0
 

@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from service.config import REPO_ROOT
-from service.errors import ModelMissing, RecoupeError
+from service.errors import InvalidInput, ModelMissing, RecoupeError
 from service.stance import LABELS
 from service.stance.data import MIXES, Pair, describe, epoch_pairs, resolve_data_dir, validation_pairs
 
@@ -92,6 +92,15 @@ class Recipe:
         if keep["mix"] == "v2":  # the field came after the v2 runs: their fingerprints stay as they were
             del keep["mix"]
         return hashlib.sha1(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:12]
+
+    def with_overrides(self, **values) -> "Recipe":
+        """This recipe with the options a command line gave (None: not given), checked before any work."""
+        values = {k: v for k, v in values.items() if v is not None}
+        if "mix" in values and values["mix"] not in MIXES:
+            raise InvalidInput(f"unknown training mix {values['mix']!r}: use one of {', '.join(MIXES)}")
+        if values.get("epochs", 1) < 1:
+            raise InvalidInput("epochs must be at least 1")
+        return dataclasses.replace(self, **values)
 
 
 # ---------------------------------------------------------------- schedule
@@ -552,11 +561,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.measure_autocast:
         print(json.dumps(measure_autocast(args.models, args.data)), flush=True)
         return 0
-    recipe = Recipe()
-    for field in ("epochs", "batch_size", "autocast", "mix"):
-        if getattr(args, field) is not None:
-            recipe = dataclasses.replace(recipe, **{field: getattr(args, field)})
     try:
+        recipe = Recipe().with_overrides(epochs=args.epochs, batch_size=args.batch_size, autocast=args.autocast,
+                                         mix=args.mix)
         summary = train(args.models, args.data, args.max_hours, log=lambda m: print(m, flush=True),
                         out_dir=args.out, recipe=recipe, stop_after_steps=args.stop_after_steps, device=args.device)
     except RecoupeError as exc:
