@@ -243,6 +243,38 @@ def test_the_french_topic_mix_draws_more_same_topic_neutrals_than_the_french_mix
     assert len(fm2(topic) & fm2(again)) < 0.2 * len(fm2(topic))
 
 
+@needs_data
+@needs_mined
+def test_the_long_run_mix_weights_every_source_instead_of_cutting_it(sources):
+    from collections import Counter
+
+    from service.stance.data import MIX_V3, draw_size, epoch_pairs
+
+    first, second = epoch_pairs(DATA, 0, 17, "v3"), epoch_pairs(DATA, 1, 17, "v3")
+    by_source = Counter("mined" if p.source.startswith("mined-") else
+                        "fnc1" if p.source.startswith("fnc1-") else
+                        "synthetic" if p.source.startswith("synthetic") else p.source for p in first)
+    for name, weight in MIX_V3.items():
+        if name in sources:
+            assert by_source[name] == draw_size(weight, len(sources[name]["train"])), name
+    # sources weighted 1.0 come whole every epoch; the others rotate, so that four epochs see nearly all
+    assert by_source["xnli"] == len(sources["xnli"]["train"]) == 6_000
+    assert by_source["rte3"] == len(sources["rte3"]["train"])
+    pairs = lambda ps, src: {(p.premise, p.hypothesis) for p in ps if p.source == src}  # noqa: E731
+    whole = {(p.premise, p.hypothesis) for p in sources["xnli_mt"]["train"]}
+    assert pairs(first, "xnli_mt") | pairs(second, "xnli_mt") == whole  # drawn at 0.6: two epochs see it all
+    # about 100k pairs an epoch, a third or more with a French side, no label under a quarter
+    assert 95_000 < len(first) < 120_000
+    assert sum("fr" in p.lang for p in first) / len(first) > 0.33
+    labels = Counter(p.label for p in first)
+    assert min(labels.values()) / len(first) > 0.25
+    assert by_source["snli"] / len(first) < 0.07  # SNLI a minority
+    # nothing held out trains: no held-out XNLI-fr premise, RTE3-FR pair or SICK TEST pair in the epoch
+    trained = {(p.premise, p.hypothesis) for p in first + second}
+    for name in ("xnli", "rte3", "sick_fr", "fever_fr", "anli", "healthver"):
+        assert not trained & {(p.premise, p.hypothesis) for p in sources[name]["heldout"]}, name
+
+
 def test_a_candidate_replaces_the_shipped_model_only_when_the_held_out_table_says_so():
     from service.stance.evaluate import beats
 

@@ -34,6 +34,8 @@ def register_stance(msub) -> None:
     t.add_argument("--mix", help="the training mix (service/stance/data.py MIXES; default v2; the shipped "
                                  "third model: french_topic)")
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (the shipped third model: 2)")
+    t.add_argument("--out", help="the run's folder (default: models/stance; a candidate: models/runs/NAME/stance)")
+    t.add_argument("--val-every", type=int, help="steps between validations (logging only)")
     t.set_defaults(func=train_stance)
     m = msub.add_parser("mine-neutrals", help="mine same-topic neutral pairs by retrieval for stance training")
     m.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
@@ -60,8 +62,8 @@ def register_stance(msub) -> None:
 def train_stance(args, config) -> int:
     from service.stance.train import Recipe, train
 
-    recipe = Recipe().with_overrides(mix=args.mix, epochs=args.epochs)
-    train(config.models_dir, args.data, max_hours=args.max_hours, recipe=recipe)
+    recipe = Recipe().with_overrides(mix=args.mix, epochs=args.epochs, val_every=args.val_every)
+    train(config.models_dir, args.data, max_hours=args.max_hours, recipe=recipe, out_dir=args.out)
     return 0
 
 

@@ -414,7 +414,44 @@ MIX_FRENCH = {**MIX, "xnli_mt": 8_000, "sick_fr": 2_000}
 # third contradictions. This variant also draws more of the same-topic neutral pools (FM2, WiCE, mined),
 # the case the product meets on every request. About 27.4k pairs an epoch: the mix of the third shipped model.
 MIX_FRENCH_TOPIC = {**MIX_FRENCH, "fm2": 2_000, "wice": 1_200, "mined": 1_200}
-MIXES = {"v2": MIX, "french": MIX_FRENCH, "french_topic": MIX_FRENCH_TOPIC}
+# The long run's mix (stance v3): every source whole, weighted per epoch instead of cut. A float is the
+# share of the source's training pool drawn each epoch (a rotating window, so that over the run's epochs
+# every pair is seen); an int is a count (synthetic pairs are made anew each epoch). French and
+# cross-lingual first (XNLI-MT and the XNLI dev training part carry the XNLI-fr target), then the
+# MNLI-style English closest to news (LingNLI, TaxiNLI, ANLI, CAD-SNLI), then the fact-checking and
+# same-topic sets (FEVER, COVID-Fact, Climate-FEVER, SciFact, HealthVer, FM2, WiCE, FNC-1, mined
+# neutrals); SNLI is a minority. About 108k pairs an epoch (about 35% with a French side); four epochs
+# are about 430k pair-passes, eight hours of fp32 training on 2 cores without native bf16.
+MIX_V3 = {
+    "snli": 0.06,          # 5,900 of 98,894
+    "xnli_mt": 0.6,        # 34,300 of 57,184 (14,296 pairs x 4 language combinations)
+    "sick_fr": 0.4,        # 7,800 of 19,568
+    "fracas_fr": 1.0,      # all 226
+    "fever_fr": 1.0,       # all 1,761
+    "lingnli": 0.35,       # 15,700 of 44,983
+    "taxinli": 0.5,        # 4,500 of 9,084
+    "anli": 1.0,           # all 3,200 (the dev files; long premises)
+    "cad_snli": 0.4,       # 3,300 of 8,330
+    "fever_symmetric": 0,  # evaluation only
+    "healthver": 1.0,      # all 1,375
+    "fm2": 0.4,            # 3,800 of 9,496 (mostly same-page neutrals)
+    "wice": 0.4,           # 2,200 of 5,498
+    "fnc1": 0.35,          # 3,000 of 8,539 (long bodies)
+    "xnli": 1.0,           # all 6,000 (1,500 training pairs x 4 language combinations)
+    "rte3": 1.0,           # all 500
+    "fever": 0.6,          # 3,700 of 6,198
+    "covidfact": 0.4,      # 1,450 of 3,634
+    "climate_fever": 0.4,  # 2,800 of 6,970
+    "scifact": 1.0,        # all 1,876
+    "mined": 0.5,
+    "synthetic": 2_500,
+}
+MIXES = {"v2": MIX, "french": MIX_FRENCH, "french_topic": MIX_FRENCH_TOPIC, "v3": MIX_V3}
+
+
+def draw_size(size: int | float, pool: int) -> int:
+    """Pairs drawn from a pool of `pool` pairs: a count as it is, a share of the pool rounded."""
+    return int(round(size * pool)) if isinstance(size, float) else int(size)
 
 
 def _slice(pairs: list[Pair], n: int, epoch: int) -> list[Pair]:
@@ -442,8 +479,10 @@ def epoch_pairs(data_dir: Path, epoch: int, seed: int, mix: str = "v2") -> list[
     rng = random.Random(seed * 7919 + epoch)
     out: list[Pair] = []
     for name in READERS:
-        out += _slice(src[name]["train"], sizes[name], epoch)
-    out += _slice(mined_neutrals(Path(data_dir)), sizes["mined"], epoch)
+        pool = src[name]["train"]
+        out += _slice(pool, draw_size(sizes[name], len(pool)), epoch)
+    mined = mined_neutrals(Path(data_dir))
+    out += _slice(mined, draw_size(sizes["mined"], len(mined)), epoch)
     out += synthetic_pairs(src, sizes["synthetic"], rng)
     return out
 
@@ -465,6 +504,14 @@ def validation_pairs(data_dir: Path) -> dict[str, list[Pair]]:
         "topic_neutral": pick(src["fm2"]["heldout_neutral"], 100) + pick(src["wice"]["heldout_neutral"], 100),
         "healthver": pick(src["healthver"]["heldout"], 150),
     }
+
+
+def curve_pairs(data_dir: Path) -> dict[str, list[Pair]]:
+    """Two more held-out slices logged beside validation_pairs for the learning curve (not a calibration
+    set): 300 RTE3-FR held-out pairs and 300 FEVER-Symmetric test pairs."""
+    src = load_sources(Path(data_dir))
+    pick = lambda pairs, n: sorted(pairs, key=lambda p: h(p.premise + "\t" + p.hypothesis))[:n]  # noqa: E731
+    return {"rte3": pick(src["rte3"]["heldout"], 300), "fever_symmetric": pick(src["fever_symmetric"]["heldout"], 300)}
 
 
 def describe(pairs: list[Pair]) -> dict:

@@ -45,7 +45,9 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import InvalidInput, ModelMissing, RecoupeError
 from service.stance import LABELS
-from service.stance.data import MIXES, Pair, describe, epoch_pairs, resolve_data_dir, validation_pairs
+from service.stance.data import (
+    MIXES, Pair, curve_pairs, describe, epoch_pairs, resolve_data_dir, validation_pairs,
+)
 
 EMBEDDER_HINT = "run `recoupe models build-embedder` first (the README's set-up does it)"
 
@@ -84,7 +86,7 @@ class Recipe:
     mix: str = "v2"
     log_every: int = 25
     val_every: int = 250
-    checkpoint_minutes: float = 10.0
+    checkpoint_minutes: float = 15.0
 
     def fingerprint(self) -> str:
         keep = {k: v for k, v in dataclasses.asdict(self).items()
@@ -356,7 +358,8 @@ def train(
 
     t_build = time.time()
     schedule = Schedule(data_dir, recipe, log=log)
-    val = validation_pairs(data_dir)
+    # The validation slices, and two more held-out slices for the learning curve (RTE3-FR, FEVER-Symmetric).
+    val = {**validation_pairs(data_dir), **curve_pairs(data_dir)}
     tok = load_tokenizer(models_dir)
     model = new_model(models_dir, recipe.seed, recipe.freeze_layers)
     meta, made_by = _artefact_recipe(shipped_dir)
@@ -403,12 +406,13 @@ def train(
         _set_rng_states(ck["rng"])
         step, trained_seconds = ck["step"], ck["trained_seconds"]
         log(f"resuming at step {step}/{total} ({trained_seconds / 3600:.2f} h trained so far)")
-    elif _interim_artefact(shipped_dir, recipe, total):
+    elif _interim_artefact(out_dir, recipe, total):
         # A new working machine has no checkpoint (they are too big for the
-        # repository), but the committed interim artefact holds the weights and
-        # the step: resume warm from it. The data order and the learning-rate
-        # schedule continue exactly; Adam's moments are rebuilt from zero.
-        step, trained_seconds = _load_interim(model, shipped_dir, sched)
+        # repository), but the committed interim artefact in the run's folder
+        # holds the weights and the step: resume warm from it. The data order
+        # and the learning-rate schedule continue exactly; Adam's moments are
+        # rebuilt from zero.
+        step, trained_seconds = _load_interim(model, out_dir, sched)
         model.to(device)
         log(f"resuming warm from the interim artefact at step {step}/{total} (optimizer state rebuilt)")
     else:
@@ -556,6 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=None, help="override the batch size (a GPU takes larger ones)")
     ap.add_argument("--autocast", choices=("auto", "bf16", "off"), default=None, help="bf16 autocast (auto: where native)")
     ap.add_argument("--mix", choices=tuple(MIXES), default=None, help="the training mix (data.MIXES; default v2)")
+    ap.add_argument("--val-every", type=int, default=None, help="steps between validations (logging only)")
     ap.add_argument("--measure-autocast", action="store_true", help="only measure fp32 vs bf16 training speed")
     args = ap.parse_args(argv)
     if args.measure_autocast:
@@ -563,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         recipe = Recipe().with_overrides(epochs=args.epochs, batch_size=args.batch_size, autocast=args.autocast,
-                                         mix=args.mix)
+                                         mix=args.mix, val_every=args.val_every)
         summary = train(args.models, args.data, args.max_hours, log=lambda m: print(m, flush=True),
                         out_dir=args.out, recipe=recipe, stop_after_steps=args.stop_after_steps, device=args.device)
     except RecoupeError as exc:
