@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -128,9 +128,11 @@ def _evidence(group, a, x) -> Evidence:
     sources = [Source(c.hit.article.id, c.hit.article.title, c.hit.article.source, c.hit.article.url,
                       c.hit.article.published_at, c.hit.article.language, c.hit.passage_id,
                       c.hit.passage.start, c.hit.passage.end) for c in group]
+    # Each finding carries the date of the article its passage was read in (None: undated).
+    findings = [replace(f, published_at=article.published_at) for f in a.findings]
     return Evidence(passage.text, passage.language, a.stance, {k: round(v, 4) for k, v in probs.items()},
                     round(max(c.fused for c in group), 5), context, sources, round(a.evidence_score, 4),
-                    a.strength, a.findings, a.reasons)
+                    a.strength, findings, a.reasons, round(a.known, 4))
 
 
 def _premise(hit) -> str:

@@ -187,6 +187,12 @@ class FindingOut(Schema):
     passage_value = fields.String(required=True, metadata={"example": "plus de 188 millions"})
     unit = fields.String(allow_none=True, metadata={"example": "followers"})
     entity = fields.String(allow_none=True, metadata={"example": "kardashian kim"})
+    published_at = fields.String(allow_none=True, metadata={
+        "description": "the publication date of the passage's article; null: the passage is undated",
+        "example": "2020-09"})
+    bound_only = fields.Boolean(metadata={
+        "description": "a quantity match only because one side is a bound (\"more than 188 million\" for 300 "
+                       "million): compatible, not the same value"})
 
 
 class EvidenceOut(Schema):
@@ -203,14 +209,20 @@ class EvidenceOut(Schema):
         "description": "how strongly it supports or refutes: evidence score times the share of its side; 0 "
                        "for a neutral passage"})
     findings = fields.List(fields.Nested(FindingOut), required=True,
-                           metadata={"description": "rule comparisons of numbers, dates and weekdays"})
+                           metadata={"description": "rule comparisons of numbers, dates and weekdays, and of the "
+                                                    "claim's own wording (kind wording)"})
     reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in Reason])), required=True)
+    known = fields.Float(allow_none=True, validate=validate.Range(0, 1), metadata={
+        "description": "how reliable its stance is because the passage states it (a rule finding, the claim's "
+                       "wording, a review): the weight the decision gives it as a witness; 0: the models' reading "
+                       "only"})
     checks = fields.List(fields.String(), metadata={"description": "the findings in words, in the claim's language"})
 
 
 class VerdictProbabilities(Schema):
     supported = fields.Float(validate=validate.Range(0, 1))
     refuted = fields.Float(validate=validate.Range(0, 1))
+    conflicting = fields.Float(validate=validate.Range(0, 1))
     not_enough_evidence = fields.Float(validate=validate.Range(0, 1))
 
 
@@ -219,13 +231,15 @@ class VerifyResponse(Schema):
     language = fields.String(required=True)
     verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
     confidence = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
-        "description": "the verdict model's calibrated probability of the verdict (for not_enough_evidence, 1 "
-                       "minus the likelier of supported and refuted; for conflicting, the weaker side's strength)"})
+        "description": "the probability of the verdict among `probabilities` (for not_enough_evidence, 1 minus "
+                       "the largest of supported, refuted and conflicting)"})
     evidence = fields.List(fields.Nested(EvidenceOut), required=True)
     reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in ClaimReason])), required=True,
                           metadata={"description": "why the verdict, as codes"})
     probabilities = fields.Nested(VerdictProbabilities, required=True, metadata={
-        "description": "the verdict model's calibrated claim-level probabilities"})
+        "description": "the decision's claim-level probabilities of the four verdicts, summing to 1: the claim "
+                       "model's calibrated reading, weighed with the passages whose stance is known (`known`); "
+                       "the verdict is the likeliest when it reaches its bar"})
     explanation = fields.List(fields.String(), required=True,
                               metadata={"description": "the reasons in words, in the claim's language"})
     timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)

@@ -43,9 +43,10 @@ def _evidence(e: dict) -> Evidence:
         evidence_score=float(e.get("evidence_score", 0.0)), strength=float(e.get("strength", 0.0)),
         findings=[_finding(f) for f in e.get("findings", [])],
         reasons=[Reason(r) for r in e.get("reasons", [])],
+        known=float(e["known"]) if e.get("known") is not None else None,
     )
 
 
 def _finding(f: dict) -> Finding:
     return Finding(FindingKind(f["kind"]), Outcome(f["outcome"]), f["claim_value"], f["passage_value"],
-                   f.get("unit"), f.get("entity"))
+                   f.get("unit"), f.get("entity"), f.get("published_at"), bool(f.get("bound_only", False)))

@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from service.verdict.types import ClaimReason, Finding, FindingKind, Outcome, Verdict
 
-_KIND = {"fr": {FindingKind.QUANTITY: "nombre", FindingKind.DATE: "date", FindingKind.WEEKDAY: "jour"},
-         "en": {FindingKind.QUANTITY: "number", FindingKind.DATE: "date", FindingKind.WEEKDAY: "weekday"}}
+_KIND = {"fr": {FindingKind.QUANTITY: "nombre", FindingKind.DATE: "date", FindingKind.WEEKDAY: "jour",
+                FindingKind.WORDING: "formulation"},
+         "en": {FindingKind.QUANTITY: "number", FindingKind.DATE: "date", FindingKind.WEEKDAY: "weekday",
+                FindingKind.WORDING: "wording"}}
 _UNIT_FR = {"followers": "abonnés", "years": "ans", "hours": "heures", "days": "jours", "weeks": "semaines",
             "months": "mois", "people": "personnes", "advertisers": "annonceurs", "organisations": "organisations",
             "words": "mots", "points": "points", "percent": "%", "money": "argent", "votes": "voix",
             "deaths": "morts", "stars": "célébrités"}
-_VERDICT = {"fr": {"supported": "soutenue", "refuted": "réfutée", "not_enough_evidence": "pas assez d'éléments"},
-            "en": {"supported": "supported", "refuted": "refuted", "not_enough_evidence": "not enough evidence"}}
+_VERDICT = {"fr": {"supported": "soutenue", "refuted": "réfutée", "conflicting": "sources contradictoires",
+                   "not_enough_evidence": "pas assez d'éléments"},
+            "en": {"supported": "supported", "refuted": "refuted", "conflicting": "conflicting sources",
+                   "not_enough_evidence": "not enough evidence"}}
 
 
 def lang_of(language: str) -> str:
@@ -23,6 +27,33 @@ def lang_of(language: str) -> str:
 
 def finding_text(f: Finding, language: str) -> str:
     lang = lang_of(language)
+    if f.kind == FindingKind.WORDING:
+        return _wording_text(f, lang)
+    return f"{_finding_words(f, lang)} {_dated(f, lang)}"
+
+
+def _dated(f: Finding, lang: str) -> str:
+    if f.published_at:
+        return f"(passage du {f.published_at})" if lang == "fr" else f"(passage of {f.published_at})"
+    return "(passage non daté)" if lang == "fr" else "(undated passage)"
+
+
+def _wording_text(f: Finding, lang: str) -> str:
+    if f.outcome == Outcome.MATCH:
+        return ("formulation : le passage dit ce que dit l'affirmation, avec ses mots, ses noms et ses nombres"
+                if lang == "fr" else "wording: the passage says what the claim says, in its words, names and numbers")
+    if f.unit == "number":
+        return (f"formulation : les mêmes mots, mais « {f.claim_value} » dans l'affirmation devient « {f.passage_value} »"
+                " dans le passage" if lang == "fr" else
+                f"wording: the same words, but the claim's \"{f.claim_value}\" is \"{f.passage_value}\" in the passage")
+    polarity = {"fr": {"negative": "négative", "affirmative": "affirmative"}}
+    c = polarity["fr"].get(f.claim_value, f.claim_value) if lang == "fr" else f.claim_value
+    p = polarity["fr"].get(f.passage_value, f.passage_value) if lang == "fr" else f.passage_value
+    return (f"formulation : les mêmes mots, mais l'affirmation est {c} et le passage {p}" if lang == "fr" else
+            f"wording: the same words, but the claim is {c} and the passage {p}")
+
+
+def _finding_words(f: Finding, lang: str) -> str:
     kind = _KIND[lang][f.kind]
     unit = (_UNIT_FR.get(f.unit, f.unit) if lang == "fr" else f.unit) if f.unit else None
     what = ", ".join(x for x in (unit, f.entity) if x)
@@ -59,7 +90,12 @@ def explain(v) -> list[str]:
                    f"({ref[0].strength:.2f}) : les sources divergent." if fr else
                    f"{_cite(sup[0])} supports the claim ({sup[0].strength:.2f}) but {_cite(ref[0])} refutes it "
                    f"({ref[0].strength:.2f}): the sources disagree.")
-        out += _rule_lines(ref[0], lang)
+        values = _values(v.evidence, lang)
+        if values:
+            out.append(("Valeurs relevées, avec leur date et leur source : " if fr else
+                        "The values found, with their date and source: ") + " ; ".join(values) + ".")
+        else:
+            out += _rule_lines(ref[0], lang)
     elif v.verdict in (Verdict.SUPPORTED, Verdict.REFUTED):
         best = (sup if v.verdict == Verdict.SUPPORTED else ref)[0]
         verb = ("soutient" if v.verdict == Verdict.SUPPORTED else "réfute") if fr else \
@@ -98,6 +134,21 @@ def explain(v) -> list[str]:
         out.append(f"{aside} passage(s) parlant d'autres personnes que le sujet de l'affirmation ont été écartés."
                    if fr else f"{aside} passage(s) about other people than the claim's subject were set aside.")
     return [line for line in out if line]
+
+
+def _values(evidence, lang: str) -> list[str]:
+    """Every value of the same thing stated by a passage that counts, with its date and its sources."""
+    out = []
+    for e in evidence:
+        if e.stance == "neutral":
+            continue
+        for f in e.findings:
+            if f.kind in (FindingKind.QUANTITY, FindingKind.DATE) and f.outcome in (Outcome.MATCH, Outcome.CONFLICT):
+                when = f.published_at or ("sans date" if lang == "fr" else "undated")
+                sources = ", ".join(f"{s.title} ({s.source})" for s in e.sources)
+                out.append(f"« {f.passage_value} » ({when} ; {sources})" if lang == "fr" else
+                           f"\"{f.passage_value}\" ({when}; {sources})")
+    return out
 
 
 def _rule_lines(e, lang: str) -> list[str]:

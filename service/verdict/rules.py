@@ -15,6 +15,7 @@ other_event), so a reader sees why it did not count.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from service.retrieve.text import fold, words
 from service.verdict.quantities import MONTHS, WEEKDAYS, agrees, extract
@@ -58,8 +59,15 @@ def _quantities(claim, passage, context, c, p) -> list[Finding]:
             outcome = Outcome.MATCH
         else:
             outcome = Outcome.CONFLICT if same_entity else Outcome.OTHER_ENTITY
-        out.append(Finding(FindingKind.QUANTITY, outcome, cq.text, shown, cq.concept, entity))
+        bound_only = bool(agreeing) and not any(agrees(_exact(cq), _exact(pq)) for pq in agreeing)
+        out.append(Finding(FindingKind.QUANTITY, outcome, cq.text, shown, cq.concept, entity,
+                           bound_only=bound_only))
     return out
+
+
+def _exact(q):
+    """The quantity read as an exact value: does "plus de 188" say 300, or only allow it?"""
+    return replace(q, bound="about" if q.bound == "about" else "exact")
 
 
 def _weekdays(c, p, same_event: bool) -> list[Finding]:

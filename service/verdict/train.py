@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from service.verdict.assess import assess_all
-from service.verdict.features import CLAIM_FEATURES, PASSAGE_FEATURES, claim_features
+from service.verdict.features import CLAIM_FEATURES, PASSAGE_FEATURES
 from service.verdict.model import CLASSES, Linear, VerdictModel
 
 PRECISION_TARGET = 0.80  # committed verdicts right this often on the training claims (out of fold): the issue's target
@@ -141,11 +141,9 @@ def _linear(estimator, x, y, names) -> Linear:
 
 
 def _claim_matrix(cases, model) -> np.ndarray:
-    rows = []
-    for c in cases:
-        a = assess_all(c.weighed.features, c.weighed.findings, model)
-        rows.append(claim_features([x.evidence_score for x in a], [x.support_share for x in a],
-                                   [x.rule_conflict for x in a], [x.rule_match for x in a]))
+    from service.verdict.decide import summary
+
+    rows = [summary(assess_all(c.weighed.features, c.weighed.findings, model)) for c in cases]
     return np.vstack(rows) if rows else np.zeros((0, len(CLAIM_FEATURES)))
 
 
@@ -196,23 +194,11 @@ def _conflict(cases, model) -> float:
 
 
 def _verdicts(cases, probs, model) -> list[str]:
-    """decide.py's rule on given probabilities (the out-of-fold ones)."""
-    out = []
-    for c, p in zip(cases, probs):
-        sup, ref = _strengths(c, model)
-        if sup >= model.conflict and ref >= model.conflict:
-            out.append("conflicting")
-            continue
-        a = assess_all(c.weighed.features, c.weighed.findings, model)
-        if any(x.rule_conflict and x.stance == "refutes" for x in a):
-            out.append("refuted")
-            continue
-        pd = dict(zip(CLASSES, p))
-        side = "supported" if pd["supported"] >= pd["refuted"] else "refuted"
-        decisive = sup if side == "supported" else ref
-        ok = pd[side] >= pd["not_enough_evidence"] and pd[side] >= model.abstain[side] and decisive > 0
-        out.append(side if ok else "not_enough_evidence")
-    return out
+    """decide.py's decision on given claim-model probabilities (the out-of-fold ones)."""
+    from service.verdict.decide import settle
+
+    return [settle(p, assess_all(c.weighed.features, c.weighed.findings, model), model).verdict.value
+            for c, p in zip(cases, probs)]
 
 
 def _metrics(cases, oof_scores, oof_probs, model) -> dict:

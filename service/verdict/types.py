@@ -36,6 +36,7 @@ class FindingKind(StrEnum):
     QUANTITY = "quantity"
     DATE = "date"
     WEEKDAY = "weekday"
+    WORDING = "wording"  # the claim's own words, names and numbers in the passage (wording.py)
 
 
 class Outcome(StrEnum):
@@ -55,6 +56,9 @@ class Reason(StrEnum):
     MODEL_REFUTES = "model_refutes"
     RULE_CONFLICT = "rule_conflict"  # a quantity/date/weekday conflict on the same thing
     RULE_MATCH = "rule_match"
+    WORDING_MATCH = "wording_match"  # the passage says the claim in its words, names and numbers
+    WORDING_FLIP = "wording_flip"  # the same words with one negation or one number flipped
+    SET_ASIDE = "set_aside"  # about someone else: neither support nor refutation, whatever the models read
 
 
 class ClaimReason(StrEnum):
@@ -64,6 +68,7 @@ class ClaimReason(StrEnum):
     REFUTATION_WINS = "refutation_wins"
     RULE_CONFLICT = "rule_conflict"  # a passage that bears on the claim states another value of the same thing
     BOTH_SIDES = "both_sides"  # strong evidence for and against
+    VALUES_DISAGREE = "values_disagree"  # passages state different values of the same thing (dated or not)
     BELOW_THRESHOLD = "below_threshold"  # the likeliest side is not sure enough to commit (abstention)
     NO_EVIDENCE = "no_evidence"  # no retrieved passage bears on the claim
     NOTHING_RETRIEVED = "nothing_retrieved"
@@ -77,8 +82,10 @@ class Finding:
     outcome: Outcome
     claim_value: str  # as written in the claim ("10 millions", "mercredi", "17 septembre")
     passage_value: str  # as written in the passage
-    unit: str | None = None  # what is counted ("followers"), for quantities
+    unit: str | None = None  # what is counted ("followers"), for quantities; for wording, "negation" or "number"
     entity: str | None = None  # whom or what the value is about, when the rule could tell
+    published_at: str | None = None  # the passage's publication date; None: the passage is undated
+    bound_only: bool = False  # a quantity match only because one side is a bound ("plus de 188" for 300)
 
 
 @dataclass
@@ -111,6 +118,9 @@ class Evidence:
     strength: float = 0.0  # how strongly it supports or refutes: evidence score x stance, 0-1
     findings: list[Finding] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
+    # How sure its stance is from what the passage says, beyond the models: a rule finding, the claim's
+    # own wording, a review (decide.py). 0: only the models read it; None: a record saved before this field.
+    known: float | None = 0.0
 
 
 @dataclass
@@ -122,7 +132,8 @@ class Verification:
     evidence: list[Evidence]
     reasons: list[ClaimReason]
     timings_ms: dict[str, float]
-    # calibrated claim-level probabilities {"supported", "refuted", "not_enough_evidence"}
+    # the decision's claim-level probabilities {"supported", "refuted", "conflicting", "not_enough_evidence"},
+    # summing to 1; the verdict and its confidence are read from them (decide.py)
     probabilities: dict[str, float] = field(default_factory=dict)
 
     @property
