@@ -38,7 +38,7 @@ NEUTRAL_SHOWN = 3  # neutral passages quoted per claim in a report; supporting a
 COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
            "supporting_passage", "supporting_title", "supporting_source", "supporting_url",
            "refuting_passage", "refuting_title", "refuting_source", "refuting_url",
-           "n_supporting", "n_refuting", "n_neutral", "explanation")
+           "n_supporting", "n_refuting", "n_neutral", "explanation", "already_checked")
 
 
 @dataclass
@@ -121,8 +121,15 @@ def flat_row(item: Checked) -> dict:
         row[f"{side}_url"] = source.get("url") or ""
     counts = Counter(e["stance"] for e in evidence)
     row.update(n_supporting=counts["supports"], n_refuting=counts["refutes"], n_neutral=counts["neutral"],
-               explanation=" ".join(r.get("explanation") or []))
+               explanation=" ".join(r.get("explanation") or []), already_checked=_already_checked(r))
     return row
+
+
+def _already_checked(r: dict) -> str:
+    """Earlier checks and fact-checks of the claim (factchecks/match.py), best first: rating, date, where."""
+    found = r.get("already_checked") or {}
+    return " | ".join(f"{m['rating']} ({m['date'] or '?'}) {m['url']}"
+                      for m in [*found.get("checks", []), *found.get("fact_checks", [])])
 
 
 def _extra_columns(items: list[Checked]) -> dict[str, str]:

@@ -44,7 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", help="where the index lives (default: ./data or RECOUPE_DATA_DIR)")
     p.add_argument("--index-type", choices=["flat", "hnsw", "ivf", "ivfpq"], help="exact (flat) or approximate search")
     p.add_argument("--runtime", choices=["onnx-int8", "torch-fp32"], help="embedder runtime")
-    from service.cli import shards_cmd
+    from service.cli import claims_cmd, factchecks_cmd, shards_cmd
 
     sub = p.add_subparsers(title="commands", metavar="COMMAND")
     corpus_cmds.register(sub)
@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
     shards_cmd.register(sub)
     models_cmds.register(sub)
     reviews_cmd.register(sub)
+    factchecks_cmd.register(sub)
+    claims_cmd.register(sub)
     bench.register(sub)
     return p
 

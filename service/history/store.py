@@ -30,7 +30,7 @@ from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
 
 FILE = "desk.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MAX_NOTE_CHARS = 2000
 MAX_REVIEWER_CHARS = 100
 
@@ -96,6 +96,31 @@ CREATE TABLE IF NOT EXISTS batch_rows (
     PRIMARY KEY (batch_id, n)
 );
 """
+
+# What each schema version adds to the one before, applied in order to an older file in one
+# transaction (a new file gets them all). 2: published fact-checks, and the vector of each saved
+# check's claim, both for "already checked?" matching (service/factchecks/).
+_MIGRATIONS = {
+    2: """
+CREATE TABLE IF NOT EXISTS factchecks (
+    id          TEXT PRIMARY KEY,  -- derived from url and claim (factchecks/records.py)
+    claim       TEXT NOT NULL,
+    rating      TEXT NOT NULL,
+    date        TEXT NOT NULL,     -- YYYY-MM-DD or ''
+    url         TEXT NOT NULL,
+    author      TEXT NOT NULL,
+    language    TEXT NOT NULL,
+    embedder    TEXT NOT NULL,     -- the model that made the vector: another one embeds again
+    vector      BLOB NOT NULL,     -- float32, normalised
+    imported_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS check_vectors (
+    check_id TEXT PRIMARY KEY REFERENCES checks(id) ON DELETE CASCADE,
+    embedder TEXT NOT NULL,
+    vector   BLOB NOT NULL
+);
+""",
+}
 
 BATCH_SORTS = {  # what the triage table sorts by -> SQL (rows not checked yet last)
     "line": "r.n",
@@ -412,10 +437,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA synchronous=FULL")
         conn.executescript(_TABLES)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        if row is None:
-            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        elif int(row[0]) != SCHEMA_VERSION:
+        if row is not None and int(row[0]) > SCHEMA_VERSION:
             raise IndexCorrupt(f"{path} has history schema version {row[0]}, this Recoupe reads {SCHEMA_VERSION}")
+        _migrate(conn, 1 if row is None else int(row[0]))
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise IndexCorrupt(f"{path} is not a readable Recoupe history database: {exc}. Move it aside to start "
@@ -424,6 +448,23 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.close()
         raise
     return conn
+
+
+def _migrate(conn: sqlite3.Connection, version: int) -> None:
+    """Bring a file at `version` to SCHEMA_VERSION, all steps or none."""
+    if version == SCHEMA_VERSION and conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone():
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            for statement in _MIGRATIONS[step].split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def _check(row) -> SavedCheck:

@@ -81,6 +81,27 @@ class Models:
                 self._loaded["verdict"] = VerdictModel.load(self.config.models_dir)
             return self._loaded["verdict"]
 
+    @property
+    def matching(self):
+        """The "same claim" model (models/matching/model.json): earlier checks and fact-checks."""
+        with _lock:
+            if "matching" not in self._loaded:
+                from service.factchecks.model import MatchModel
+
+                self._loaded["matching"] = MatchModel.load(self.config.models_dir)
+            return self._loaded["matching"]
+
+
+    @property
+    def checkworthy(self):
+        """The check-worthiness model (models/checkworthy/model.json): what to check in a text."""
+        with _lock:
+            if "checkworthy" not in self._loaded:
+                from service.checkworthy.model import CheckWorthyModel
+
+                self._loaded["checkworthy"] = CheckWorthyModel.load(self.config.models_dir)
+            return self._loaded["checkworthy"]
+
 
 def get_models(config: Config) -> Models:
     _quiet_libraries()

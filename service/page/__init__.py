@@ -17,6 +17,6 @@ from the app only, nothing inline).
 """
 
 from service.page.views import bp
-from service.page import batch_views, corpus_views  # noqa: E402,F401  (they register their routes on bp)
+from service.page import batch_views, claims_views, corpus_views  # noqa: E402,F401  (they register their routes on bp)
 
 __all__ = ["bp"]

@@ -117,7 +117,8 @@ def check_view(check_id: str):
     # the API renders it in the claim's language).
     explanation = replace(shown, language=g.lang).explanation
     return render_template("check.html", view=view, shown=shown, groups=groups, explanation=explanation,
-                           order=("supports", "refutes", "neutral"))
+                           order=("supports", "refutes", "neutral"),
+                           already_checked=view.check.record.get("already_checked"))  # as matched when checked
 
 
 # ------------------------------------------------------------------ history

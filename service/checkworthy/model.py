@@ -1,0 +1,45 @@
+"""The check-worthiness model: a logistic regression over the embedder's sentence vector (384 numbers)
+and the features a fact-checker would name (features.py), read from models/checkworthy/model.json
+(plain JSON, no pickle). Trained by `python -m service.checkworthy.train`; the service never imports
+scikit-learn."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from service.checkworthy.features import HAND_FEATURES
+from service.errors import ModelMissing
+from service.verdict.model import Linear
+
+MODEL_FILE = "model.json"
+DIM = 384
+FEATURES = tuple(f"e{i}" for i in range(DIM)) + HAND_FEATURES
+
+
+@dataclass(frozen=True)
+class CheckWorthyModel:
+    linear: Linear
+    threshold: float  # at or above it a sentence is called check-worthy (F1 on ClaimBuster train folds)
+    info: dict
+
+    @classmethod
+    def load(cls, models_dir) -> "CheckWorthyModel":
+        path = Path(models_dir) / "checkworthy" / MODEL_FILE
+        if not path.is_file():
+            raise ModelMissing(f"no check-worthiness model at {path}: run `python -m service.checkworthy.train`")
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CheckWorthyModel":
+        return cls(Linear.from_dict(d["model"], FEATURES), float(d["threshold"]), d.get("info", {}))
+
+    def to_dict(self) -> dict:
+        return {"model": self.linear.to_dict(), "threshold": self.threshold, "info": self.info}
+
+    def scores(self, vectors: np.ndarray, hand: np.ndarray) -> np.ndarray:
+        x = np.hstack([np.asarray(vectors, float), np.asarray(hand, float)])
+        return 1.0 / (1.0 + np.exp(-self.linear.logits(x).ravel()))

@@ -1,0 +1,67 @@
+"""The "same claim" model: is a claim the one an earlier check or a published fact-check was about?
+
+A logistic regression over a few features of the pair (the embedder's cosine, the words and the
+numbers they share), read from models/matching/model.json (plain JSON, no pickle), with two
+thresholds chosen on development data (models/matching/README.md says how):
+- `same`: at or above it, the pair is reported as a match;
+- `duplicate`: at or above it, the two are said to be one claim, worded alike.
+Ranking candidates uses the same probability. Trained and measured by
+`python -m service.evaluate.claim_matching` (never imported by the service).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from service.errors import ModelMissing
+from service.retrieve.text import words
+from service.verdict.model import Linear
+
+MODEL_FILE = "model.json"
+FEATURES = ("cosine", "shared_words", "shared_numbers", "number_conflict", "same_language")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def pair_features(cosine: float, a: str, a_lang: str, b: str, b_lang: str) -> list[float]:
+    wa, wb = set(words(a, a_lang)), set(words(b, b_lang))
+    shared = len(wa & wb) / max(1, min(len(wa), len(wb)))
+    na, nb = _numbers(a), _numbers(b)
+    shared_numbers = len(na & nb) / max(1, min(len(na), len(nb))) if na and nb else 0.0
+    conflict = float(bool(na) and bool(nb) and not (na & nb))
+    return [float(cosine), shared, shared_numbers, conflict, float(a_lang == b_lang)]
+
+
+@dataclass(frozen=True)
+class MatchModel:
+    linear: Linear
+    same: float  # probability threshold of a match
+    duplicate: float  # probability threshold of a near-duplicate
+    info: dict
+
+    @classmethod
+    def load(cls, models_dir) -> "MatchModel":
+        path = Path(models_dir) / "matching" / MODEL_FILE
+        if not path.is_file():
+            raise ModelMissing(f"no claim-matching model at {path}: run `python -m service.evaluate.claim_matching`")
+        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "MatchModel":
+        return cls(Linear.from_dict(d["model"], FEATURES), float(d["thresholds"]["same"]),
+                   float(d["thresholds"]["duplicate"]), d.get("info", {}))
+
+    def to_dict(self) -> dict:
+        return {"model": self.linear.to_dict(), "thresholds": {"same": self.same, "duplicate": self.duplicate},
+                "info": self.info}
+
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.linear.logits(np.asarray(x, float)).ravel()))
