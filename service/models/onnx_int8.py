@@ -42,3 +42,102 @@ def export_int8(module, example: tuple, output_name: str, target: Path, *, num_h
         for leftover in (fp32, fused, tmp):
             leftover.unlink(missing_ok=True)
     return target
+
+
+# ---------------------------------------------------------------- static activation ranges
+#
+# The dynamic graph above quantises each call's activations with a scale taken from that call's
+# own largest value (DynamicQuantizeLinear before every int8 MatMul and QAttention), so in a batch
+# a row's result moves with the rows around it. `freeze_activation_ranges` turns that graph into a
+# static one: every DynamicQuantizeLinear becomes a QuantizeLinear whose scale and zero point are
+# constants, calibrated once by running the dynamic graph one example per call. The int8 kernels,
+# the fused attention (QAttention) and the weights stay as they are, so the speed does too, and a
+# row's result no longer depends on its batch-mates or its padding.
+
+def _dynamic_quantize_nodes(model) -> list:
+    return [n for n in model.graph.node if n.op_type == "DynamicQuantizeLinear"]
+
+
+def activation_ranges(dynamic_path: Path, feeds, *, threads: int = 0) -> dict[str, tuple[float, float]]:
+    """{tensor: (min, max)} over the calibration examples of every tensor the dynamic graph
+    quantises at run time. `feeds` yields {input name: array} dicts, one example per call
+    (no padding, so each range is that of real tokens)."""
+    import numpy as np
+    import onnx
+    import onnxruntime as ort
+
+    model = onnx.load(str(dynamic_path))
+    names = [n.input[0] for n in _dynamic_quantize_nodes(model)]
+    known = {o.name for o in model.graph.output}
+    for name in names:
+        if name not in known:
+            model.graph.output.append(onnx.helper.make_empty_tensor_value_info(name))
+    opts = ort.SessionOptions()
+    # The extra outputs must be the tensors the graph computes, not ones fused away.
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    if threads:
+        opts.intra_op_num_threads = threads
+    session = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    lo = np.full(len(names), np.inf)
+    hi = np.full(len(names), -np.inf)
+    seen = 0
+    for feed in feeds:
+        values = session.run(names, feed)
+        lo = np.minimum(lo, [float(v.min()) for v in values])
+        hi = np.maximum(hi, [float(v.max()) for v in values])
+        seen += 1
+    if not seen:
+        raise ValueError("no calibration examples")
+    return {name: (float(a), float(b)) for name, a, b in zip(names, lo, hi)}
+
+
+def uint8_scale_zero_point(lo: float, hi: float) -> tuple[float, int]:
+    """DynamicQuantizeLinear's own rule, applied to a fixed range: the range is widened to hold 0,
+    scale = (max - min) / 255, zero point = round(-min / scale)."""
+    lo, hi = min(lo, 0.0), max(hi, 0.0)
+    scale = (hi - lo) / 255.0 or 1.0
+    return scale, int(min(255, max(0, round(-lo / scale))))
+
+
+def freeze_activation_ranges(dynamic_path: Path, ranges: dict[str, tuple[float, float]], target: Path,
+                             metadata: dict[str, str] | None = None) -> Path:
+    """The dynamic graph with each DynamicQuantizeLinear replaced by a QuantizeLinear of fixed
+    scale and zero point (from `ranges`); written to `target` atomically. The scale and zero-point
+    outputs keep their names, as constants, so the nodes that read them are unchanged."""
+    import numpy as np
+    import onnx
+    from onnx import helper, numpy_helper
+
+    model = onnx.load(str(dynamic_path))
+    nodes = []
+    for node in model.graph.node:
+        if node.op_type != "DynamicQuantizeLinear":
+            nodes.append(node)
+            continue
+        x, (y, y_scale, y_zero) = node.input[0], node.output
+        if x not in ranges:
+            raise ValueError(f"no calibrated range for {x}")
+        scale, zero = uint8_scale_zero_point(*ranges[x])
+        model.graph.initializer.append(numpy_helper.from_array(np.array(scale, dtype=np.float32), y_scale))
+        model.graph.initializer.append(numpy_helper.from_array(np.array(zero, dtype=np.uint8), y_zero))
+        nodes.append(helper.make_node("QuantizeLinear", [x, y_scale, y_zero], [y], name=node.name + "_static"))
+    del model.graph.node[:]
+    model.graph.node.extend(nodes)
+    for key, value in (metadata or {}).items():
+        model.metadata_props.append(onnx.StringStringEntryProto(key=key, value=str(value)))
+    onnx.checker.check_model(model)
+    target = Path(target)
+    tmp = target.with_name(target.name + ".tmp")
+    try:
+        onnx.save(model, str(tmp))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
+
+
+def ranges_fingerprint(ranges: dict[str, tuple[float, float]]) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha1(json.dumps(sorted(ranges.items())).encode()).hexdigest()[:12]
