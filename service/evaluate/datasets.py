@@ -85,6 +85,7 @@ class RetrievalSet:
     tune_claims: list[Claim] = field(default_factory=list)  # for choosing fusion weights only
     subset: dict | None = None  # {"limit": n, ...} when this is a development subset
     doc_level: bool = True
+    language: str = "en"  # of its sentences and claims: the lexical retriever's words and stemming
 
 
 def _jsonl(path: Path):

@@ -154,8 +154,8 @@ class Retrievers:
         self.starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
         if self.lexical:
             log(f"{rset.name}: BM25 over {len(unit_texts)} sentences" + (f" and {len(doc_texts)} documents" if rset.doc_level else ""))
-            self.bm25_units = Bm25(unit_texts)
-            self.bm25_docs = Bm25(doc_texts) if rset.doc_level else None
+            self.bm25_units = Bm25(unit_texts, rset.language)
+            self.bm25_docs = Bm25(doc_texts, rset.language) if rset.doc_level else None
         if self.dense:
             self.unit_vectors = cache.passages(unit_texts, label=f"{rset.name} sentences")
             self.doc_vectors = cache.passages(doc_texts, label=f"{rset.name} documents") if rset.doc_level else None
@@ -168,11 +168,12 @@ class Retrievers:
         candidates: list = []
         for at in range(0, len(claims), CHUNK):
             block = slice(at, at + CHUNK)
-            lex = self.bm25_units.scores(texts[block]) if self.lexical else None
+            lex = self.bm25_units.scores(texts[block], self.rset.language) if self.lexical else None
             den = qv[block] @ self.unit_vectors.T if self.dense else None
             if self.rset.doc_level:
                 if lex is not None:
-                    doc.setdefault("lexical-doc", []).append(self.bm25_docs.scores(texts[block]))
+                    lex_doc = self.bm25_docs.scores(texts[block], self.rset.language)
+                    doc.setdefault("lexical-doc", []).append(lex_doc)
                     doc.setdefault("lexical-sent-max", []).append(doc_max(lex, self.starts))
                 if den is not None:
                     doc.setdefault("dense-doc", []).append(qv[block] @ self.doc_vectors.T)

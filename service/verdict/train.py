@@ -8,13 +8,20 @@
    not_enough_evidence.
 4. Thresholds, from 5-fold out-of-fold predictions (folds by claim, both
    models refitted per fold): the abstention threshold per side is the
-   lowest probability at which the committed verdicts are right at least
-   PRECISION_TARGET of the time; the conflict strength is the one that best
-   finds Climate-FEVER's DISPUTED claims, never below MIN_CONFLICT; the
+   lowest probability (the decision's, decide.py) at which the committed
+   verdicts are right at least PRECISION_TARGET of the time, on the
+   threshold part only: claims the stance model never trained on (its
+   probabilities there are as confident as on a user's claim), less one in
+   MEASURE_EVERY of them (by hash of the claim's text), kept to measure the
+   thresholds on claims that did not choose them (`part`); the conflict
+   strength is the one that best finds Climate-FEVER's DISPUTED claims
+   (claims the stance model trained on: no other source has them), never
+   below MIN_CONFLICT; the
    evidence threshold (a passage above it supports or refutes) is the one
    with the best passage-level F1 against gold evidence.
 5. Written to models/verdict/: model.json (coefficients, thresholds,
-   provenance), metrics.json and reliability.png.
+   provenance), metrics.json (every figure per language and per part) and
+   reliability.png.
 
 Logistic regression because it is calibrated by construction on its training
 distribution (it minimises log loss), small enough to read, and stored as
@@ -23,6 +30,7 @@ plain numbers; the reliability plot shows how far the calibration holds.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections import Counter
@@ -38,6 +46,8 @@ PRECISION_TARGET = 0.80  # committed verdicts right this often on the training c
 MIN_CONFLICT = 0.5  # "strong evidence on both sides": each side at least this strong
 FOLDS = 5
 SEED = 13
+MEASURE_EVERY = 3  # of the claims the stance model never trained on, one in three measures and does not choose
+PARTS = ("threshold", "measure", "stance_seen")
 
 
 def train(config, data_dir: Path, out_dir: Path | None = None, sources: tuple[str, ...] | None = None,
@@ -70,7 +80,7 @@ def train(config, data_dir: Path, out_dir: Path | None = None, sources: tuple[st
     evidence_threshold = _evidence_threshold(np.concatenate(oof_scores), np.concatenate([c.gold for c in cases]))
     final = _fit(cases, evidence_threshold)
     oof_model = final  # thresholds are chosen on out-of-fold probabilities, applied to the final model
-    abstain = {side: _abstention(cases, oof_probs, side, oof_model) for side in ("supported", "refuted")}
+    abstain = abstention_thresholds(cases, oof_probs, oof_model, log)
     conflict = _conflict(cases, oof_model)
     info = {
         "trained_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -78,27 +88,55 @@ def train(config, data_dir: Path, out_dir: Path | None = None, sources: tuple[st
         "sources": dict(Counter(c.source for c in cases)),
         "precision_target": PRECISION_TARGET,
         "how_thresholds_were_chosen": (
-            f"abstain: per side, the lowest probability at which that side's verdicts reach a precision of "
-            f"{PRECISION_TARGET:.0%} in {FOLDS}-fold out-of-fold predictions on the training claims; "
+            f"abstain: per side, the lowest probability of the decision at which that side's verdicts reach a "
+            f"precision of {PRECISION_TARGET:.0%} in {FOLDS}-fold out-of-fold predictions on the threshold part: "
+            f"training claims the stance model never trained on, less one in {MEASURE_EVERY} of them (sha1 of "
+            "'measure:' + the claim's text), kept to measure; "
             f"conflict: the strength that best finds Climate-FEVER's DISPUTED training claims (F1), at least "
             f"{MIN_CONFLICT}; evidence: the evidence score with the best out-of-fold F1 against gold evidence "
             "passages"),
     }
     model = VerdictModel(final.evidence, final.claim, abstain, conflict, evidence_threshold, info)
     metrics = _metrics(cases, oof_scores, oof_probs, model)
-    model.info["cross_validated"] = {k: metrics["claims"][k] for k in ("all",)}
+    model.info["cross_validated"] = {"all": metrics["claims"]["all"], "languages": metrics["claims"]["languages"]}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
     _reliability_plot(cases, oof_scores, oof_probs, out_dir / "reliability.png")
     log(f"written: {out_dir / 'model.json'}, metrics.json, reliability.png ({time.perf_counter() - t0:.0f} s)")
-    log(json.dumps({"thresholds": model.to_dict()["thresholds"], "claims": metrics["claims"]["all"]}, indent=1))
+    log(json.dumps({"thresholds": model.to_dict()["thresholds"], "claims": metrics["claims"]["all"],
+                    "languages": _brief(metrics["claims"]["languages"]), "known": metrics["known"]}, indent=1))
     return metrics
 
 
-def _fold(key: str) -> int:
-    import hashlib
+def abstention_thresholds(cases, probs, model, log=print) -> dict[str, float]:
+    """Per side, the abstention threshold chosen on the threshold part only (`part`); probs: the claim
+    model's out-of-fold probabilities, one row per case."""
+    chosen = [i for i, c in enumerate(cases) if part(c) == "threshold"]
+    log("threshold part: " + ", ".join(f"{lang} {sum(cases[i].language == lang for i in chosen)}"
+                                       for lang in sorted({c.language for c in cases})) + " claims")
+    return {side: _abstention([cases[i] for i in chosen], np.asarray(probs)[chosen], side, model)
+            for side in ("supported", "refuted")}
 
+
+def part(case) -> str:
+    """Which part of the training claims a case is in: "stance_seen" (the stance model trained on the
+    claim), else "measure" (one in MEASURE_EVERY, by hash of the claim's text, so that FM2's claim and its
+    twin without gold go together) or "threshold" (chooses the abstention thresholds)."""
+    if case.stance_seen:
+        return "stance_seen"
+    key = "measure:" + case.weighed.claim
+    measure = int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % MEASURE_EVERY == 0
+    return "measure" if measure else "threshold"
+
+
+def _brief(languages: dict) -> dict:
+    """The log's short form of the per-language figures."""
+    return {lang: {name: {k: s[k] for k in ("claims", "accuracy", "macro_f1")} for name, s in by_part.items()}
+            for lang, by_part in languages.items()}
+
+
+def _fold(key: str) -> int:
     return int(hashlib.sha1(key.encode("utf-8")).hexdigest()[:8], 16) % FOLDS
 
 
@@ -155,17 +193,15 @@ def _strengths(case, model) -> tuple[float, float]:
 
 
 def _committed(cases, probs, side: str, model):
-    """(probability, right) for every case whose likeliest side is `side` and that has a passage on it,
-    as decide.py commits."""
-    j = CLASSES.index(side)
-    other = CLASSES.index("refuted" if side == "supported" else "supported")
-    nee = CLASSES.index("not_enough_evidence")
+    """(probability, right) for every case whose likeliest outcome in decide.py's decision is `side`: the
+    claim model's probabilities with the known-stance witnesses weighed in, as the service decides."""
+    from service.verdict.decide import OUTCOMES, settle
+
     out = []
     for c, p in zip(cases, probs):
-        sup, ref = _strengths(c, model)
-        decisive = sup if side == "supported" else ref
-        if p[j] >= p[other] and p[j] >= p[nee] and decisive > 0 and c.label != "conflicting":
-            out.append((p[j], c.label == side))
+        d = settle(p, assess_all(c.weighed.features, c.weighed.findings, model), model).probabilities
+        if max(OUTCOMES, key=lambda k: d[k]) == side and c.label != "conflicting":
+            out.append((d[side], c.label == side))
     return out
 
 
@@ -212,14 +248,47 @@ def _metrics(cases, oof_scores, oof_probs, model) -> dict:
     claims = {"all": _claim_scores(cases, verdicts, oof_probs, range(len(cases)), labels, classification_scores)}
     claims.update({s: _claim_scores(cases, verdicts, oof_probs, idx, labels, classification_scores)
                    for s, idx in sorted(by_source.items())})
+    parts = [part(c) for c in cases]
+    claims["languages"] = {}
+    for lang in sorted({c.language for c in cases}):
+        mine = [i for i, c in enumerate(cases) if c.language == lang]
+        groups = {"all": mine, **{p: [i for i in mine if parts[i] == p] for p in PARTS}}
+        claims["languages"][lang] = {name: _claim_scores(cases, verdicts, oof_probs, idx, labels,
+                                                         classification_scores)
+                                     for name, idx in groups.items() if idx}
     scores = np.concatenate([s for s in oof_scores])
     gold = np.concatenate([c.gold for c in cases]).astype(float)
     passages = {"passages": int(len(gold)), "gold_share": round(float(gold.mean()), 4),
                 "auc": round(_auc(scores, gold), 4), "ece": round(_ece(scores, gold), 4),
-                "log_loss": round(float(-np.mean(gold * np.log(scores + 1e-9) + (1 - gold) * np.log(1 - scores + 1e-9))), 4)}
+                "log_loss": round(float(-np.mean(gold * np.log(scores + 1e-9)
+                                                 + (1 - gold) * np.log(1 - scores + 1e-9))), 4)}
     return {"note": f"{FOLDS}-fold out-of-fold figures on the training claims (folds by claim); held-out test "
-                    "figures are `recoupe eval scifact` and `recoupe eval climate-fever`",
-            "evidence": passages, "claims": claims, "thresholds": model.to_dict()["thresholds"]}
+                    "figures are `recoupe eval scifact` and `recoupe eval climate-fever`; per language, parts: "
+                    "threshold (chose the abstention thresholds), measure (never seen by the stance model, did "
+                    "not choose them), stance_seen",
+            "evidence": passages, "claims": claims, "known": _known(cases, model, parts),
+            "thresholds": model.to_dict()["thresholds"]}
+
+
+def _known(cases, model, parts) -> dict:
+    """How often a passage that states its stance (a rule finding, the claim's own wording) takes the side
+    of its claim's label, on claims the stance model never trained on, per language: a measurement of
+    `known` (model.KNOWN's priors are not replaced by it)."""
+    from service.verdict.types import Reason
+
+    counts: dict = {}
+    for c, part in zip(cases, parts):
+        if part == "stance_seen" or c.label not in ("supported", "refuted"):
+            continue
+        for a in assess_all(c.weighed.features, c.weighed.findings, model):
+            if not a.known:
+                continue
+            kind = "wording" if {Reason.WORDING_MATCH, Reason.WORDING_FLIP} & set(a.reasons) else "rule"
+            right = (a.stance == "supports") == (c.label == "supported")
+            n = counts.setdefault(c.language, {}).setdefault(kind, [0, 0])
+            n[0], n[1] = n[0] + 1, n[1] + int(right)
+    return {lang: {kind: {"passages": n, "right": round(r / n, 4)} for kind, (n, r) in kinds.items()}
+            for lang, kinds in sorted(counts.items())}
 
 
 def _claim_scores(cases, verdicts, probs, idx, labels, classification_scores) -> dict:

@@ -11,6 +11,11 @@ claim-level label, and per group whether it is gold evidence.
 | Climate-FEVER | the claims the stance model trains on (sha1(claim_id) % 10 != 0), DISPUTED aside | hybrid retrieval in the closed pool | no |
 | FM2 dev | pages with sha1(page) % 5 == 0 | the gold and the other sentences of the page; again without gold, as not_enough_evidence | yes |
 | HealthVer dev | claims with sha1(lower claim) % 4 == 0 | the claim's annotated passages | yes |
+| FEVER-fr (French) | every claim whose text has sha1 % 10 == 0, and a label-blind sample of the others | hybrid retrieval (French words) in the closed pool of every pair's evidence text | the sha1 % 10 == 0 part only |
+
+A case says its claim's language and whether the stance model trained on
+that claim (`stance_seen`): train.py chooses the abstention thresholds on
+unseen claims only.
 
 Never used here: SciFact dev and the Climate-FEVER claims with
 sha1(claim_id) % 10 == 0, on which `recoupe eval` reports.
@@ -38,6 +43,8 @@ class Case:
     label: str  # one of CLASSES, or "conflicting"
     weighed: object  # service.verify.Weighed
     gold: np.ndarray  # per group: is it gold evidence
+    language: str = "en"  # the claim's
+    stance_seen: bool = True  # the stance model trained on this claim (its pairs are in the stance mix)
 
 
 class CachedStance:
@@ -101,11 +108,13 @@ def _weigh(claims: list[Claim], candidates: list, stance, log) -> list:
     return out
 
 
-def _cases(source, claims, weighed, labels, unit_ids) -> list[Case]:
+def _cases(source, claims, weighed, labels, unit_ids, stance_seen: bool | None = None) -> list[Case]:
+    """stance_seen: the same for every claim, or None to read each claim's `heldout`."""
     out = []
     for c, w, label in zip(claims, weighed, labels):
         gold = np.array([any(unit_ids[m.hit.passage_id] in c.relevant_units for m in g) for g in w.groups], bool)
-        out.append(Case(source, c.id, label, w, gold))
+        seen = (not c.heldout) if stance_seen is None else stance_seen
+        out.append(Case(source, c.id, label, w, gold, c.language, seen))
     return out
 
 
@@ -121,7 +130,7 @@ def scifact_train(data_dir: Path, cache, stance, log=print) -> list[Case]:
     label = {"SUPPORT": "supported", "CONTRADICT": "refuted", "NEI": "not_enough_evidence"}
     log(f"SciFact train: {len(claims)} claims")
     weighed = _weigh(claims, scored.service_candidates, stance, log)
-    return _cases("scifact_train", claims, weighed, [label[c.label] for c in claims], retr.unit_ids)
+    return _cases("scifact_train", claims, weighed, [label[c.label] for c in claims], retr.unit_ids, True)
 
 
 def climate_fever_train(data_dir: Path, cache, stance, log=print, max_claims: int = 800) -> list[Case]:
@@ -137,7 +146,7 @@ def climate_fever_train(data_dir: Path, cache, stance, log=print, max_claims: in
     scored = retr.score(claims, label="train claims")
     log(f"Climate-FEVER (stance-training claims): {len(claims)} claims")
     weighed = _weigh(claims, scored.service_candidates, stance, log)
-    return _cases("climate_fever_train", claims, weighed, [label[c.label] for c in claims], retr.unit_ids)
+    return _cases("climate_fever_train", claims, weighed, [label[c.label] for c in claims], retr.unit_ids, True)
 
 
 def _page_set(name: str, groups: list[tuple[Claim, str, list[str]]], cache):
@@ -188,7 +197,7 @@ def fm2_heldout(data_dir: Path, cache, stance, log=print) -> list[Case]:
         rset, candidates = _page_set(name, groups, cache)
         log(f"{name}: {len(groups)} claims")
         weighed = _weigh(rset.claims, candidates, stance, log)
-        out += _cases(name, rset.claims, weighed, [c.label for c in rset.claims], [u.id for u in rset.units])
+        out += _cases(name, rset.claims, weighed, [c.label for c in rset.claims], [u.id for u in rset.units], False)
     return out
 
 
@@ -215,8 +224,56 @@ def healthver_heldout(data_dir: Path, cache, stance, log=print) -> list[Case]:
     rset, candidates = _page_set("healthver_heldout", groups, cache)
     log(f"HealthVer held-out: {len(groups)} claims")
     weighed = _weigh(rset.claims, candidates, stance, log)
-    return _cases("healthver_heldout", rset.claims, weighed, [c.label for c in rset.claims], [u.id for u in rset.units])
+    return _cases("healthver_heldout", rset.claims, weighed, [c.label for c in rset.claims], [u.id for u in rset.units],
+                  False)
+
+
+def fever_fr_claims(data_dir: Path, max_claims: int = 600) -> RetrievalSet:
+    """FEVER-fr as a French claim-level set in a closed pool, as Climate-FEVER's: every pair's evidence text
+    (cleaned as the stance reader cleans it) is one unit, and a claim's gold units are the texts of its
+    supporting or refuting pairs. Labels: entailment -> supported, contradiction -> refuted, neutral only
+    (FEVER's NOT ENOUGH INFO) -> not_enough_evidence; a claim with both sides is left out. `heldout` is the
+    stance model's own split (sha1(claim) % 10 == 0: never trained on); every held-out claim is kept, and a
+    label-blind sample (by hash) of the others up to `max_claims` in all."""
+    from service.stance.data import CON, ENT, NEU
+    from service.stance.sources_french import read_fever_fr
+
+    split = read_fever_fr(Path(data_dir))
+    pairs = split["train"] + split["heldout"]
+    unit_of = {p: f"ffr{i}" for i, p in enumerate(dict.fromkeys(p.premise for p in pairs))}
+    by_claim: dict[str, list] = {}
+    for p in pairs:
+        by_claim.setdefault(p.hypothesis, []).append(p)
+    claims = []
+    for text, rows in by_claim.items():
+        sides = {p.label for p in rows if p.label != NEU}
+        if len(sides) > 1:
+            continue
+        label = {ENT: "supported", CON: "refuted"}.get(next(iter(sides), NEU), "not_enough_evidence")
+        gold = {unit_of[p.premise] for p in rows if p.label != NEU}
+        claims.append(Claim("ffr-" + hashlib.sha1(text.encode("utf-8")).hexdigest()[:12], text, label, "fr",
+                            relevant_units=gold, annotated_units={unit_of[p.premise] for p in rows},
+                            heldout=h(text) % 10 == 0))
+    held = [c for c in claims if c.heldout]
+    rest = sorted((c for c in claims if not c.heldout), key=lambda c: h("sample:" + c.id))
+    chosen = {c.id for c in held + rest[:max(0, max_claims - len(held))]}
+    claims = [c for c in claims if c.id in chosen]
+    docs = [Doc(u, "", [text]) for text, u in unit_of.items()]
+    units = [Unit(u, u, 0, text, "", "fr") for text, u in unit_of.items()]
+    return RetrievalSet("fever-fr", docs, units, claims, doc_level=False, language="fr")
+
+
+def fever_fr(data_dir: Path, cache, stance, log=print, max_claims: int = 600) -> list[Case]:
+    from service.evaluate.retrieval import Retrievers
+
+    rset = fever_fr_claims(data_dir, max_claims)
+    retr = Retrievers(rset, cache, ("lexical", "dense", "hybrid"), log)
+    scored = retr.score(rset.claims, label="claims")
+    log(f"FEVER-fr: {len(rset.claims)} claims ({sum(c.heldout for c in rset.claims)} never seen by the stance "
+        f"model), {len(rset.units)} evidence texts in the pool")
+    weighed = _weigh(rset.claims, scored.service_candidates, stance, log)
+    return _cases("fever_fr", rset.claims, weighed, [c.label for c in rset.claims], retr.unit_ids)
 
 
 SOURCES = {"scifact_train": scifact_train, "climate_fever_train": climate_fever_train, "fm2": fm2_heldout,
-           "healthver": healthver_heldout}
+           "healthver": healthver_heldout, "fever_fr": fever_fr}
