@@ -13,6 +13,10 @@ MAX_ARTICLE_CHARS = 1_000_000
 # Passages (distinct sentences) kept from one article. Each is embedded
 # (~10 ms each on 2 cores), so this bounds one article's ingest at ~20-40 s.
 MAX_PASSAGES_PER_ARTICLE = 2_000
+# A passage (one sentence): a longer "sentence" (a run of characters without a sentence end) is cut
+# at spaces into pieces of at most this many characters, so that the work done on one passage at
+# query time (the rules' patterns, the stance model's input) stays bounded whatever the article holds.
+MAX_PASSAGE_CHARS = 1000
 # Request bodies over HTTP (chunked ones included). An article near
 # MAX_ARTICLE_CHARS may not fit once JSON-encoded: ingest it with the CLI.
 MAX_BODY_BYTES = 1024 * 1024

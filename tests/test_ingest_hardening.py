@@ -12,9 +12,10 @@ from service.cli.main import main
 from service.corpus import Corpus
 from service.errors import InvalidInput, TooLarge
 from service.ingest.article import Article
+from service.ingest.clean import clean_article
 from service.ingest.pipeline import passages_for
 from service.ingest.segment import split_sentences
-from service.limits import MAX_ARTICLE_CHARS, MAX_PASSAGES_PER_ARTICLE
+from service.limits import MAX_ARTICLE_CHARS, MAX_PASSAGE_CHARS, MAX_PASSAGES_PER_ARTICLE
 from service.retrieve.lexical import LexicalIndex
 from tests.conftest import SEEDS
 
@@ -140,3 +141,21 @@ def test_invalid_input_from_a_bad_record_names_where(tmp_path):
     (tmp_path / "x.jsonl").write_text('{"text": "a b c"}\n[1]\n')
     with pytest.raises(InvalidInput, match="line 2"):
         load_file(tmp_path / "x.jsonl")
+
+
+def test_one_long_token_in_an_article_is_split_in_seconds_into_bounded_passages():
+    # The outside probe's article: 150,000 characters without a space took 38 s (a quadratic link pattern).
+    text = "Kim Kardashian publie sur Instagram chaque jour. " + "x" * 150_000 + " Une autre phrase ici."
+    started = time.process_time()
+    passages = passages_for(Article(id="long-token", title="t", text=text, source="s", language="fr"))
+    assert time.process_time() - started < 5
+    assert passages[0].text == "Kim Kardashian publie sur Instagram chaque jour."
+    assert all(len(p.text) <= MAX_PASSAGE_CHARS and p.text == text[p.start : p.end] for p in passages)
+
+
+def test_a_line_of_underscores_is_cleaned_in_linear_time():
+    # An asset-name debris rule took cubic time on such a line (2,000 underscores never finished).
+    started = time.process_time()
+    cleaned = clean_article("Un titre\n" + "_" * 200_000 + "!\nLe port du Havre a battu un record cette année.")
+    assert time.process_time() - started < 5
+    assert "Le port du Havre" in cleaned.text

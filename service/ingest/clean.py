@@ -14,6 +14,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from service import linear_regex
+
 # Each rule must match a whole line (stripped, case-insensitive). Adding a rule
 # is one line in the right group; keep them anchored to the full line so a real
 # sentence that merely mentions "commentaire" survives.
@@ -52,7 +54,9 @@ DEBRIS_RULES: list[str] = [
     # carry a fact); a bare "© AFP" says nothing about the story.
     r"(©|\(c\)|cr[ée]dits?( photo)?\s*:|photo\s*:)\s*[^.]{0,80}",
 ]
-_DEBRIS = [re.compile(rule, re.IGNORECASE) for rule in DEBRIS_RULES]
+# One RE2 for all rules: in `re`, rules such as the asset-name one take cubic time on a long line of
+# underscores, and one pass per line is cheaper than one per rule.
+_DEBRIS = linear_regex.compile_any(DEBRIS_RULES, ignore_case=True)
 
 # Some exports prefix the story with its date ("date 2020-09 Hier, ..."). It is
 # metadata, not text: lifted into published_at so it never becomes a passage.
@@ -86,7 +90,7 @@ def normalise_line(line: str) -> str:
 
 def is_debris(line: str) -> bool:
     line = line.strip()
-    return bool(line) and any(rule.fullmatch(line) for rule in _DEBRIS)
+    return bool(line) and _DEBRIS.fullmatch(line) is not None
 
 
 def line_key(line: str) -> str:

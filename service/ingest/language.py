@@ -24,7 +24,8 @@ MIN_CONFIDENCE = 0.9
 ARTICLE_SAMPLE_CHARS = 5000
 
 # Tokens that are not language: links, handles, hashtags, numbers.
-_NOISE = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|fr|org|net)/\S*|[@#]\w+|\d[\d\s.,:/\u00a0\u202f]*")
+# Bare domain links only from the start of a token, as in pipeline._LINKS (linear, not quadratic).
+_NOISE = re.compile(r"https?://\S+|www\.\S+|(?<!\S)\S+\.(?:com|fr|org|net)/\S*|[@#]\w+|\d[\d\s.,:/\u00a0\u202f]*")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 
 

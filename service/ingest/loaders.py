@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from service import linear_regex
 from service.errors import InvalidInput, TooLarge
 from service.limits import MAX_ARTICLE_CHARS
 
@@ -33,7 +34,8 @@ _LANGUAGE = re.compile(r"([a-z]{2,3})(?:[-_][a-z0-9]+)*")
 _DATE = re.compile(r"[0-9]{4}(-[0-9]{2}(-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?)?)?)?")
 # Characters no one types in a title, source, url, id or date: C0/C1 controls, line and paragraph separators.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_HTML_LANG = re.compile(r"""<html[^>]*\blang\s*=\s*["']?([A-Za-z]{2,3})""", re.IGNORECASE)
+# RE2 (`[^\w>]` for `\b`): in `re`, "<html<html<html…" restarts the scan to the next ">" at every "<html".
+_HTML_LANG = linear_regex.compile(r"""<html[^>]*[^\w>]lang\s*=\s*["']?([A-Za-z]{2,3})""", ignore_case=True)
 
 
 def iter_files(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:

@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from service.errors import InvalidInput, TooLarge
-from service.limits import MAX_PASSAGES_PER_ARTICLE
+from service.limits import MAX_PASSAGE_CHARS, MAX_PASSAGES_PER_ARTICLE
 
 from .article import Article, Passage
 from .clean import is_debris
@@ -20,7 +20,10 @@ from .segment import split_sentences
 # real two-word claim is rare enough in news prose to lose.
 MIN_WORDS = 3
 
-_LINKS = re.compile(r"https?://\S+|www\.\S+|\S+\.(?:com|fr|org|net)/\S*|[@#]\w+")
+# `(?<!\S)`: a bare domain link is only looked for from the start of a token. Without it `\S+\.com/` was
+# retried from every position of a long token, reading the rest of it each time (quadratic: 128,000
+# characters took 17 s). The matches are the same: a link found from inside a token is found from its start.
+_LINKS = re.compile(r"https?://\S+|www\.\S+|(?<!\S)\S+\.(?:com|fr|org|net)/\S*|[@#]\w+")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _CREDIT = re.compile(r"^\s*(©|\(c\)|cr[ée]dits?\b|photo\s*:)", re.IGNORECASE)
 
@@ -32,7 +35,7 @@ def passages_for(article: Article) -> list[Passage]:
     stored), `TooLarge` past MAX_PASSAGES_PER_ARTICLE."""
     kept: list[tuple[int, int, str]] = []
     seen: set[str] = set()
-    for start, end in split_sentences(article.text, article.language):
+    for start, end in _bounded(article.text, split_sentences(article.text, article.language)):
         text = article.text[start:end]
         key = _dedupe_key(text)
         if not key or key in seen or _is_fragment(text):
@@ -68,6 +71,22 @@ def passages_for(article: Article) -> list[Passage]:
 def load_and_split(path: str | Path) -> list[tuple[Article, list[Passage]]]:
     """Load a file or a folder of files and split every article into passages."""
     return [(article, passages_for(article)) for file in iter_files(path) for article in load_file(file)]
+
+
+def _bounded(text: str, spans):
+    """The spans, each cut into pieces of at most MAX_PASSAGE_CHARS (at the last space before the limit
+    when there is one), trimmed; offsets stay offsets into `text`."""
+    for start, end in spans:
+        while end - start > MAX_PASSAGE_CHARS:
+            limit = start + MAX_PASSAGE_CHARS
+            cut = text.rfind(" ", start + 1, limit + 1)
+            cut = cut if cut > start else limit
+            yield start, len(text[start:cut].rstrip()) + start
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if start < end:
+            yield start, end
 
 
 def _is_fragment(text: str) -> bool:

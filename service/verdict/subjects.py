@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import re
 
+from service import linear_regex
 from service.retrieve.text import fold
 from service.verdict.vocabulary import PLATFORMS
 
 _STOP_CAPS = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an", "selon", "according", "en", "in", "on",
               "il", "elle", "ils", "elles", "he", "she", "they", "it", "ce", "cette", "this", "that", "de", "du"}
-_NAME = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)+")  # two or more capitalised words in a row
+# Two or more capitalised words in a row, the first after a non-word character or at the start (as `\b` says).
+# RE2: in `re` this is quadratic on a run such as "A-A-A-…" (every "A" a start, each read to the run's end).
+_NAME = linear_regex.compile(r"(?:^|\W)([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)+)")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+")
 _WORDS = re.compile(r"[\w'’-]+")
 
