@@ -7,12 +7,35 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
+from service.api.csrf import COOKIE as FORM_COOKIE, FIELD as FORM_FIELD
 from service.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+class PageFormClient(FlaskClient):
+    """The test client, posting the page's forms as a browser does: with the form token that the page's
+    cookie holds (each form repeats it in a hidden field). Posts to /v1 are left as they are; the
+    cross-site tests (tests/test_api_csrf.py) use a plain FlaskClient to post without it."""
+
+    def post(self, path, *args, **kwargs):
+        data = kwargs.get("data")
+        if not str(path).startswith("/v1") and (data is None or isinstance(data, dict)) and FORM_FIELD not in (data or {}):
+            kwargs["data"] = {**(data or {}), FORM_FIELD: self.form_token()}
+        return super().post(path, *args, **kwargs)
+
+    def form_token(self) -> str:
+        if self.get_cookie(FORM_COOKIE) is None:
+            self.get("/")  # any page sets it
+        return self.get_cookie(FORM_COOKIE).value
+
+
+Flask.test_client_class = PageFormClient
 
 
 def need_shared_data(*parts: str) -> Path:

@@ -23,6 +23,7 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     call; when None, each process builds its own on first use with
     `services.build_services(config)`, so creating the app loads nothing.
     """
+    from service.api.csrf import init_csrf
     from service.api.errors import register_error_handlers
     from service.api.protection import init_protection
     from service.api.request_log import configure_audit_log, configure_logging, init_request_log
@@ -38,6 +39,7 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     app.json.ensure_ascii = False  # French evidence stays readable
     app.extensions["recoupe"] = ServiceHolder(config, services)
     init_request_log(app)
+    init_csrf(app)  # after the request id is given: a refusal names it too
     register_error_handlers(app)
     for bp in blueprints():
         app.register_blueprint(bp)

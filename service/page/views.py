@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from service.api.csrf import form_token, form_token_ok, set_form_cookie
 from service.api.schemas import VerifyRequest
 from service.api.services import services
 from service.errors import RecoupeError
@@ -41,9 +42,10 @@ HISTORY_PAGE = 50
 @bp.before_request
 def _language():
     g.lang = pick_language()
-    # A form posted from another site (cross-site request forgery) is refused: browsers say where a
-    # request comes from in Sec-Fetch-Site; a client that sends none is not a browser.
-    if request.method == "POST" and request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+    # A form posted from another site (cross-site request forgery) is refused: the app checks the
+    # browser's Origin, Referer and Sec-Fetch-Site for every write (service/api/csrf.py); the page's
+    # forms also repeat the token of a SameSite=Strict cookie, which another site cannot send.
+    if request.method == "POST" and not form_token_ok():
         return render_template("error.html", status=403, kind="error", message=translator(g.lang)("cross_site"),
                                sentences=[]), 403
 
@@ -53,6 +55,8 @@ def _headers(response):
     if response.mimetype == "text/html":
         response.headers["Content-Security-Policy"] = PAGE_CSP
         response.headers.setdefault("Cache-Control", "no-store")
+        form_token()  # every page can lead to a form: it gets the token's cookie
+        set_form_cookie(response)
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         response.set_cookie(COOKIE, asked, max_age=365 * 86400, samesite="Lax", httponly=True)
@@ -64,7 +68,7 @@ def _helpers():
     lang = getattr(g, "lang", "en")
     return {"t": translator(lang), "lang": lang, "num": lambda v, d=2: number(v, lang, d),
             "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs,
-            "safe_url": highlight.safe_url, "max_top_k": MAX_TOP_K}
+            "safe_url": highlight.safe_url, "max_top_k": MAX_TOP_K, "csrf_token": form_token}
 
 
 def _switch_url() -> str:
@@ -156,7 +160,9 @@ def article_view(article_id: str):
 @bp.errorhandler(RecoupeError)
 def _recoupe_error(exc: RecoupeError):
     kind = exc.kind if exc.kind in ERROR_KINDS else "error"
-    return render_template("error.html", status=exc.status, kind=kind, message=exc.message, sentences=[]), exc.status
+    g.lang = g.get("lang") or pick_language()  # refused before the page's own before_request ran
+    message = translator(g.lang)("cross_site") if exc.kind == "cross-site" else exc.message
+    return render_template("error.html", status=exc.status, kind=kind, message=message, sentences=[]), exc.status
 
 
 @bp.errorhandler(ValidationError)
