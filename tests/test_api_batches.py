@@ -141,3 +141,25 @@ def test_the_page_states_form_rules_and_errors_in_french(client, keyed):
     assert bad_k.status_code == 400 and "un nombre entier de 1 à 50" in bad_k.get_data(as_text=True)
     english = client.get("/checks/no-such-check").get_data(as_text=True)
     assert "Not found (404)" in english
+
+
+@pytest.mark.parametrize("name", ["中文の主張.csv", "中文 x.csv", '<img src=x onerror=alert(1)>"; x=.jsonl'])
+def test_a_claims_file_named_in_any_script_is_checked_and_downloaded_under_its_name(client, name):
+    from urllib.parse import quote
+
+    sent = client.post("/v1/batches", data={"claims": _claims_file(f"id,claim\nz1,{REFUTED}\n"
+                                                                   if name.endswith(".csv") else
+                                                                   '{"id": "z1", "claim": "La tour Eiffel mesure 330 m"}\n',
+                                                                   name), "top_k": "2"},
+                       content_type="multipart/form-data")
+    assert sent.status_code == 202, sent.get_json()  # not "the extension '(none)'"
+    assert sent.get_json()["name"] == name
+    _until_done(client, sent.headers["Location"])
+    for fmt in ("csv", "jsonl", "html", "md", "claimreview"):
+        got = client.get(f"{sent.headers['Location']}/download/{fmt}")
+        assert got.status_code == 200, got.get_data(as_text=True)[:300]
+        disposition = got.headers["Content-Disposition"]
+        assert disposition.isascii() and "<" not in disposition and disposition.count('"') == 2
+        assert "filename*=UTF-8''" in disposition
+        if name.startswith("中文"):
+            assert quote(name.rsplit(".", 1)[0], safe="") in disposition

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
+from urllib.parse import quote
 
 from flask import current_app, request
 from marshmallow import Schema
@@ -61,3 +64,24 @@ def respond(schema: Schema, obj, status: int = 200, headers=None):
 
 def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON value")
+
+
+# A file name's characters kept as they are; any other (quotes, slashes, controls, markup) becomes "_".
+_NAME_KEEPS = re.compile(r"[^\w .()+-]")
+MAX_FILENAME_CHARS = 150
+
+
+def attachment(filename: str) -> str:
+    """A Content-Disposition for downloading `filename` (RFC 6266): the name sanitised, an ASCII
+    `filename=` for old clients and the UTF-8 name in `filename*=` (RFC 8187), so that any uploaded
+    name (Chinese, an apostrophe, markup) gives a valid header."""
+    stem, dot, ext = unicodedata.normalize("NFC", filename).rpartition(".")
+    stem, ext = (stem, ext) if dot else (ext, "")
+    clean = _NAME_KEEPS.sub("_", stem).strip(" ._")[:MAX_FILENAME_CHARS] or "download"
+    clean_ext = _NAME_KEEPS.sub("_", ext)[:16]
+    name = f"{clean}.{clean_ext}" if clean_ext else clean
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    ascii_name = re.sub(r"[^A-Za-z0-9._()+-]+", "_", ascii_name).strip("._") or "download"
+    if clean_ext and not ascii_name.endswith("." + clean_ext):
+        ascii_name = f"{ascii_name}.{clean_ext}" if clean_ext.isascii() else ascii_name
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"

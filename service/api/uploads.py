@@ -6,6 +6,7 @@ shown (a batch is listed under the name the user chose)."""
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,12 +22,22 @@ def saved_uploads(files: list[FileStorage], default_name: str = "upload") -> Ite
     with tempfile.TemporaryDirectory(prefix="recoupe-upload-") as tmp:
         saved = []
         for n, f in enumerate(files):
-            path = Path(tmp) / (secure_filename(f.filename or "") or f"{default_name}-{n}")
+            path = Path(tmp) / _safe_name(f.filename or "", f"{default_name}-{n}")
             if path.exists():
                 path = path.with_name(f"{path.stem}-{n}{path.suffix}")
             f.save(path)
             saved.append((path, f.filename or path.name))
         yield saved
+
+
+def _safe_name(sent: str, fallback: str) -> str:
+    """A name safe to write that keeps the extension the file was sent with: `secure_filename` keeps
+    ASCII only, so "中文の主張.csv" would become "csv", a file without an extension."""
+    name = Path(sent.replace("\\", "/")).name
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+    stem = secure_filename(name[: len(name) - len(suffix)] if suffix else name) or fallback
+    return stem + suffix
 
 
 def sent_files(files: list[FileStorage]) -> list[FileStorage]:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, request, url_for
 from service.api.auth import api_key_required
 from service.api.history_schemas import BatchIn, BatchOut, BatchRowsQuery, BatchRowsResponse
 from service.api.openapi import doc
-from service.api.payload import load_query, respond
+from service.api.payload import attachment, load_query, respond
 from service.api.services import services
 from service.api.uploads import saved_uploads, sent_files
 from service.check.inputs import INPUT_FORMATS
@@ -80,4 +80,4 @@ def batch_rows(batch_id: str):
                  "`recoupe check`), as an attachment.")
 def batch_download(batch_id: str, fmt: str):
     data, media, filename = batches.download(services().desk, batch_id, fmt)
-    return Response(data, mimetype=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(data, mimetype=media, headers={"Content-Disposition": attachment(filename)})
