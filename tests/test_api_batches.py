@@ -143,7 +143,7 @@ def test_the_page_states_form_rules_and_errors_in_french(client, keyed):
     assert "Not found (404)" in english
 
 
-@pytest.mark.parametrize("name", ["中文の主張.csv", "中文 x.csv", '<img src=x onerror=alert(1)>"; x=.jsonl'])
+@pytest.mark.parametrize("name", ["中文の主張.csv", "中文 x.csv", "l'<img src=x onerror=alert(1)>.jsonl"])
 def test_a_claims_file_named_in_any_script_is_checked_and_downloaded_under_its_name(client, name):
     from urllib.parse import quote
 
@@ -163,3 +163,19 @@ def test_a_claims_file_named_in_any_script_is_checked_and_downloaded_under_its_n
         assert "filename*=UTF-8''" in disposition
         if name.startswith("中文"):
             assert quote(name.rsplit(".", 1)[0], safe="") in disposition
+
+
+@pytest.mark.parametrize("name", ['a"b; filename=evil.exe-checked.csv', "x\r\nSet-Cookie: a=b-checked.csv",
+                                  "../../etc/passwd-checked.md", "中文-checked.csv", "-checked.csv"])
+def test_a_download_name_cannot_break_out_of_its_header(name):
+    from werkzeug.datastructures import Headers
+    from werkzeug.http import parse_options_header
+
+    from service.api.payload import attachment
+
+    value = attachment(name)
+    Headers([("Content-Disposition", value)])  # raises on a value a response could not carry
+    kind, options = parse_options_header(value)
+    assert kind == "attachment" and value.isascii() and value.count('"') == 2
+    assert "/" not in options["filename"] and "\r" not in options["filename"] and '"' not in options["filename"]
+    assert options["filename"].rsplit(".", 1)[1] == name.rsplit(".", 1)[1]
