@@ -193,7 +193,7 @@ def test_list_get_delete_and_unknown_ids(client, imported):
 
 @pytest.mark.parametrize("body, status, words", [
     ([], 400, "1 to 500"), ([{"claim": ""}], 400, "no fact-check could be imported"), ("text", 400, "imported"),
-    ({"@type": "ClaimReview", "claimReviewed": "x y z"}, 400, "no rating")])
+    ({"@type": "ClaimReview", "claimReviewed": "Le ciel est vert"}, 400, "no rating")])
 def test_bad_fact_check_bodies_are_one_problem_with_a_clear_title(client, body, status, words):
     response = client.post("/v1/factchecks", json=body)
     assert response.status_code == status and response.mimetype == "application/problem+json"

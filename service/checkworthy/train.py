@@ -23,7 +23,7 @@ from service.checkworthy.data import read_claimbuster, read_task1, read_task5
 from service.checkworthy.features import hand_features
 from service.checkworthy.model import FEATURES, CheckWorthyModel
 from service.config import REPO_ROOT
-from service.evaluate.set_vectors import cache_for, task5_train_sample, vectors
+from service.evaluate.set_vectors import cache_for, task5_test_sample, task5_train_sample, vectors
 from service.verdict.model import Linear
 
 OUT_MODEL = REPO_ROOT / "models" / "checkworthy" / "model.json"
@@ -143,11 +143,14 @@ def main(argv=None) -> dict:
 
     x_held = design(cache, cb["heldout"], "ClaimBuster held out")
     y_held = np.array([s.label for s in cb["heldout"]])
-    x_t1t, x_t5t = design(cache, t1["test"], "task 1 test"), design(cache, t5["test"], "task 5 test")
+    t5_test = task5_test_sample(t5["test"])
+    x_t1t, x_t5t = design(cache, t1["test"], "task 1 test"), design(cache, t5_test, "task 5 test")
     metrics = {
         "task1_test_map": round(average_precision(score(x_t1t), [s.label for s in t1["test"]]), 4),
-        "task5_test_map": round(mean_ap(score(x_t5t), t5["test"]), 4),
-        "task5_test_map_ngram_baseline": round(ngram_baseline(t5["train"], t5["test"]), 4),
+        "task5_test_map": round(mean_ap(score(x_t5t), t5_test), 4),
+        "task5_test_map_ngram_baseline": round(ngram_baseline(t5["train"], t5_test), 4),
+        "task5_test_map_ngram_baseline_all_20": round(ngram_baseline(t5["train"], t5["test"]), 4),
+        "task5_test_transcripts": sorted({s.group for s in t5_test}),
         "claimbuster_heldout": {**f1(score(x_held) >= threshold, y_held), "sentences": int(len(y_held)),
                                 "positives": int(y_held.sum()),
                                 "ap": round(average_precision(score(x_held), y_held), 4)},

@@ -1,7 +1,7 @@
 """The "same claim" model: is a claim the one an earlier check or a published fact-check was about?
 
-A logistic regression over a few features of the pair (the embedder's cosine, the words and the
-numbers they share), read from models/matching/model.json (plain JSON, no pickle), with two
+A logistic regression over a few features of the pair (the embedder's cosine, the share of words
+they have in common, whether they are in the same language), read from models/matching/model.json (plain JSON, no pickle), with two
 thresholds chosen on development data (models/matching/README.md says how):
 - `same`: at or above it, the pair is reported as a match;
 - `duplicate`: at or above it, the two are said to be one claim, worded alike.
@@ -12,7 +12,6 @@ Ranking candidates uses the same probability. Trained and measured by
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,21 +22,15 @@ from service.retrieve.text import words
 from service.verdict.model import Linear
 
 MODEL_FILE = "model.json"
-FEATURES = ("cosine", "shared_words", "shared_numbers", "number_conflict", "same_language")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-
-
-def _numbers(text: str) -> set[str]:
-    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
+# Numbers are not features: a fact-check of "10 million followers" is an earlier check of a claim of
+# "189 million" (and with them the model ranked task 2 dev worse: models/matching/README.md).
+FEATURES = ("cosine", "shared_words", "same_language")
 
 
 def pair_features(cosine: float, a: str, a_lang: str, b: str, b_lang: str) -> list[float]:
     wa, wb = set(words(a, a_lang)), set(words(b, b_lang))
     shared = len(wa & wb) / max(1, min(len(wa), len(wb)))
-    na, nb = _numbers(a), _numbers(b)
-    shared_numbers = len(na & nb) / max(1, min(len(na), len(nb))) if na and nb else 0.0
-    conflict = float(bool(na) and bool(nb) and not (na & nb))
-    return [float(cosine), shared, shared_numbers, conflict, float(a_lang == b_lang)]
+    return [float(cosine), shared, float(a_lang == b_lang)]
 
 
 @dataclass(frozen=True)
