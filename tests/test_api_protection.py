@@ -136,3 +136,23 @@ def test_with_a_key_configured_the_document_requires_it(config, corpus):
     op = spec["paths"]["/v1/articles/{article_id}"]["delete"]
     assert op["security"] == [{"ApiKey": []}] and "401" in op["responses"]
     assert "no API key configured" not in op.get("description", "")
+
+
+@pytest.mark.parametrize("path", ["/corpus/upload", "/batch", "/corpus/pont/delete", "/corpus/pont/retract",
+                                  "/v1/batches"])
+def test_a_write_form_over_the_body_limit_is_a_413_and_is_audited(config, corpus, tmp_path, path):
+    import io
+
+    from flask.testing import FlaskClient
+
+    from service.limits import MAX_BODY_BYTES
+
+    audit_path = tmp_path / "audit.jsonl"
+    app = _app(config, corpus, audit_log=str(audit_path))
+    client = FlaskClient(app, app.response_class)  # no form token: the size is refused before it is read
+    big = {"files": [(io.BytesIO(b"a" * (MAX_BODY_BYTES + 1000)), "big.txt")], "reason": "x", "api_key": "k"}
+    response = client.post(path, data=big, content_type="multipart/form-data")
+    assert response.status_code == 413, response.get_data(as_text=True)[:300]
+    assert response.headers["X-Request-ID"]
+    records = [json.loads(line) for line in audit_path.read_text().splitlines()]
+    assert [(r["path"], r["status"], r["who"]) for r in records] == [(path, 413, "key not read (body refused)")]

@@ -24,13 +24,14 @@ import time
 import uuid
 
 from flask import Flask, g, request
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("recoupe.api")
 audit = logging.getLogger("recoupe.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Writes outside the articles blueprint: reviews, and the page's uploads and deletions (key in the form).
 _AUDITED = {"checks.add_review", "checks.undo_review", "page.corpus_upload", "page.corpus_delete", "page.corpus_retract",
-            "page.batch_upload"}
+            "page.batch_upload", "batches.create_batch"}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -87,8 +88,15 @@ def _audit(response, client: str, rid: str) -> None:
     from flask import current_app
 
     expected = current_app.config["RECOUPE"].api_key
-    given = request.headers.get("X-API-Key", "") or request.form.get("api_key", "")
+    given = request.headers.get("X-API-Key", "")
     if not given:
+        try:
+            given = request.form.get("api_key", "")
+        except HTTPException:  # a body over the limit (413) or cut short: the refusal is logged all the same
+            given = None
+    if given is None:
+        who = "key not read (body refused)"
+    elif not given:
         who = "no key"
     elif expected and given == expected:
         who = "key " + hashlib.sha256(expected.encode("utf-8")).hexdigest()[:12]
