@@ -27,6 +27,12 @@ def normalise_claim(text: str) -> str:
     return " ".join("".join(kept).split())
 
 
+def sent_length(text: str) -> int:
+    """A claim's length as it was sent, runs of spaces counted as one: what MAX_CLAIM_CHARS bounds
+    (NFKC comes after and may lengthen it, see `limits.NFKC_MAX_GROWTH`)."""
+    return len(" ".join(text.split()))
+
+
 def claim_problem(claim: str) -> str | None:
     """Why a normalised claim cannot be checked, or None."""
     if not claim:

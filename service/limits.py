@@ -27,5 +27,8 @@ MAX_BATCH_CHARS = 16_000
 # A claim: a statement, not an article (the verdict model was fit on
 # sentences). Refused over it by the API, the CLI and the page alike.
 MAX_CLAIM_CHARS = 1000
+# ...counted as sent (spaces collapsed): NFKC, applied after, can make one character up to this many
+# (U+FDFA becomes 18), so 115 of them are a short claim, not one over the limit.
+NFKC_MAX_GROWTH = 18
 # Passages weighed per claim: each costs one stance-model call (~10-20 ms).
 MAX_TOP_K = 50

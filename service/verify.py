@@ -12,7 +12,7 @@ import numpy as np
 
 from service.corpus import Corpus, open_corpus
 from service.errors import InvalidInput
-from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
+from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K, NFKC_MAX_GROWTH
 from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
 from service.stance.pairs import with_context
@@ -151,7 +151,7 @@ def _clean(claim) -> str:
     if not isinstance(claim, str) or not claim.strip():
         raise InvalidInput("the claim is empty")
     claim = " ".join(claim.split())
-    if len(claim) > MAX_CLAIM_CHARS:
+    if len(claim) > MAX_CLAIM_CHARS * NFKC_MAX_GROWTH:  # the limit is on the claim as sent (service/claims.py)
         raise InvalidInput(f"the claim is longer than {MAX_CLAIM_CHARS} characters")
     return claim
 

@@ -39,3 +39,28 @@ def test_recoupe_verify_refuses_a_meaningless_claim_before_loading_anything(caps
     assert main(["--data-dir", str(tmp_path / "never"), "verify", "\u200b ... \u200b"]) == 2
     assert "no word to check" in capsys.readouterr().err
     assert not (tmp_path / "never").exists()
+
+
+def test_a_claims_length_is_counted_as_sent_not_after_nfkc():
+    from marshmallow import ValidationError
+
+    from service.api.schemas import BatchVerifyRequest, VerifyRequest
+    from service.check.inputs import _row
+    from service.limits import MAX_CLAIM_CHARS
+
+    short = "\ufdfa" * 115  # 115 characters sent; NFKC makes each of them 18
+    assert len(VerifyRequest().load({"claim": short})["claim"]) == 115 * 18
+    assert len(BatchVerifyRequest().load({"claims": [short]})["claims"][0]) == 115 * 18
+    assert _row(1, short).claim == normalise_claim(short)
+    with pytest.raises(ValidationError, match="must be 1 to 1000 characters"):
+        VerifyRequest().load({"claim": "a" * (MAX_CLAIM_CHARS + 1)})
+    assert "over the 1000-character limit" in _row(2, "a" * (MAX_CLAIM_CHARS + 1)).reason
+
+
+def test_the_claims_limit_is_still_documented(tmp_path):
+    from service.api import create_app
+    from service.config import Config
+
+    spec = create_app(Config(data_dir=tmp_path)).test_client().get("/v1/openapi.json").get_json()
+    claim = spec["components"]["schemas"]["VerifyRequest"]["properties"]["claim"]
+    assert (claim["minLength"], claim["maxLength"]) == (1, 1000)

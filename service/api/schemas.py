@@ -12,7 +12,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from service.claims import claim_problem, normalise_claim
+from service.claims import claim_problem, normalise_claim, sent_length
 from service.limits import MAX_BATCH_CHARS, MAX_CLAIM_CHARS, MAX_TOP_K
 from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
@@ -82,6 +82,8 @@ class ClaimText(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         _refuse_lone_surrogates(value)
+        if sent_length(value) > MAX_CLAIM_CHARS:  # as sent: NFKC may make one character eighteen
+            raise ValidationError(f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")
         value = normalise_claim(value)
         problem = claim_problem(value)
         if problem:
@@ -128,15 +130,14 @@ class VerifyOptions(Schema):
 class VerifyRequest(VerifyOptions):
     claim = ClaimText(
         required=True,
-        validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)"),
-        metadata={"description": "the statement to check, in any language",
+        metadata={"minLength": 1, "maxLength": MAX_CLAIM_CHARS, "description": "the statement to check, in any language",
                   "example": "Kim Kardashian ne publiera pas sur Instagram mercredi"},
     )
 
 
 class BatchVerifyRequest(VerifyOptions):
     claims = fields.List(
-        ClaimText(validate=validate.Length(1, MAX_CLAIM_CHARS, error=f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")),
+        ClaimText(metadata={"minLength": 1, "maxLength": MAX_CLAIM_CHARS}),
         required=True,
         validate=validate.Length(1, MAX_BATCH, error=f"send 1 to {MAX_BATCH} claims per request"),
         metadata={"description": f"statements to check; the options apply to each; {MAX_BATCH_CHARS:,} "

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.claims import claim_problem, normalise_claim
+from service.claims import claim_problem, normalise_claim, sent_length
 from service.errors import InvalidInput
 from service.limits import MAX_CLAIM_CHARS
 
@@ -112,13 +112,13 @@ def _row(line_no: int, claim, id_=None, extra: dict | None = None) -> Row | BadR
         return BadRow(line_no, f"the claim is not text (got {type(claim).__name__})")
     if _SURROGATE.search(claim) or (id_ is not None and _SURROGATE.search(id_)):
         return BadRow(line_no, "the claim or id holds a lone surrogate, which is not valid Unicode text")
+    if (sent := sent_length(claim)) > MAX_CLAIM_CHARS:  # as sent, as the API counts it
+        return BadRow(line_no, f"the claim is {sent} characters long, over the {MAX_CLAIM_CHARS}-character limit")
     claim = normalise_claim(claim)  # as the API reads it: invisible characters out, spaces collapsed
     if not claim:
         return BadRow(line_no, "the claim is empty")
     if problem := claim_problem(claim):
         return BadRow(line_no, problem)
-    if len(claim) > MAX_CLAIM_CHARS:
-        return BadRow(line_no, f"the claim is {len(claim)} characters long, over the {MAX_CLAIM_CHARS}-character limit")
     return Row(line_no, claim_key(line_no, claim, id_), claim, id_, extra or {})
 
 
