@@ -90,3 +90,28 @@ def test_a_closed_pipe_ends_the_cli_quietly(seeded):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_damaged_data_pages_are_one_message_naming_restore_in_the_cli_and_at_server_start(seeded, config, tmp_path,
+                                                                                          capsys):
+    # The outside probe's damage: 20,000 random bytes written 40 KB before the end of the store.
+    import random
+
+    from service.cli.serve_cmd import check_store
+
+    backup(seeded.config.data_dir, tmp_path / "good.backup")
+    paged = tmp_path / "paged"
+    restore(paged, tmp_path / "good.backup")
+    store = paged / "recoupe.sqlite3"
+    at = max(store.stat().st_size - 40_000, 4096)
+    with store.open("r+b") as f:
+        f.seek(at)
+        f.write(random.Random(5).randbytes(20_000))
+    for command in (["stats"], ["search", CLAIM]):
+        code = main(["--data-dir", str(paged), *command])
+        err = capsys.readouterr().err
+        assert code == 2 and "is damaged" in err and "recoupe restore" in err and "Traceback" not in err, err
+    with pytest.raises(IndexCorrupt, match="recoupe restore"):
+        check_store(replace(config, data_dir=paged))
+    restore(paged, tmp_path / "good.backup")  # and the restore named there does repair it
+    assert main(["--data-dir", str(paged), "stats"]) == 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 
 from flask import Flask, Response, g, request
 from marshmallow import ValidationError
@@ -53,7 +54,15 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(RecoupeError, _recoupe_error)
     app.register_error_handler(ValidationError, _validation_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(sqlite3.DatabaseError, _damaged_store)
     app.register_error_handler(Exception, _unexpected)
+
+
+def _damaged_store(exc: sqlite3.DatabaseError) -> Response:
+    """Damage the check at open could not see (a store over its size bound): the same message as the CLI's."""
+    from service.index.schema import damaged
+
+    return _recoupe_error(damaged("the data store", str(exc)))
 
 
 def _recoupe_error(exc: RecoupeError) -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 
 from service.config import load_config
@@ -24,6 +25,11 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args, config) or 0
     except RecoupeError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as exc:  # damage past what the check at open can see (a large store)
+        from service.index.schema import damaged
+
+        print(f"error: {damaged('the data store', str(exc)).message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: what was committed before stays in the index", file=sys.stderr)

@@ -78,6 +78,7 @@ def serve(args, config) -> int:
         return 0
     if args.ingest_if_empty:
         ingest_if_empty(config, args.ingest_if_empty)
+    check_store(config)
     RecoupeServer(config, threads=args.threads).run()
     return 0
 
@@ -170,6 +171,16 @@ def _close_worker_services(server, worker) -> None:
     from service.models.registry import close_shared
 
     close_shared()  # requests still in the model queues are answered first
+
+
+def check_store(config) -> None:
+    """Open the store once before the workers start, so that a damaged one is one clear message naming
+    `recoupe restore` here, not a worker that fails to boot (`schema.connect` runs SQLite's quick check)."""
+    from service.index import persist, schema
+
+    path = config.data_dir / persist.DB_NAME
+    if path.exists():
+        schema.connect(path).close()
 
 
 def ingest_if_empty(config, paths: list[str]) -> None:

@@ -65,6 +65,29 @@ REF_COLUMNS = "a.id, a.title, a.source, a.url, a.published_at, a.language"
 PASSAGE_COLUMNS = 'p.article_id, p.position, p.text, p.start, p."end", p.language, p.prev_text, p.next_text, p.extra'
 
 
+# `PRAGMA quick_check` reads every page of the store (well under a second up to this size), so a damaged
+# page is found when the store is opened rather than by the first search that reads it.
+QUICK_CHECK_MAX_BYTES = 256 * 1024 * 1024
+
+
+def damaged(path, what: str) -> IndexCorrupt:
+    """The one message for a store that cannot be read, whatever is wrong with it."""
+    return IndexCorrupt(f"{path} is damaged: {what}. To recover, restore a backup (`recoupe restore BACKUP`: "
+                        "the damaged file is kept aside), or move the data folder away and ingest the articles again")
+
+
+def check_integrity(conn: sqlite3.Connection, path: Path) -> None:
+    """`PRAGMA quick_check` when the store is small enough for it to be cheap; `IndexCorrupt` when it fails."""
+    try:
+        if path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+            return
+        found = [row[0] for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.DatabaseError as exc:
+        raise damaged(path, str(exc)) from None
+    if found != ["ok"]:
+        raise damaged(path, "SQLite's integrity check found " + "; ".join(found))
+
+
 def connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves so one ingest is
     # exactly one transaction. check_same_thread=False: PassageIndex serialises
@@ -88,11 +111,10 @@ def connect(path: Path) -> sqlite3.Connection:
                 f"{path} has index schema version {version}, this Recoupe reads version {SCHEMA_VERSION}; "
                 "re-ingest into a new data_dir"
             )
+        check_integrity(conn, Path(path))
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise IndexCorrupt(f"{path} is not a readable Recoupe database: {exc}. To recover, restore a backup "
-                           "(`recoupe restore BACKUP`: the damaged file is kept aside), or move the data folder "
-                           "away and ingest the articles again") from None
+        raise damaged(path, f"it is not a readable Recoupe database ({exc})") from None
     except BaseException:
         conn.close()
         raise
