@@ -28,7 +28,8 @@ class Config:
     # Sentences per embedder call at ingest: 16 measured fastest side by side (260 sentences/s vs 216
     # at 32 and 195 at 64; one call's activations stay in the 1 MB L2 of each core).
     embed_batch_size: int = 16
-    # Stance model runtime: "onnx-int8" (fast, default) or "torch" (the trained fp16 weights in fp32).
+    # Stance model runtime: "onnx-int8" (fast, default; one pair per call), "onnx-int8-static" (fixed
+    # activation ranges, batched: an option, see models/README.md) or "torch-fp32" (fp16 weights in fp32).
     stance_runtime: str = "onnx-int8"
     # Threads for torch / ONNX Runtime; 0 lets the runtime decide.
     threads: int = 0

@@ -102,6 +102,21 @@ def test_int8_callers_get_exactly_the_results_of_their_own_unbatched_calls(stanc
         np.testing.assert_array_equal(mine, expected)
 
 
+def test_static_int8_callers_share_batches_and_get_their_own_results(config):
+    # The int8 graph with fixed activation ranges: concurrent requests' pairs run together in
+    # length-bucketed batches, and each caller gets what it gets alone.
+    from service.stance.model import StanceModel
+
+    need_stance_model(config)
+    if not (config.models_dir / "stance" / "onnx" / "model_int8_static.onnx").is_file():
+        pytest.skip("the static int8 runtime is not built: run `recoupe models build-stance`")
+    model = StanceModel.load(config.models_dir, runtime="onnx-int8-static")
+    assert model.batch_size > 1
+    alone, got = _alone_and_shared(model)
+    for mine, expected in zip(got, alone):
+        np.testing.assert_allclose(mine, expected, atol=1e-3)
+
+
 def test_concurrent_queries_get_the_vectors_they_get_alone(embedder):
     from service.models.batched_embedder import BatchedEmbedder
 

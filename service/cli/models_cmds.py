@@ -115,14 +115,16 @@ def calibrate_stance(args, config) -> int:
 
 
 def build_stance(args, config) -> int:
-    from service.stance.export import build_runtime, weights_present
+    from service.stance.export import RUNTIME_DYNAMIC, RUNTIME_STATIC, build_runtime, freeze_runtime, weights_present
 
     stance = config.models_dir / "stance"
     if args.if_missing:
         if not weights_present(stance):
             print("no stance model yet (training in progress): skipped; `recoupe models train-stance` makes it")
             return 0
-        if (stance / "onnx" / "model_int8.onnx").is_file():
+        if (stance / "onnx" / RUNTIME_DYNAMIC).is_file():
+            if not (stance / "onnx" / RUNTIME_STATIC).is_file():  # built before the static graph existed
+                freeze_runtime(config.models_dir)
             print(f"stance runtime already built in {stance / 'onnx'}")
             return 0
     build_runtime(config.models_dir)

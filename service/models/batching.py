@@ -6,9 +6,11 @@ call the same ONNX Runtime session at once and contend for the same two
 cores, each call splitting the cores between them; gathered, one thread
 drives the model over the items of every waiting request, with the cores to
 itself, while the request threads do their retrieval and rules. The model
-function decides how it runs the items (the stance model runs each pair on
-its own: stance/model.py SERVING_BATCH), so a caller's results do not depend
-on who it shared the call with.
+function decides how it runs the items (the stance model's served int8
+graph runs each pair on its own, its "onnx-int8-static" option runs them in
+length-bucketed batches of a graph whose answers do not depend on their
+batch-mates: stance/model.py), so a caller's results do not depend on who it
+shared the call with.
 
     queue = BatchQueue(model.predict, max_wait_s=0.004, name="stance")
     with queue.request():              # while a request is in flight (optional)

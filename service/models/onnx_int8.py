@@ -58,10 +58,12 @@ def _dynamic_quantize_nodes(model) -> list:
     return [n for n in model.graph.node if n.op_type == "DynamicQuantizeLinear"]
 
 
-def activation_ranges(dynamic_path: Path, feeds, *, threads: int = 0) -> dict[str, tuple[float, float]]:
+def activation_ranges(dynamic_path: Path, feeds, *, percentile: float = 100.0,
+                      threads: int = 0) -> dict[str, tuple[float, float]]:
     """{tensor: (min, max)} over the calibration examples of every tensor the dynamic graph
     quantises at run time. `feeds` yields {input name: array} dicts, one example per call
-    (no padding, so each range is that of real tokens)."""
+    (no padding, so each range is that of real tokens). With `percentile` p below 100, the range
+    holds the whole of p% of the examples (their extremes' percentiles) rather than all of them."""
     import numpy as np
     import onnx
     import onnxruntime as ort
@@ -78,16 +80,15 @@ def activation_ranges(dynamic_path: Path, feeds, *, threads: int = 0) -> dict[st
     if threads:
         opts.intra_op_num_threads = threads
     session = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
-    lo = np.full(len(names), np.inf)
-    hi = np.full(len(names), -np.inf)
-    seen = 0
+    lows, highs = [], []
     for feed in feeds:
         values = session.run(names, feed)
-        lo = np.minimum(lo, [float(v.min()) for v in values])
-        hi = np.maximum(hi, [float(v.max()) for v in values])
-        seen += 1
-    if not seen:
+        lows.append([float(v.min()) for v in values])
+        highs.append([float(v.max()) for v in values])
+    if not lows:
         raise ValueError("no calibration examples")
+    lo = np.percentile(np.array(lows), 100.0 - percentile, axis=0)
+    hi = np.percentile(np.array(highs), percentile, axis=0)
     return {name: (float(a), float(b)) for name, a, b in zip(names, lo, hi)}
 
 

@@ -1,6 +1,10 @@
 """The stance model as concurrent requests share it: one batching queue in
 front of it (models/batching.py), an LRU cache of the pairs already read, and
-each distinct pair run once.
+each distinct pair run once. The pairs of every request waiting go to one
+`StanceModel.predict`: with a runtime whose answers do not depend on the pairs
+sharing a call ("onnx-int8-static", torch) it runs them in length-bucketed
+batches, so concurrent requests share the model's batches, not only its
+thread; the served "onnx-int8" runs them one pair per call.
 
     stance = BatchedStance(StanceModel.load(models_dir))   # once per process (models/registry.py)
     with stance.request():                                 # a verification in flight

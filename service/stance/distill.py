@@ -245,7 +245,7 @@ def export_student(student, stance_out: Path, teacher_meta: dict, recipe: Distil
                    trained_s: float, log=print) -> None:
     import torch
 
-    from service.stance.export import WORD_EMBEDDINGS, save_sharded, word_embedding_fingerprint
+    from service.stance.export import WORD_EMBEDDINGS, remove_runtime, save_sharded, word_embedding_fingerprint
 
     state = {k: v.detach().to(torch.float16).contiguous() for k, v in student.state_dict().items()
              if k != WORD_EMBEDDINGS and not k.endswith("position_ids")}
@@ -260,9 +260,7 @@ def export_student(student, stance_out: Path, teacher_meta: dict, recipe: Distil
             "serving_max_length": teacher_meta.get("serving_max_length", 128),
             "exported_at": time.strftime("%Y-%m-%dT%H:%M:%S")}
     (stance_out / "recoupe_stance.json").write_text(json.dumps(meta, indent=2) + "\n")
-    stale = stance_out / "onnx" / "model_int8.onnx"
-    if stale.exists():
-        stale.unlink()
+    remove_runtime(stance_out)  # built from older weights
     log(f"student written to {stance_out}; next: python -m service.stance.export --models {stance_out.parent} "
         f"--runtime-only, then python -m service.stance.evaluate --models {stance_out.parent}")
 

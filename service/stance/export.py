@@ -12,11 +12,19 @@ The word-embedding matrix was frozen during training, so it is re-attached at
 load time from the rebuilt e5-small (models/e5-small), whose fingerprint must
 match.
 
-`build_runtime(models_dir)` writes models/stance/onnx/model_int8.onnx (git-ignored):
-the assembled model exported to ONNX (legacy exporter), fused by ONNX
-Runtime's BERT optimiser and dynamically quantised to int8 (per-channel,
-reduce_range=True like the embedder: no u8 x s8 overflow on AVX2 CPUs without
-VNNI). Its output is the logits; `model.py` applies the softmax.
+`build_runtime(models_dir)` writes two graphs in models/stance/onnx/ (git-ignored):
+- model_int8.onnx (the served "onnx-int8"): the assembled model exported to
+  ONNX (legacy exporter), fused by ONNX Runtime's BERT optimiser and
+  dynamically quantised to int8 (per-channel, reduce_range=True like the
+  embedder: no u8 x s8 overflow on AVX2 CPUs without VNNI). It quantises each
+  call's activations with that call's own range, so it is served one pair per
+  call.
+- model_int8_static.onnx ("onnx-int8-static", `freeze_runtime`): the same
+  graph with every activation range fixed, calibrated on training pairs
+  (`calibration_pairs`), so a pair's answer does not depend on the pairs
+  sharing its call, and it runs in length-bucketed batches. An option until
+  it matches the served graph (models/README.md, "Serving").
+Their output is the logits; `model.py` applies the softmax.
 """
 
 from __future__ import annotations
@@ -34,6 +42,8 @@ from service.stance import LABELS
 WORD_EMBEDDINGS = "bert.embeddings.word_embeddings.weight"
 TRAIN_HINT = "run `recoupe models train-stance` (several hours on a CPU; it resumes where it stopped)"
 RUNTIME_HINT = "run `recoupe models build-stance` (the README's set-up does it)"
+RUNTIME_DYNAMIC = "model_int8.onnx"  # activations quantised per call: one pair per call
+RUNTIME_STATIC = "model_int8_static.onnx"  # fixed activation ranges: any batch
 
 
 def word_embedding_fingerprint(matrix) -> str:
@@ -130,11 +140,14 @@ def export(models_dir: str | os.PathLike | None = None, *, out_dir: str | os.Pat
     size = sum(f.stat().st_size for f in weight_files(out_dir)) / 1e6
     log(f"stance artefact written to {out_dir} ({size:.0f} MB, step {ck['step']}/{ck['total_steps']}"
         f"{'' if done else ', interim'})")
-    # A runtime built from an older export is stale.
-    stale = out_dir / "onnx" / "model_int8.onnx"
-    if stale.exists():
-        stale.unlink()
+    remove_runtime(out_dir)  # a runtime built from an older export is stale
     return out_dir
+
+
+def remove_runtime(stance_dir: str | os.PathLike) -> None:
+    """Delete the ONNX runtimes built from a stance folder's weights (after the weights changed)."""
+    for name in (RUNTIME_DYNAMIC, RUNTIME_STATIC):
+        (Path(stance_dir) / "onnx" / name).unlink(missing_ok=True)
 
 
 def assemble(models_dir: str | os.PathLike | None = None, stance_dir: str | os.PathLike | None = None):
@@ -173,8 +186,87 @@ def assemble(models_dir: str | os.PathLike | None = None, stance_dir: str | os.P
     return model.eval()
 
 
-def build_runtime(models_dir: str | os.PathLike | None = None, log=print) -> Path:
-    """models/stance/onnx/model_int8.onnx from the committed fp16 artefact (about a minute)."""
+CALIBRATION_PER_SOURCE = 40  # training pairs per source: ~800 pairs, every language combination and length
+
+
+def calibration_pairs(data_dir: str | os.PathLike | None = None, per_source: int = CALIBRATION_PER_SOURCE,
+                      log=print) -> tuple[list[tuple[str, str]], str]:
+    """(premise, hypothesis) pairs whose activation ranges the static runtime is fixed to, and what
+    they are. Training splits only (data.py's held-out parts are never read): the first
+    `per_source` pairs of each source's training split in hash order. Without the training data
+    folder (a clean install), sentence pairs of the seed articles shipped in seeds/ (no claim, no
+    label: only their text is read); the ranges are then those of news prose alone."""
+    from service.errors import RecoupeError
+    from service.stance.pairs import h
+
+    try:
+        from service.stance.data import load_sources, resolve_data_dir
+
+        src = load_sources(resolve_data_dir(data_dir))
+    except RecoupeError as exc:
+        log(f"activation ranges from the seed articles: {exc}")
+        return _seed_sentence_pairs(), "seed articles, sentence pairs"
+    pairs = []
+    for name in sorted(src):
+        train = src[name].get("train") or []
+        pairs += sorted(((p.premise, p.hypothesis) for p in train), key=lambda p: h(p[0] + "\t" + p[1]))[:per_source]
+    return pairs, f"training splits, {per_source} pairs per source, {len(pairs)} pairs"
+
+
+def _seed_sentence_pairs(limit: int = 400) -> list[tuple[str, str]]:
+    import re
+
+    pairs = []
+    for path in sorted((REPO_ROOT / "seeds").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        title, _, body = text.strip().partition("\n")
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", body) if len(s.split()) >= 4]
+        lead = title.strip().rstrip(".")
+        for i in range(len(sentences) - 1):  # a passage led by the title (one sentence, then three) and the next one
+            pairs.append((f"{lead}. {sentences[i]}", sentences[i + 1]))
+            if i + 3 < len(sentences):
+                pairs.append((f"{lead}. {' '.join(sentences[i:i + 3])}", sentences[i + 3]))
+    if not pairs:
+        raise ModelMissing(f"no calibration text: neither the training data nor {REPO_ROOT / 'seeds'} is there")
+    return pairs[:limit]
+
+
+def freeze_runtime(models_dir: str | os.PathLike | None = None, data_dir: str | os.PathLike | None = None,
+                   log=print) -> Path:
+    """models/stance/onnx/model_int8_static.onnx from the dynamic model_int8.onnx: the same graph
+    with fixed activation ranges, calibrated one pair per call on `calibration_pairs`."""
+    import numpy as np
+
+    from service.models.onnx_int8 import activation_ranges, freeze_activation_ranges, ranges_fingerprint
+    from service.models.tokenizer import tokenizer
+
+    models_dir = Path(models_dir or REPO_ROOT / "models")
+    stance_dir = models_dir / "stance"
+    dynamic = stance_dir / "onnx" / RUNTIME_DYNAMIC
+    if not dynamic.is_file():
+        raise ModelMissing(f"the dynamic int8 runtime is missing ({dynamic}): {RUNTIME_HINT}")
+    t0 = time.time()
+    meta_path = stance_dir / "recoupe_stance.json"
+    meta = json.loads(meta_path.read_text()) if meta_path.is_file() else {}
+    max_length = int(meta.get("serving_max_length") or 128)
+    pairs, what = calibration_pairs(data_dir, log=log)
+    tok = tokenizer(models_dir / "e5-small" / "tokenizer.json",
+                    truncation={"max_length": max_length, "strategy": "longest_first"})
+    feeds = ({"input_ids": np.array([e.ids], dtype=np.int64), "attention_mask": np.ones((1, len(e.ids)), np.int64)}
+             for e in tok.encode_batch(pairs))
+    ranges = activation_ranges(dynamic, feeds)
+    target = freeze_activation_ranges(dynamic, ranges, stance_dir / "onnx" / RUNTIME_STATIC, metadata={
+        "recoupe_activation_ranges": ranges_fingerprint(ranges), "recoupe_calibration": what,
+        "recoupe_calibration_max_length": str(max_length)})
+    log(f"stance ONNX int8 runtime with fixed activation ranges ({what}) written to {target} "
+        f"({time.time() - t0:.0f}s)")
+    return target
+
+
+def build_runtime(models_dir: str | os.PathLike | None = None, log=print,
+                  data_dir: str | os.PathLike | None = None) -> Path:
+    """models/stance/onnx/model_int8.onnx (served) from the committed fp16 artefact (about a minute),
+    then model_int8_static.onnx from it (`freeze_runtime`, a minute more); returns the served one."""
     import torch
 
     from service.models.onnx_int8 import export_int8
@@ -196,9 +288,12 @@ def build_runtime(models_dir: str | os.PathLike | None = None, log=print) -> Pat
     example = (torch.tensor([[0, 10, 20, 2, 2, 30, 2], [0, 11, 2, 2, 12, 2, 1]]),
                torch.tensor([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 1, 0]]))
     cfg = model.config
-    int8 = export_int8(Logits(model), example, "logits", stance_dir / "onnx" / "model_int8.onnx",
+    (stance_dir / "onnx" / RUNTIME_STATIC).unlink(missing_ok=True)  # it is built from the graph below
+    int8 = export_int8(Logits(model), example, "logits", stance_dir / "onnx" / RUNTIME_DYNAMIC,
                        num_heads=cfg.num_attention_heads, hidden_size=cfg.hidden_size)
     log(f"stance ONNX int8 runtime written to {int8} ({time.time() - t0:.0f}s)")
+    del model
+    freeze_runtime(models_dir, data_dir, log=log)
     return int8
 
 
@@ -209,10 +304,12 @@ def main(argv: list[str] | None = None) -> int:
                                  description="write the stance artefact from the latest checkpoint, then its int8 runtime")
     ap.add_argument("--models", default=None)
     ap.add_argument("--runtime-only", action="store_true", help="only rebuild the ONNX int8 runtime")
+    ap.add_argument("--data", default=None, help="training data folder whose training pairs calibrate the "
+                                                 "activation ranges (default: data.resolve_data_dir)")
     args = ap.parse_args(argv)
     if not args.runtime_only:
         export(args.models)
-    build_runtime(args.models)
+    build_runtime(args.models, data_dir=args.data)
     return 0
 
 

@@ -13,7 +13,12 @@ English or mixed. Pairs are cut at the artefact's serving length
 premise length; 128 when absent), the longer side first, as in training.
 
 Runtimes: "onnx-int8" (default; built at set-up by `recoupe models build-stance`
-from the committed fp16 weights) and "torch-fp32" (the reference).
+from the committed fp16 weights; activations quantised per call, so served
+one pair per call), "onnx-int8-static" (the same int8 graph with activation
+ranges fixed at build time: a pair's answer does not depend on the pairs that
+share its call, so it runs in length-bucketed batches; an option until it
+matches "onnx-int8" on held-out accuracy and speed, see models/README.md) and
+"torch-fp32" (the reference).
 """
 
 from __future__ import annotations
@@ -34,20 +39,25 @@ __all__ = ["StanceModel", "LABELS", "RUNTIMES", "with_context"]
 from service.stance.export import RUNTIME_HINT, TRAIN_HINT, weights_present
 
 MAX_LENGTH = 128  # when the artefact names no serving length
-RUNTIMES = ("onnx-int8", "torch-fp32")
+RUNTIMES = ("onnx-int8", "onnx-int8-static", "torch-fp32")
 
 _lock = threading.Lock()
 _loaded: dict[tuple, "StanceModel"] = {}
 
 
 PAD_ID = 1
-# Pairs per ONNX call. One: dynamic int8 quantisation scales each call's activations by that call's
-# largest value, so in a batch a pair's probabilities move with its companions (up to 0.24 on the
-# seed claims, enough to flip two verdicts of 40). Alone, a pair always gets the same answer,
-# whoever else is being verified, and there is no padding; measured side by side it was also the
-# fastest (88 pairs/s alone vs 64 in batches of 32, busy machine): one pair's ~90 x 384
-# activations stay in cache. The torch runtime batches as before (32).
+# Pairs per ONNX call of the dynamically quantised graph ("onnx-int8"). One: dynamic int8 quantisation
+# scales each call's activations by that call's largest value, so in a batch a pair's probabilities
+# move with its companions (up to 0.24 on the seed claims, enough to flip two verdicts of 40).
+# Alone, a pair always gets the same answer, whoever else is being verified. On two busy cores one
+# pair per call is also the fastest (88 pairs/s vs 64 in batches of 32; issue 18, the static graph:
+# 3.6 vs 2.7): one pair's ~90 x 384 activations stay in cache.
 SERVING_BATCH = 1
+# Pairs per call of the runtimes whose answers do not depend on their batch-mates: the static int8
+# graph (its activation ranges are constants of the graph) and torch fp32. Cut by length_batches.
+BATCH = 32
+# Which graph file each ONNX runtime reads (service/stance/export.py builds both).
+ONNX_FILES = {"onnx-int8": "model_int8.onnx", "onnx-int8-static": "model_int8_static.onnx"}
 # A batch may hold this much padding, relative to its real tokens, before a new
 # batch is cheaper: one verification's 10 passages run 12 to 120 tokens, and
 # padding them all to the longest cost ~25% of the stance time.
@@ -110,20 +120,25 @@ class StanceModel:
 
         ident = [meta.get("exported_at"), meta.get("step"), meta.get("calibration", {}).get("temperature"),
                  self.max_length]
-        if runtime == "onnx-int8":  # int8 answers depend on how pairs are grouped (SERVING_BATCH)
-            ident.append(f"batch{SERVING_BATCH}")
-        ident = json.dumps(ident, sort_keys=True)
-        self.version = hashlib.sha1(ident.encode()).hexdigest()[:8]
         # Parsed once with the embedder's (models/tokenizer.py); truncated the longer side first.
         self._tok = tokenizer(tok_path, truncation={"max_length": self.max_length, "strategy": "longest_first"})
         # Temperature scaling fit on held-out pairs (calibrate.py); 1.0 until calibrated.
         self.temperature = float(meta.get("calibration", {}).get("temperature", 1.0))
-        if runtime == "onnx-int8":
-            self._logits = self._onnx(stance_dir)
+        # Pairs per call: all of a call's pairs (BATCH, by length) where a pair's answer does not
+        # depend on its batch-mates, one (SERVING_BATCH) where it does.
+        self.batch_size = BATCH
+        if runtime in ONNX_FILES:
+            self._logits, ranges = self._onnx(stance_dir)
+            if ranges:  # fixed activation ranges: the graph's calibration is part of the answers
+                ident.append(f"static-{ranges}")
+            else:  # int8 answers depend on how pairs are grouped
+                self.batch_size = SERVING_BATCH
+                ident.append(f"batch{SERVING_BATCH}")
         elif runtime == "torch-fp32":
             self._logits = self._torch()
         else:
             raise RecoupeError(f"unknown stance runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
+        self.version = hashlib.sha1(json.dumps(ident, sort_keys=True).encode()).hexdigest()[:8]
 
     @classmethod
     def load(cls, models_dir: str | os.PathLike | None = None, runtime: str = "onnx-int8",
@@ -153,7 +168,7 @@ class StanceModel:
     def logits(self, pairs: list[tuple[str, str]], batch_size: int | None = None) -> np.ndarray:
         """The raw (n, 3) scores before the softmax, as calibration needs them."""
         if batch_size is None:
-            batch_size = SERVING_BATCH if self.runtime == "onnx-int8" else 32
+            batch_size = self.batch_size
         out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
         if not pairs:
             return out
@@ -176,7 +191,7 @@ class StanceModel:
     def _onnx(self, stance_dir: Path):
         from service.models.ort_session import inference_session
 
-        path = stance_dir / "onnx" / "model_int8.onnx"
+        path = stance_dir / "onnx" / ONNX_FILES[self.runtime]
         if not path.is_file():
             raise ModelMissing(f"the stance model's int8 ONNX runtime is missing ({path}): {RUNTIME_HINT}")
         session = inference_session(path, self.threads, self.spinning)
@@ -184,7 +199,9 @@ class StanceModel:
         def logits(ids, mask):
             return session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
-        return logits
+        # The fingerprint of the fixed activation ranges (export.freeze_runtime); absent from a
+        # graph that quantises its activations per call.
+        return logits, session.get_modelmeta().custom_metadata_map.get("recoupe_activation_ranges")
 
     def _torch(self):
         import torch

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from service.errors import RecoupeError
 from service.stance.evaluate import beats, compare_table
-from service.stance.export import weight_files
+from service.stance.export import remove_runtime, weight_files
 
 KEEP = ("config.json", "recoupe_stance.json", "metrics.json", "train_log.jsonl")
 
@@ -40,8 +40,6 @@ def promote(models_dir: Path, candidate_dir: Path, force: bool = False, log=prin
     for name in KEEP:
         if (cand / name).is_file():
             shutil.copy2(cand / name, shipped / name)
-    stale = shipped / "onnx" / "model_int8.onnx"
-    if stale.exists():
-        stale.unlink()
+    remove_runtime(shipped)  # built from the old weights
     log(f"shipped: {cand} -> {shipped}; rebuild the runtime with `recoupe models build-stance`")
     return True
