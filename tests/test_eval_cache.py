@@ -72,3 +72,37 @@ def test_an_unreadable_cache_file_is_rebuilt(embedder, tmp_path):
     good = cache.passages(TEXTS)
     cache.path_for(TEXTS, "passage").write_bytes(b"not an array")
     assert np.array_equal(cache.passages(TEXTS), good) and counting.calls == 2
+
+
+class InterruptedAt(CountingEmbedder):
+    """The real embedder; Ctrl-C arrives on call number `at` (from 1)."""
+
+    def __init__(self, inner, at: int):
+        super().__init__(inner)
+        self.at = at
+
+    def encode_passages(self, texts):
+        if self.calls + 1 == self.at:
+            raise KeyboardInterrupt
+        return super().encode_passages(texts)
+
+
+def test_an_interrupted_embedding_resumes_where_it_stopped_with_the_same_vectors(embedder, tmp_path, monkeypatch):
+    import pytest
+
+    from service.evaluate import cache
+
+    monkeypatch.setattr(cache, "CHUNK_TEXTS", 2)  # TEXTS * 3 in five chunks
+    monkeypatch.setattr(cache, "PARTIAL_EVERY_S", 0.0)  # keep every chunk done
+    texts = [f"{t} ({i})" for i, t in enumerate(TEXTS * 3)]
+    whole = EmbeddingCache(tmp_path / "whole", embedder, progress=False).passages(texts)
+
+    with pytest.raises(KeyboardInterrupt):
+        EmbeddingCache(tmp_path / "cut", InterruptedAt(embedder, 3), progress=False).passages(texts)
+    assert not list((tmp_path / "cut").glob("*.npy"))  # no finished file: only the chunks done so far
+    assert len(list((tmp_path / "cut").glob("*.partial.npz"))) == 1
+    counting = CountingEmbedder(embedder)
+    resumed = EmbeddingCache(tmp_path / "cut", counting, progress=False).passages(texts)
+    assert counting.calls == 5 - 2  # the two chunks done before the interruption are not embedded again
+    assert np.allclose(resumed, whole, atol=1e-6)
+    assert not list((tmp_path / "cut").glob("*.partial.npz"))  # done: the partial file is gone
