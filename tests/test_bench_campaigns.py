@@ -37,6 +37,9 @@ def test_health_answers_under_slow_clients_and_oversized_bodies_and_limits_bite(
     assert result["health"]["failures"] == 0 and result["health"]["max_ms"] < 5000, result["health"]
     assert result["targets"]["429_after_the_limit"] and result["targets"]["oversized_bodies_413"], result
     assert result["ingest_1mb"]["status"] == 201
+    probe = result["targets"]  # issue 21's outside probe
+    assert probe["long_token_article_stored"] and probe["cross_site_writes_403"], result
+    assert probe["batch_named_in_chinese_202"] and probe["page_form_over_limit_413"], result
 
 
 def test_generated_requests_find_no_server_error_or_schema_violation(seeded_config):

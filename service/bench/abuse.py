@@ -8,9 +8,13 @@ scratch folder, 4 request threads, rate limits on, an API key), for
 - one client posts a ~1 MB single-paragraph article (with the key), then
   a 3 MB chunked body and a 3 MB body with Content-Length (both must be 413);
 - one client sends wrong-key DELETEs until it gets 429s (with Retry-After);
+- one client sends issue 21's probe: an article holding a 150,000-character token (linear-time
+  patterns: 201), writes from another site (each CSRF header combination: 403), a batch named in
+  Chinese (202) and a page form over the body limit (413);
 - a monitor polls GET /v1/health every 0.2 s: latency p50/p99/max, failures.
 
-Targets (issue 12): health p99 < 1 s throughout; 429 once over the limit.
+Targets (issue 12): health p99 < 1 s throughout; 429 once over the limit. Issue 21: the probe's
+statuses above.
 """
 
 from __future__ import annotations
@@ -98,6 +102,45 @@ def _writes(host: str, port: int, key: str, out: dict) -> None:
     out["content_length_3mb"] = dict(zip(("status", "seconds"), _post(host, port, key, big, chunked=False)))
 
 
+# Issue 21's cross-site writes: each must be a 403 whatever the browser sends.
+CROSS_SITE_HEADERS = [{"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}, {"Origin": "null"},
+                      {"Referer": "http://evil.example/a.html"},
+                      {"Sec-Fetch-Site": "same-origin", "Origin": "http://evil.example"}]
+
+
+def _form(fields: dict, files: dict) -> tuple[bytes, str]:
+    boundary = "recoupe-abuse-21"
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode() for k, v in fields.items()]
+    parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
+              f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n" for k, (name, data) in files.items()]
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _send(host: str, port: int, method: str, path: str, body: bytes, headers: dict) -> tuple[int | None, float]:
+    head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": f"{host}:{port}", "Connection": "close",
+                                                  "Content-Length": str(len(body)), **headers}.items())
+    status, _, took = _raw_request(host, port, f"{method} {path} HTTP/1.1\r\n{head}\r\n".encode() + body)
+    return status, took
+
+
+def _probe(host: str, port: int, key: str, out: dict) -> None:
+    """Issue 21's outside probe, as statuses and seconds."""
+    text = "Kim Kardashian publie sur Instagram chaque jour. " + "x" * 150_000 + " Une autre phrase."
+    article = json.dumps({"id": "abuse-long-token", "title": "t", "text": text}).encode()
+    status, took = _send(host, port, "POST", "/v1/articles", article, {"Content-Type": "application/json", "X-API-Key": key})
+    out["long_token_article"] = {"status": status, "seconds": round(took, 2)}
+    claims, kind = _form({}, {"claims": ("中文の主張.csv", "id,claim\n1,La tour Eiffel mesure 330 mètres\n".encode())})
+    cross = [_send(host, port, "POST", "/v1/batches", claims, {"Content-Type": kind, "X-API-Key": key, **h})[0]
+             for h in CROSS_SITE_HEADERS]
+    cross += [_send(host, port, "POST", "/check", b"claim=x", {"Content-Type": "application/x-www-form-urlencoded", **h})[0]
+              for h in CROSS_SITE_HEADERS]
+    out["cross_site_writes"] = {"sent": len(cross), "403": cross.count(403), "other": sorted({s for s in cross if s != 403}, key=str)}
+    out["batch_named_in_chinese"] = {"status": _send(host, port, "POST", "/v1/batches", claims,
+                                                     {"Content-Type": kind, "X-API-Key": key})[0]}
+    big, kind = _form({"api_key": key}, {"files": ("big.txt", b"a" * (1024 * 1024 + 1000))})
+    out["page_form_over_limit"] = {"status": _send(host, port, "POST", "/corpus/upload", big, {"Content-Type": kind})[0]}
+
+
 def _wrong_keys(host: str, port: int, out: dict, attempts: int = 100) -> None:
     statuses, retry_after = [], None
     for _ in range(attempts):
@@ -130,7 +173,8 @@ def run(config, *, slow_clients: int = 32, seconds: float = 60, threads: int = 4
                 t.start()
             time.sleep(2)  # the slow clients are connected before the rest starts
             workers = [threading.Thread(target=_writes, args=(host, port, key, writes), daemon=True),
-                       threading.Thread(target=_wrong_keys, args=(host, port, writes), daemon=True)]
+                       threading.Thread(target=_wrong_keys, args=(host, port, writes), daemon=True),
+                       threading.Thread(target=_probe, args=(host, port, key, writes), daemon=True)]
             for t in workers:
                 t.start()
             latencies, failures = [], 0
@@ -163,5 +207,10 @@ def run(config, *, slow_clients: int = 32, seconds: float = 60, threads: int = 4
     result["targets"] = {"health_p99_under_1s": p99 is not None and p99 < 1.0 and failures == 0,
                          "429_after_the_limit": limited,
                          "oversized_bodies_413": writes.get("chunked_3mb", {}).get("status") == 413
-                         and writes.get("content_length_3mb", {}).get("status") == 413}
+                         and writes.get("content_length_3mb", {}).get("status") == 413,
+                         "long_token_article_stored": writes.get("long_token_article", {}).get("status") == 201,
+                         "cross_site_writes_403": bool(writes.get("cross_site_writes", {}).get("sent"))
+                         and not writes["cross_site_writes"]["other"],
+                         "batch_named_in_chinese_202": writes.get("batch_named_in_chinese", {}).get("status") == 202,
+                         "page_form_over_limit_413": writes.get("page_form_over_limit", {}).get("status") == 413}
     return result
