@@ -99,9 +99,11 @@ def load_finder(config) -> ClaimFinder:
 
 
 def read_text_file(path) -> str:
-    """A text file or an HTML page's main text, read as `recoupe ingest` reads them."""
+    """A text file as it is (every line kept: its first line is not a title here), or an HTML page's
+    main text as `recoupe ingest` extracts it."""
     from pathlib import Path
 
+    from service.ingest.decode import read_text
     from service.ingest.loaders import load_file
 
     path = Path(path)
@@ -109,4 +111,6 @@ def read_text_file(path) -> str:
         raise InvalidInput(f"cannot read a text from {path.name}: give a .txt or .html file")
     if not path.is_file():
         raise InvalidInput(f"the file {path} does not exist")
-    return "\n\n".join(a.text for a in load_file(path))
+    if path.suffix.lower() == ".txt":
+        return read_text(path)
+    return "\n\n".join(f"{a.title}\n\n{a.text}" if a.title else a.text for a in load_file(path))
