@@ -35,6 +35,11 @@ def test_checkable_statements_rank_above_greetings_opinions_questions_and_anecdo
     assert result.sentences[0].score > result.sentences[-1].score
 
 
+def test_a_text_with_no_sentence_to_rank_answers_an_empty_ranking(finder):
+    result = finder.extract("0", top=2999, language="aa")  # found by the schemathesis campaign: was a 500
+    assert result.total == 0 and result.sentences == []
+
+
 def test_top_n_keeps_the_best_and_says_how_many_were_ranked(finder):
     result = finder.extract(SPEECH, top=2)
     assert len(result.sentences) == 2 and result.total == 6

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from service.checkworthy.features import hand_features, reasons
+from service.checkworthy.features import HAND_FEATURES, hand_features, reasons
 from service.checkworthy.model import CheckWorthyModel
 from service.errors import InvalidInput, TooLarge
 from service.ingest.language import detect_language
@@ -74,7 +74,7 @@ class ClaimFinder:
         t1 = time.perf_counter()
         vectors = self.embedder.encode_queries(sentences) if sentences else np.zeros((0, 384), np.float32)
         t2 = time.perf_counter()
-        hand = np.array([hand_features(s) for s in sentences]).reshape(len(sentences), -1)
+        hand = np.array([hand_features(s) for s in sentences]) if sentences else np.zeros((0, len(HAND_FEATURES)))
         scores = self.model.scores(vectors, hand) if sentences else np.zeros(0)
         order = np.argsort(-scores, kind="stable")
         ranked = [RankedSentence(r, int(i), sentences[i], spans[i][0], spans[i][1], round(float(scores[i]), 4),
