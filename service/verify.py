@@ -39,10 +39,11 @@ class Weighed:
 
 
 class Verifier:
-    def __init__(self, corpus: Corpus, stance_model, verdict_model):
+    def __init__(self, corpus: Corpus, stance_model, verdict_model, matcher=None):
         self.corpus = corpus
         self.stance = stance_model
         self.verdict = verdict_model
+        self.matcher = matcher  # earlier checks and fact-checks of the claim (factchecks/match.py), or None
         self.retriever = HybridRetriever(corpus)
         # The models a verification submits work to: their batching queues are told it is coming.
         self.models_in_flight = (stance_model, corpus.embedder)
@@ -63,8 +64,13 @@ class Verifier:
             out.append(Verification(w.claim, w.language, decision.verdict, decision.confidence,
                                     [evidence[i] for i in order], decision.reasons, {}, decision.probabilities))
         t3 = time.perf_counter()
+        if self.matcher is not None:
+            for v, found in zip(out, self.matcher.match_many([v.claim for v in out], [v.language for v in out])):
+                v.already_checked = found
+            timings["match"] = _ms(time.perf_counter() - t3)
+        t4 = time.perf_counter()
         # The verdict stage: rules and features (timed in weigh_many), then assessment and decision.
-        timings.update(verdict=round(timings.pop("features") + _ms(t3 - t2), 1), total=_ms(t3 - t0))
+        timings.update(verdict=round(timings.pop("features") + _ms(t3 - t2), 1), total=_ms(t4 - t0))
         for v in out:
             # For a batch these are the whole batch's stage times: the models ran once for all claims.
             v.timings_ms = dict(timings)
@@ -167,6 +173,24 @@ def load_verifier(config) -> Verifier:
     models = get_models(config)
     # The shared (batching) models: concurrent requests of this process run the stance model and the
     # query embedder in one call each (models/batching.py).
-    verifier = Verifier(open_corpus(config, models.shared_embedder), models.shared_stance, models.verdict)
+    corpus = open_corpus(config, models.shared_embedder)
+    verifier = Verifier(corpus, models.shared_stance, models.verdict, load_matcher(corpus, models))
     verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
     return verifier
+
+
+def load_matcher(corpus: Corpus, models):
+    """Earlier checks and fact-checks (the desk's SQLite file beside the index), matched with the
+    shared embedder and the "same claim" model."""
+    from service.errors import ModelMissing
+    from service.factchecks.match import Matcher
+    from service.factchecks.store import FactCheckStore
+
+    try:
+        model = models.matching
+    except ModelMissing as exc:  # verification still answers; `already_checked` is null
+        import logging
+
+        logging.getLogger(__name__).warning("earlier checks and fact-checks are off: %s", exc.message)
+        return None
+    return Matcher(FactCheckStore.in_dir(corpus.index.data_dir), models.shared_embedder, model, models.verdict)

@@ -244,6 +244,8 @@ class VerifyResponse(Schema):
     explanation = fields.List(fields.String(), required=True,
                               metadata={"description": "the reasons in words, in the claim's language"})
     timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
+    already_checked = fields.Nested("AlreadyCheckedOut", allow_none=True, metadata={
+        "description": "earlier checks and published fact-checks of the same claim (null when matching is off)"})
 
 
 class BatchVerifyResponse(Schema):
@@ -358,3 +360,6 @@ class Problem(Schema):
     status = fields.Integer(required=True)
     detail = fields.Dict(metadata={"description": "structured facts about this failure, when there are any"})
     errors = fields.Dict(metadata={"description": "field-level messages, e.g. {\"claim\": [\"...\"]}"})
+
+
+from service.api.factcheck_schemas import AlreadyCheckedOut  # noqa: E402,F401 (registered for VerifyResponse)

@@ -135,6 +135,8 @@ class Verification:
     # the decision's claim-level probabilities {"supported", "refuted", "conflicting", "not_enough_evidence"},
     # summing to 1; the verdict and its confidence are read from them (decide.py)
     probabilities: dict[str, float] = field(default_factory=dict)
+    # earlier checks and published fact-checks of the same claim (factchecks/match.py: AlreadyChecked)
+    already_checked: object | None = None
 
     @property
     def explanation(self) -> list[str]:
