@@ -56,6 +56,9 @@ COMBINATIONS = [
     ({"Origin": EVIL, "Referer": OWN + "/x"}, False),
     ({"Sec-Fetch-Site": "same-origin", "Origin": OWN}, True),
     ({"Sec-Fetch-Site": "same-origin", "Origin": EVIL}, False),
+    # what Chromium sends for the page's own form under Referrer-Policy: no-referrer
+    ({"Sec-Fetch-Site": "same-origin", "Origin": "null"}, True),
+    ({"Sec-Fetch-Site": "cross-site", "Origin": "null"}, False),
     ({"Sec-Fetch-Site": "cross-site", "Origin": OWN}, False),
     ({"Sec-Fetch-Site": "none", "Origin": EVIL}, False),
     ({"Sec-Fetch-Site": "cross-site", "Origin": EVIL, "Referer": EVIL + "/x"}, False),

@@ -65,3 +65,27 @@ def test_a_new_run_starts_from_the_shipped_weights(tmp_path, recipe):
     start = _trained(tmp_path / "run")["model"]
     name = "classifier.weight"
     assert (start[name].half() == shipped[name]).all()
+
+
+def test_a_run_folder_without_its_checkpoint_resumes_from_its_committed_interim_artefact(tmp_path, recipe):
+    """A new working machine has the run's committed interim weights but not its checkpoint."""
+    import torch
+
+    from service.stance.export import export, load_weights
+    from service.stance.train import checkpoint_path, train
+
+    models = tmp_path / "models"
+    models.mkdir()
+    (models / "e5-small").symlink_to(MODELS / "e5-small")
+    run = models / "stance"  # a run's folder, laid out as a candidate (its e5-small beside it)
+    logs = []
+    train(MODELS, DATA, out_dir=run, recipe=recipe, stop_after_steps=3, log=logs.append)
+    export(models, out_dir=run, log=logs.append)
+    checkpoint_path(run).unlink()
+    logs.clear()
+    train(MODELS, DATA, out_dir=run, recipe=recipe, stop_after_steps=3, log=logs.append)
+    assert any("resuming warm from the interim artefact at step 3/" in m for m in logs), logs
+    resumed = torch.load(checkpoint_path(run), map_location="cpu", weights_only=False)
+    assert resumed["step"] == 3
+    interim = load_weights(run)
+    assert (resumed["model"]["classifier.weight"].half() == interim["classifier.weight"]).all()

@@ -4,7 +4,8 @@ Every state-changing request (POST, PUT, PATCH, DELETE) is checked in this order
 
 1. `Sec-Fetch-Site`, when the browser sends it, must be `same-origin` or `none` (typed by the user);
 2. `Origin`, when sent, must be this server's own host (`null`, sent for sandboxed or privacy-stripped
-   requests, is refused);
+   requests, is refused, except beside `Sec-Fetch-Site: same-origin`: the page is served with
+   `Referrer-Policy: no-referrer`, under which Chromium posts the page's own forms with `Origin: null`);
 3. with no `Origin`, a `Referer`, when sent, must point at this server's own host;
 4. the page's forms also carry a token: a random value in a `SameSite=Strict` cookie (never sent with
    a request from another site) that the form repeats in a hidden field (double submit). A browser
@@ -61,6 +62,11 @@ def cross_site_reason() -> str | None:
     if fetch_site is not None and fetch_site.strip().lower() not in _SAME:
         return f"Sec-Fetch-Site: {fetch_site[:40]}"
     origin = request.headers.get("Origin")
+    if origin is not None and origin.strip() == "null" and (fetch_site or "").strip().lower() == "same-origin":
+        # The page is served with `Referrer-Policy: no-referrer`, under which Chromium posts the page's
+        # own forms with `Origin: null`; Sec-Fetch-Site (set by the browser, never by a page) has
+        # already said the request comes from this server's own pages.
+        return None
     if origin is not None:
         return None if _own_host(origin) else "Origin is another site"
     referer = request.headers.get("Referer")

@@ -66,7 +66,7 @@ def plot(run_dir: Path, title: str | None = None) -> Path:
     import matplotlib.pyplot as plt
 
     points, batch_size = read_points(run_dir)
-    fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
     for key, label in SLICES.items():
         xs = [p["step"] * batch_size / 1000 for p in points if key in p]
         ys = [p[key] for p in points if key in p]
@@ -76,7 +76,7 @@ def plot(run_dir: Path, title: str | None = None) -> Path:
     ax.set_ylabel("held-out accuracy (fp32)")
     ax.set_title(title or f"Stance run {Path(run_dir).parent.name}: learning curve")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     out = Path(run_dir) / "learning_curve.png"
     fig.tight_layout()
     fig.savefig(out)
