@@ -8,17 +8,15 @@ are made again, never compared across models.
 
 from __future__ import annotations
 
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
 import numpy as np
 
 from service.errors import NotFound
 from service.factchecks.records import FactCheck
-from service.history.store import FILE, _connect
+from service.history.store import DeskFile
 
 _COLUMNS = "id, claim, rating, date, url, author, language, imported_at"
 
@@ -46,20 +44,8 @@ class CheckClaim:
     reviewed: bool
 
 
-class FactCheckStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._conn = _connect(self.path)
-
-    @classmethod
-    def in_dir(cls, data_dir) -> "FactCheckStore":
-        return cls(Path(data_dir) / FILE)
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+class FactCheckStore(DeskFile):
+    """Published fact-checks and saved checks' claim vectors, in the desk's file."""
 
     # ------------------------------------------------------------ fact-checks
 

@@ -203,7 +203,9 @@ class BatchRow:
     check: SavedCheck | None  # None until the claim is checked
 
 
-class HistoryStore:
+class DeskFile:
+    """One connection to the desk's SQLite file (schema and migrations: `_connect`), shared by its stores."""
+
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,12 +213,15 @@ class HistoryStore:
         self._conn = _connect(self.path)
 
     @classmethod
-    def in_dir(cls, data_dir) -> "HistoryStore":
+    def in_dir(cls, data_dir):
         return cls(Path(data_dir) / FILE)
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
+
+
+class HistoryStore(DeskFile):
 
     # ------------------------------------------------------------ checks
 
