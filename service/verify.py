@@ -174,23 +174,26 @@ def load_verifier(config) -> Verifier:
     # The shared (batching) models: concurrent requests of this process run the stance model and the
     # query embedder in one call each (models/batching.py).
     corpus = open_corpus(config, models.shared_embedder)
-    verifier = Verifier(corpus, models.shared_stance, models.verdict, load_matcher(corpus, models))
+    matcher = load_matcher(corpus.index.data_dir, config.models_dir, models.shared_embedder, models.verdict)
+    verifier = Verifier(corpus, models.shared_stance, models.verdict, matcher)
     verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
     return verifier
 
 
-def load_matcher(corpus: Corpus, models):
-    """Earlier checks and fact-checks (the desk's SQLite file beside the index), matched with the
-    shared embedder and the "same claim" model."""
+def load_matcher(data_dir, models_dir, embedder, verdict_model):
+    """Earlier checks and fact-checks (the desk's SQLite file in the data folder), matched with the
+    embedder and the "same claim" model; None, with a warning, when that model is not built. The
+    single-process service and the cluster's ingress both build theirs here."""
     from service.errors import ModelMissing
     from service.factchecks.match import Matcher
+    from service.factchecks.model import MatchModel
     from service.factchecks.store import FactCheckStore
 
     try:
-        model = models.matching
+        model = MatchModel.load(models_dir)
     except ModelMissing as exc:  # verification still answers; `already_checked` is null
         import logging
 
         logging.getLogger(__name__).warning("earlier checks and fact-checks are off: %s", exc.message)
         return None
-    return Matcher(FactCheckStore.in_dir(corpus.index.data_dir), models.shared_embedder, model, models.verdict)
+    return Matcher(FactCheckStore.in_dir(data_dir), embedder, model, verdict_model)

@@ -62,7 +62,10 @@ def test_openapi_document_describes_every_route_from_the_schemas(app, client):
                 "/v1/checks/{check_id}/reviews": {"post"}, "/v1/checks/{check_id}/reviews/{item}": {"delete"},
                 "/v1/reviews/export": {"get"}, "/v1/batches": {"post"}, "/v1/batches/{batch_id}": {"get"},
                 "/v1/batches/{batch_id}/rows": {"get"}, "/v1/batches/{batch_id}/download/{fmt}": {"get"},
-                "/v1/articles/{article_id}/retract": {"post"}}
+                "/v1/articles/{article_id}/retract": {"post"},
+                # already checked? what to check? (earlier checks, published fact-checks, check-worthiness)
+                "/v1/factchecks": {"get", "post"}, "/v1/factchecks/{fact_check_id}": {"get", "delete"},
+                "/v1/factchecks/match": {"post"}, "/v1/claims/extract": {"post"}}
     assert {path: set(ops) for path, ops in spec["paths"].items()} == expected
     documented = {re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r.rule) for r in app.url_map.iter_rules()}
     assert set(expected) <= documented
@@ -84,7 +87,8 @@ def test_only_writes_need_the_api_key_in_the_document(client):
     secured = {(path, method) for path, ops in spec["paths"].items() for method, op in ops.items() if "security" in op}
     assert secured == {("/v1/articles", "post"), ("/v1/articles/{article_id}", "delete"),
                        ("/v1/checks/{check_id}/reviews", "post"), ("/v1/checks/{check_id}/reviews/{item}", "delete"),
-                       ("/v1/batches", "post"), ("/v1/articles/{article_id}/retract", "post")}
+                       ("/v1/batches", "post"), ("/v1/articles/{article_id}/retract", "post"),
+                       ("/v1/factchecks", "post"), ("/v1/factchecks/{fact_check_id}", "delete")}
     assert spec["components"]["securitySchemes"]["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}
 
 

@@ -7,6 +7,7 @@ Slow (minutes): the cluster starts, then five replicas each load their model or 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import urllib.error
@@ -122,10 +123,13 @@ def test_the_page_works_on_serve(served):
     url, _, _ = served
     with urllib.request.urlopen(url + "/", timeout=60) as r:
         assert r.status == 200 and r.headers.get("Content-Type").startswith("text/html")
+        # as a browser does: the form repeats the token of the cookie the page set (service/api/csrf.py)
+        cookie = r.headers.get("Set-Cookie").split(";")[0]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', r.read().decode("utf-8")).group(1)
     claim = _claims()[0]
-    body = urllib.parse.urlencode({"claim": claim}).encode()
+    body = urllib.parse.urlencode({"claim": claim, "csrf_token": token}).encode()
     request = urllib.request.Request(url + "/check", data=body, method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+                                     headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
     with urllib.request.urlopen(request, timeout=300) as r:  # follows the 303 to the saved check
         page = r.read().decode("utf-8")
         assert r.status == 200 and "/checks/" in r.url

@@ -118,7 +118,7 @@ class Ingress:
 
         self.services = ClusterServices(StoreView(config.data_dir), current, RemoteEmbedder(embedder),
                                         RemoteStance(stance), VerdictModel.load(config.models_dir),
-                                        [RemoteShard(h, i) for i, h in enumerate(shard_handles)])
+                                        [RemoteShard(h, i) for i, h in enumerate(shard_handles)], config.models_dir)
         self.flask_app = create_app(config, services=self.services)
 
     def __serve_build_asgi_app__(self):

@@ -23,12 +23,12 @@ class ClusterCorpus:
 
 
 class ClusterServices(Services):
-    def __init__(self, view, current: dict, embedder, stance, verdict, shards: list):
-        from service.verify import Verifier
+    def __init__(self, view, current: dict, embedder, stance, verdict, shards: list, models_dir):
+        from service.verify import Verifier, load_matcher
 
         self.view, self.current, self.shards = view, current, shards
         corpus = ClusterCorpus(embedder, view)
-        verifier = Verifier(corpus, stance, verdict)
+        verifier = Verifier(corpus, stance, verdict, load_matcher(view.data_dir, models_dir, embedder, verdict))
         verifier.retriever = ShardedRetriever(embedder, shards)  # the shards, not a local index
         super().__init__(corpus, verifier)
 

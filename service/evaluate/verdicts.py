@@ -51,6 +51,7 @@ class PoolVerifier(Verifier):
         self.stance = stance_model
         self.verdict = verdict_model
         self.retriever = _PrecomputedRetriever(claims, candidates)
+        self.matcher = None  # evaluation claims are not matched to earlier checks
         self.models_in_flight = (stance_model,)  # nothing is embedded: the candidates are given
 
 
