@@ -71,15 +71,16 @@ def need_mined_neutrals(models_dir: Path | None = None) -> None:
 
 
 @contextmanager
-def services_on_the_seeds(config: Config, embedder, data_dir: Path):
-    """The application object (real verifier, models) over a fresh index of seeds/ in data_dir."""
+def services_on_the_seeds(config: Config, embedder, data_dir: Path, extra: Path | None = None):
+    """The application object (real verifier, models) over a fresh index of seeds/ in data_dir, and
+    of the articles in `extra` (a file or folder a test wrote) when given."""
     from service.api.services import build_services
     from service.corpus import Corpus
 
     need_stance_model(config)
     cfg = replace(config, data_dir=data_dir)
     corpus = Corpus(cfg, embedder)
-    corpus.ingest_paths([SEEDS])
+    corpus.ingest_paths([SEEDS] + ([extra] if extra else []))
     corpus.close()
     built = build_services(cfg)
     try:

@@ -6,7 +6,6 @@ someone else decides nothing."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from service.verdict.model import VerdictModel
 from service.verdict.review import reverify
 from service.verdict.types import ClaimReason, FindingKind, Outcome, Reason, Stance, Verdict, Verification
 from service.verdict.wording import finding as wording_finding
-from tests.conftest import REPO, SEEDS, client_of, need_stance_model
+from tests.conftest import REPO, client_of, services_on_the_seeds
 
 KIM = "Kim Kardashian a 189 millions d'abonnés sur Instagram"
 KIM_PASSAGE = "Kim Kardashian compte 189 millions d'abonnés sur Instagram, selon le réseau social."
@@ -201,22 +200,16 @@ SEED_CLAIMS = [json.loads(line) for line in (REPO / "tests" / "data" / "seed_cla
 @pytest.fixture(scope="module")
 def client(config, embedder, tmp_path_factory):
     """The real app over the seeds plus one dated article written for this test (seeds/ unchanged)."""
-    from service.api.services import build_services
-    from service.corpus import Corpus
-
-    need_stance_model(config)
     data_dir = tmp_path_factory.mktemp("coherent")
-    dated = data_dir / "dated.json"
-    dated.write_text(json.dumps(DATED, ensure_ascii=False), encoding="utf-8")
-    cfg = replace(config, data_dir=data_dir / "data")
-    corpus = Corpus(cfg, embedder)
-    corpus.ingest_paths([SEEDS, dated])
-    corpus.close()
-    built = build_services(cfg)
-    try:
+    with services_on_the_seeds(config, embedder, data_dir / "data", write_dated(data_dir)) as built:
         yield client_of(config, built)
-    finally:
-        built.close()
+
+
+def write_dated(folder):
+    """The dated article (DATED) as a file in `folder`, for ingesting beside the seeds."""
+    dated = folder / "dated.json"
+    dated.write_text(json.dumps(DATED, ensure_ascii=False), encoding="utf-8")
+    return dated
 
 
 def _assert_coherent(result: dict, model, where: str) -> None:

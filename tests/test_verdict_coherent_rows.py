@@ -11,7 +11,6 @@ import io
 import json
 import re
 import time
-from dataclasses import replace
 
 import pytest
 
@@ -21,8 +20,8 @@ from service.config import Config
 from service.verdict.decide import bar, confidence_of, consistent
 from service.verdict.model import VerdictModel
 from service.verdict.types import Verdict
-from tests.conftest import SEEDS, client_of, need_stance_model
-from tests.test_verdict_coherent import DATED
+from tests.conftest import client_of, services_on_the_seeds
+from tests.test_verdict_coherent import write_dated
 
 # A refuted, a supported, a conflicting (the dated article beside the September seeds) and an
 # unverifiable claim, and the issue's "Wednesday" claim whose box once said refuted 6% beside supported 0.58.
@@ -45,22 +44,9 @@ def model():
 @pytest.fixture(scope="module")
 def services(config, embedder, tmp_path_factory):
     """The real verifier over the seeds plus one dated article written for this test (seeds/ unchanged)."""
-    from service.api.services import build_services
-    from service.corpus import Corpus
-
-    need_stance_model(config)
     data_dir = tmp_path_factory.mktemp("coherent-rows")
-    dated = data_dir / "dated.json"
-    dated.write_text(json.dumps(DATED, ensure_ascii=False), encoding="utf-8")
-    cfg = replace(config, data_dir=data_dir / "data")
-    corpus = Corpus(cfg, embedder)
-    corpus.ingest_paths([SEEDS, dated])
-    corpus.close()
-    built = build_services(cfg)
-    try:
+    with services_on_the_seeds(config, embedder, data_dir / "data", write_dated(data_dir)) as built:
         yield built
-    finally:
-        built.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,14 @@ scikit-learn."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from service.checkworthy.features import HAND_FEATURES
-from service.errors import ModelMissing
-from service.verdict.model import Linear
+from service.models.linear import Linear, read_model
 
-MODEL_FILE = "model.json"
+RETRAIN = "python -m service.checkworthy.train"
 DIM = 384
 FEATURES = tuple(f"e{i}" for i in range(DIM)) + HAND_FEATURES
 
@@ -28,14 +25,11 @@ class CheckWorthyModel:
 
     @classmethod
     def load(cls, models_dir) -> "CheckWorthyModel":
-        path = Path(models_dir) / "checkworthy" / MODEL_FILE
-        if not path.is_file():
-            raise ModelMissing(f"no check-worthiness model at {path}: run `python -m service.checkworthy.train`")
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_dict(read_model(models_dir, "checkworthy", "check-worthiness model", RETRAIN))
 
     @classmethod
     def from_dict(cls, d: dict) -> "CheckWorthyModel":
-        return cls(Linear.from_dict(d["model"], FEATURES), float(d["threshold"]), d.get("info", {}))
+        return cls(Linear.from_dict(d["model"], FEATURES, "check-worthiness model", RETRAIN), float(d["threshold"]), d.get("info", {}))
 
     def to_dict(self) -> dict:
         return {"model": self.linear.to_dict(), "threshold": self.threshold, "info": self.info}

@@ -24,7 +24,7 @@ from service.checkworthy.features import hand_features
 from service.checkworthy.model import FEATURES, CheckWorthyModel
 from service.config import REPO_ROOT
 from service.evaluate.set_vectors import cache_for, task5_test_sample, task5_train_sample, vectors
-from service.verdict.model import Linear
+from service.models.linear import Linear
 
 OUT_MODEL = REPO_ROOT / "models" / "checkworthy" / "model.json"
 OUT_REPORT = REPO_ROOT / "reports" / "checkworthy" / "metrics.json"

@@ -25,7 +25,7 @@ from service.config import REPO_ROOT
 from service.evaluate import matching_data as md
 from service.evaluate.set_vectors import cache_for, vectors
 from service.factchecks.model import FEATURES, MatchModel, pair_features
-from service.verdict.model import Linear
+from service.models.linear import Linear
 
 WIDE = 20  # candidates per tweet for fitting and thresholds (as the service re-scores)
 RANK_WIDE = 50  # candidates re-scored for MAP@5

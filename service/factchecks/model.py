@@ -11,17 +11,14 @@ Ranking candidates uses the same probability. Trained and measured by
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from service.errors import ModelMissing
 from service.retrieve.text import words
-from service.verdict.model import Linear
+from service.models.linear import Linear, read_model
 
-MODEL_FILE = "model.json"
+RETRAIN = "python -m service.evaluate.claim_matching"
 # Numbers are not features: a fact-check of "10 million followers" is an earlier check of a claim of
 # "189 million" (and with them the model ranked task 2 dev worse: models/matching/README.md).
 FEATURES = ("cosine", "shared_words", "same_language")
@@ -42,14 +39,11 @@ class MatchModel:
 
     @classmethod
     def load(cls, models_dir) -> "MatchModel":
-        path = Path(models_dir) / "matching" / MODEL_FILE
-        if not path.is_file():
-            raise ModelMissing(f"no claim-matching model at {path}: run `python -m service.evaluate.claim_matching`")
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_dict(read_model(models_dir, "matching", "claim-matching model", RETRAIN))
 
     @classmethod
     def from_dict(cls, d: dict) -> "MatchModel":
-        return cls(Linear.from_dict(d["model"], FEATURES), float(d["thresholds"]["same"]),
+        return cls(Linear.from_dict(d["model"], FEATURES, "claim-matching model", RETRAIN), float(d["thresholds"]["same"]),
                    float(d["thresholds"]["duplicate"]), d.get("info", {}))
 
     def to_dict(self) -> dict:

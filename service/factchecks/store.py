@@ -8,7 +8,6 @@ are made again, never compared across models.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -137,18 +136,6 @@ class FactCheckStore(DeskFile):
                              "(SELECT 1 FROM checks WHERE id = ?)",
                              [(i, embedder, np.asarray(v, np.float32).tobytes(), i) for i, v in zip(ids, vectors)])
 
-    # ------------------------------------------------------------ internals
-
-    @contextmanager
-    def _write(self):
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
 
 def _matrix(names, blobs, embedder: str) -> tuple[np.ndarray, list[int]]:

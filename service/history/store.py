@@ -220,6 +220,18 @@ class DeskFile:
         with self._lock:
             self._conn.close()
 
+    @contextmanager
+    def _write(self):
+        """One write transaction, taken at once (BEGIN IMMEDIATE) so that writers queue instead of failing."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
 
 class HistoryStore(DeskFile):
 
@@ -415,18 +427,6 @@ class HistoryStore(DeskFile):
         return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), _check(r[6:]) if r[6] else None)
                 for r in rows]
 
-    # ------------------------------------------------------------ internals
-
-    @contextmanager
-    def _write(self):
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
 
 _CHECK_COLUMNS = "id, created_at, claim, language, verdict, confidence, settings, generation, models, record"

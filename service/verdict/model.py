@@ -14,47 +14,17 @@ service never imports scikit-learn.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from service.errors import ModelMissing, RecoupeError
+from service.models.linear import Linear, read_model
 from service.verdict.features import CLAIM_FEATURES, PASSAGE_FEATURES
 
-MODEL_FILE = "model.json"
 CLASSES = ("supported", "refuted", "not_enough_evidence")  # the claim model's output columns
 # Reliability of a stance the passage states (decide.py), until `recoupe models train-verdict` measures it
 # on claims the stance model never trained on: a prior, kept in model.json's thresholds once written there.
 KNOWN = {"rule": 0.9, "wording": 0.9}
-
-
-@dataclass(frozen=True)
-class Linear:
-    """A standardised linear model: (x - mean) / scale, then coef, intercept."""
-
-    features: tuple[str, ...]
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray  # (n_features,) for a binary model, (n_classes, n_features) for a multinomial one
-    intercept: np.ndarray
-
-    @classmethod
-    def from_dict(cls, d: dict, expected: tuple[str, ...]) -> "Linear":
-        if tuple(d["features"]) != expected:
-            raise RecoupeError(f"the verdict model was trained on features {d['features']}, this code computes "
-                               f"{list(expected)}: retrain it with `recoupe models train-verdict`")
-        return cls(tuple(d["features"]), np.asarray(d["mean"], float), np.asarray(d["scale"], float),
-                   np.asarray(d["coef"], float), np.asarray(d["intercept"], float))
-
-    def to_dict(self) -> dict:
-        return {"features": list(self.features), "mean": _r(self.mean), "scale": _r(self.scale),
-                "coef": _r(self.coef), "intercept": _r(self.intercept)}
-
-    def logits(self, x: np.ndarray) -> np.ndarray:
-        z = (np.atleast_2d(x) - self.mean) / self.scale
-        return z @ self.coef.T + self.intercept
 
 
 @dataclass(frozen=True)
@@ -69,10 +39,7 @@ class VerdictModel:
 
     @classmethod
     def load(cls, models_dir) -> "VerdictModel":
-        path = Path(models_dir) / "verdict" / MODEL_FILE
-        if not path.is_file():
-            raise ModelMissing(f"no verdict model at {path}: run `recoupe models train-verdict`")
-        return cls.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return cls.from_dict(read_model(models_dir, "verdict", "verdict model", "recoupe models train-verdict"))
 
     @classmethod
     def from_dict(cls, d: dict) -> "VerdictModel":
@@ -97,6 +64,3 @@ class VerdictModel:
         e = np.exp(logits)
         return e / e.sum(axis=1, keepdims=True)
 
-
-def _r(a) -> list:
-    return np.round(np.asarray(a, dtype=float), 6).tolist()

@@ -40,7 +40,8 @@ import numpy as np
 
 from service.verdict.assess import assess_all
 from service.verdict.features import CLAIM_FEATURES, PASSAGE_FEATURES
-from service.verdict.model import CLASSES, Linear, VerdictModel
+from service.models.linear import Linear
+from service.verdict.model import CLASSES, VerdictModel
 
 PRECISION_TARGET = 0.80  # committed verdicts right this often on the training claims (out of fold): the target
 MIN_CONFLICT = 0.5  # "strong evidence on both sides": each side at least this strong
