@@ -17,9 +17,10 @@ WORKDIR /app
 ARG TORCH_INDEX_URL
 RUN pip install torch==2.13.0 ${TORCH_INDEX_URL:+--index-url "$TORCH_INDEX_URL"}
 
-# The other dependencies in their own layer, rebuilt only when pyproject.toml changes.
+# The other dependencies in their own layer, rebuilt only when pyproject.toml changes. The `lab`
+# extra builds the models below (the server itself runs them with ONNX Runtime, without torch).
 COPY pyproject.toml README.md ./
-RUN mkdir service && touch service/__init__.py && pip install -e . && rm -rf service
+RUN mkdir service lab && touch service/__init__.py lab/__init__.py && pip install -e '.[lab]' && rm -rf service lab
 
 COPY . .
 RUN pip install --no-deps -e . \

@@ -12,14 +12,16 @@ command -v "$PYTHON" >/dev/null || PYTHON=python3
 . .venv/bin/activate
 
 python -m pip install --quiet --upgrade pip
-# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build.
+# The CPU build of torch first: an unpinned torch would pull a multi-GB CUDA build. The `lab` extra
+# (training, evaluation, benchmarks) needs it, and set-up uses the lab to build the models below;
+# serving itself never imports torch.
 python -m pip install --quiet torch==2.13.0
 # RECOUPE_RAY=0 leaves out the optional Ray cluster mode (a few hundred MB); CI installs it so
 # that its tests run. The single-machine server never imports it.
 if [ "${RECOUPE_RAY:-1}" = 1 ]; then
-    python -m pip install --quiet -e '.[test,ray]'
+    python -m pip install --quiet -e '.[test,lab,ray]'
 else
-    python -m pip install --quiet -e '.[test]'
+    python -m pip install --quiet -e '.[test,lab]'
 fi
 
 # The browser tests' tools, never needed to serve: headless Chromium and its driver from the system's

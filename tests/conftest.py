@@ -48,7 +48,7 @@ def need_shared_data(*parts: str) -> Path:
 def need_stance_model(config: Config) -> None:
     """The stance model is trained here over several hours and lands in
     models/stance/ when done; until then, tests that need it say so and skip."""
-    from service.stance.export import weights_present
+    from service.stance.artefact import weights_present
 
     if not weights_present(config.models_dir / "stance"):
         pytest.skip("the stance model is not trained yet (no models/stance/model-*.safetensors): "
@@ -58,13 +58,13 @@ def need_stance_model(config: Config) -> None:
 def mined_neutrals_missing(models_dir: Path | None = None) -> bool:
     """The mined neutral pairs are built from the training data on demand (never
     committed, not built by set-up); the training-mix tests need them."""
-    from service.stance.mine import cache_path
+    from lab.stance.mine import cache_path
 
     return not cache_path(models_dir).is_file()
 
 
 def need_mined_neutrals(models_dir: Path | None = None) -> None:
-    from service.stance.mine import MINE_HINT
+    from lab.stance.mine import MINE_HINT
 
     if mined_neutrals_missing(models_dir):
         pytest.skip(f"the mined neutral pairs are not built: {MINE_HINT}")

@@ -21,7 +21,7 @@ def seeded_config(config, embedder, tmp_path_factory):
 
 
 def test_kills_during_ingest_never_corrupt_lose_or_duplicate(seeded_config):
-    from service.bench.crash import run
+    from lab.bench.crash import run
 
     result = run(seeded_config, kills=3, articles=12, log=lambda m: None)
     assert result["corrupt_or_inconsistent_after_a_kill"] == 0, result["per_kill"]
@@ -31,7 +31,7 @@ def test_kills_during_ingest_never_corrupt_lose_or_duplicate(seeded_config):
 
 def test_health_answers_under_slow_clients_and_oversized_bodies_and_limits_bite(seeded_config):
     need_stance_model(seeded_config)
-    from service.bench.abuse import run
+    from lab.bench.abuse import run
 
     result = run(seeded_config, slow_clients=8, seconds=5, log=lambda m: None)
     assert result["health"]["failures"] == 0 and result["health"]["max_ms"] < 5000, result["health"]
@@ -44,7 +44,7 @@ def test_health_answers_under_slow_clients_and_oversized_bodies_and_limits_bite(
 
 def test_generated_requests_find_no_server_error_or_schema_violation(seeded_config):
     need_stance_model(seeded_config)
-    from service.bench.fuzz import run
+    from lab.bench.fuzz import run
 
     result = run(seeded_config, max_examples=2, seed=1, log=lambda m: None)
     assert result["test_cases"] > 100
@@ -53,7 +53,7 @@ def test_generated_requests_find_no_server_error_or_schema_violation(seeded_conf
 
 def test_a_short_soak_has_no_error_and_exact_counts(seeded_config):
     need_stance_model(seeded_config)
-    from service.bench.soak import run
+    from lab.bench.soak import run
 
     result = run(seeded_config, clients=4, minutes=0.3, log=lambda m: None)
     assert result["errors"] == 0, result["error_examples"]

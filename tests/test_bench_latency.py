@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from service.api import create_app
 from service.api.services import Services
-from service.bench.latency import (
+from lab.bench.latency import (
     STAGES,
     ServerError,
     load_claims,

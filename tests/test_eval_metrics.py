@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from service.evaluate.metrics import (
+from lab.evaluate.metrics import (
     classification_scores,
     confusion_matrix,
     ndcg_at_k,
@@ -17,8 +17,8 @@ from service.evaluate.metrics import (
     retrieval_scores,
     threshold_curve,
 )
-from service.evaluate.report import clean, markdown
-from service.evaluate.retrieval import convex, doc_max, rank_matrix, rrf, top_ids, zscore
+from lab.evaluate.report import clean, markdown
+from lab.evaluate.retrieval import convex, doc_max, rank_matrix, rrf, top_ids, zscore
 
 
 def test_recall_counts_relevant_items_in_the_first_k():
@@ -130,8 +130,8 @@ def test_report_json_has_no_nan_and_markdown_marks_subsets():
 
 
 def test_fusion_tuning_finds_the_informative_signal():
-    from service.evaluate.datasets import Claim
-    from service.evaluate.retrieval import DOC_SIGNALS, tune
+    from lab.evaluate.datasets import Claim
+    from lab.evaluate.retrieval import DOC_SIGNALS, tune
 
     rng = np.random.default_rng(0)
     doc_ids = [f"d{i}" for i in range(30)]

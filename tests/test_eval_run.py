@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from service.evaluate.datasets import load_climate_fever, load_scifact
-from service.evaluate.runner import run
+from lab.evaluate.datasets import load_climate_fever, load_scifact
+from lab.evaluate.runner import run
 from tests.conftest import need_shared_data
 
 
@@ -42,7 +42,7 @@ def test_climate_fever_pool_and_heldout_claims():
     s = load_climate_fever(data)
     assert len(s.units) == 5240 and len(s.claims) == 1535
     assert all(c.relevant_units <= c.annotated_units for c in s.claims)
-    assert 100 < sum(c.heldout for c in s.claims) < 220  # about a tenth, as in service/stance/data.py
+    assert 100 < sum(c.heldout for c in s.claims) < 220  # about a tenth, as in lab/stance/data.py
 
 
 def test_scifact_subset_run_writes_json_markdown_and_plots(config, embedder, tmp_path):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.bench.scale import SyntheticEmbeddings
+from lab.bench.scale import SyntheticEmbeddings
 from service.index import PassageIndex, measure_recall
 from service.index import ann
 from tests.test_index_store import DIM, make_item
@@ -104,7 +104,7 @@ def test_ivfpq_filters_deletions_and_reopening(pq_dir, tmp_path):
 
 
 def test_bench_scale_measures_ivfpq_when_asked(tmp_path):
-    from service.bench import scale
+    from lab.bench import scale
 
     report = scale.run([12_000], 30, out_dir=tmp_path, index_types=("ivfpq",), log=lambda *_: None)
     assert report["index_types"] == ["flat", "ivfpq"]

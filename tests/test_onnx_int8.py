@@ -9,7 +9,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from service.models.onnx_int8 import (activation_ranges, freeze_activation_ranges, ranges_fingerprint,
+from lab.models.onnx_int8 import (activation_ranges, freeze_activation_ranges, ranges_fingerprint,
                                       uint8_scale_zero_point)
 
 W = np.array([[3, -2], [1, 5], [-4, 2], [2, 2]], dtype=np.int8)

@@ -13,7 +13,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from service.bench.scale import SyntheticEmbeddings
+from lab.bench.scale import SyntheticEmbeddings
 from service.corpus import Corpus
 from service.errors import RecoupeError
 from service.index import PassageIndex, ann, shards

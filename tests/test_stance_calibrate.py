@@ -3,7 +3,7 @@ of an over-confident model without changing what it predicts."""
 
 import numpy as np
 
-from service.stance.calibrate import ece, fit_temperature, nll
+from lab.stance.calibrate import ece, fit_temperature, nll
 
 
 def _overconfident(n=4000, true_t=2.5, seed=0):

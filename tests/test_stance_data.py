@@ -11,8 +11,8 @@ import pytest
 
 from service.errors import InvalidInput
 from service.stance import LABELS
-from service.stance.augment import change_date, change_number, contradict, negate, swap_actors
-from service.stance.probe import PROBE
+from lab.stance.augment import change_date, change_number, contradict, negate, swap_actors
+from lab.stance.probe import PROBE
 from tests.conftest import mined_neutrals_missing
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -31,7 +31,7 @@ needs_mined = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def sources():
-    from service.stance.data import load_sources
+    from lab.stance.data import load_sources
 
     return load_sources(DATA)
 
@@ -98,7 +98,7 @@ def test_heldout_premises_never_appear_in_training(sources):
 @needs_data
 @needs_mined
 def test_training_epoch_and_synthetic_pairs_use_no_heldout_text(sources):
-    from service.stance.data import epoch_pairs
+    from lab.stance.data import epoch_pairs
 
     pairs = epoch_pairs(DATA, 0, 13)
     held_premises = {p.premise for s in ("xnli", "rte3") for p in sources[s]["heldout"]}
@@ -135,7 +135,7 @@ def test_probe_has_enough_pairs_of_each_kind_and_none_from_the_seed_articles():
 
 @needs_data
 def test_translated_mnli_is_glued_back_and_comes_in_four_language_combinations(sources):
-    from service.stance.sources_french import detokenize
+    from lab.stance.sources_french import detokenize
 
     assert detokenize("L' écrémage conceptuel a deux dimensions : le produit et la géographie .", "fr") == (
         "L'écrémage conceptuel a deux dimensions : le produit et la géographie.")
@@ -163,7 +163,7 @@ def test_sick_fr_test_and_fracas_are_held_out_and_fever_fr_is_cleaned(sources):
 def test_fever_pairs_that_fever_symmetric_is_built_from_never_train(sources):
     import re
 
-    from service.stance.sources_english import fever_symmetric_texts
+    from lab.stance.sources_english import fever_symmetric_texts
 
     norm = lambda s: re.sub(r"\W+", " ", s.lower()).strip()  # noqa: E731
     symmetric = fever_symmetric_texts(DATA)
@@ -195,7 +195,7 @@ def test_same_topic_sources_hold_out_whole_pages_claims_and_bodies(sources):
 def test_the_second_mix_is_french_first_with_few_contradictions(sources):
     from collections import Counter
 
-    from service.stance.data import epoch_pairs
+    from lab.stance.data import epoch_pairs
 
     pairs = epoch_pairs(DATA, 0, 17)
     french = sum("fr" in p.lang for p in pairs) / len(pairs)
@@ -212,7 +212,7 @@ def test_the_second_mix_is_french_first_with_few_contradictions(sources):
 def test_the_french_mix_adds_translated_mnli_and_sick_fr_to_the_second_mix(sources):
     from collections import Counter
 
-    from service.stance.data import epoch_pairs
+    from lab.stance.data import epoch_pairs
 
     v2, french = epoch_pairs(DATA, 0, 17), epoch_pairs(DATA, 0, 17, "french")
     by_v2, by_french = Counter(p.source for p in v2), Counter(p.source for p in french)
@@ -229,7 +229,7 @@ def test_the_french_mix_adds_translated_mnli_and_sick_fr_to_the_second_mix(sourc
 def test_the_french_topic_mix_draws_more_same_topic_neutrals_than_the_french_mix(sources):
     from collections import Counter
 
-    from service.stance.data import epoch_pairs
+    from lab.stance.data import epoch_pairs
 
     french, topic = epoch_pairs(DATA, 0, 17, "french"), epoch_pairs(DATA, 0, 17, "french_topic")
     by_source = Counter("mined" if p.source.startswith("mined-") else p.source for p in topic)
@@ -248,7 +248,7 @@ def test_the_french_topic_mix_draws_more_same_topic_neutrals_than_the_french_mix
 def test_the_long_run_mix_weights_every_source_instead_of_cutting_it(sources):
     from collections import Counter
 
-    from service.stance.data import MIX_V3, draw_size, epoch_pairs
+    from lab.stance.data import MIX_V3, draw_size, epoch_pairs
 
     first, second = epoch_pairs(DATA, 0, 17, "v3"), epoch_pairs(DATA, 1, 17, "v3")
     by_source = Counter("mined" if p.source.startswith("mined-") else
@@ -276,7 +276,7 @@ def test_the_long_run_mix_weights_every_source_instead_of_cutting_it(sources):
 
 
 def test_a_candidate_replaces_the_shipped_model_only_when_the_held_out_table_says_so():
-    from service.stance.evaluate import beats
+    from lab.stance.evaluate import beats
 
     def metrics(xnli, sick, refutes, snli):
         return {"sets": {"xnli_fr": {"accuracy": xnli}, "sick_fr_test": {"accuracy": sick},

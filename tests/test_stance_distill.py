@@ -18,8 +18,8 @@ def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config
     need_stance_model(config)
     need_shared_data()
     need_mined_neutrals()  # the student trains on the v2 mix, which holds them
-    from service.stance.distill import distill, student_from_teacher, within_teacher
-    from service.stance.export import assemble, build_runtime
+    from lab.stance.distill import distill, student_from_teacher, within_teacher
+    from lab.stance.export import assemble, build_runtime
     from service.stance.model import StanceModel
 
     teacher = assemble(config.models_dir)

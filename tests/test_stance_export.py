@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.config import REPO_ROOT
-from service.stance.export import calibration_pairs
+from lab.stance.export import calibration_pairs
 from tests.conftest import need_shared_data
 
 
@@ -23,7 +23,7 @@ def test_a_clean_install_without_training_data_calibrates_on_the_seed_articles(t
 @pytest.mark.slow
 def test_the_ranges_are_calibrated_on_training_pairs_only():
     need_shared_data()
-    from service.stance.data import load_sources, resolve_data_dir
+    from lab.stance.data import load_sources, resolve_data_dir
 
     pairs, what = calibration_pairs()
     assert what.startswith("training splits") and len(pairs) >= 500

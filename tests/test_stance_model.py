@@ -101,7 +101,7 @@ def test_predictions_do_not_depend_on_batch_composition(model):
 
 def _mixed_lengths() -> list[tuple[str, str]]:
     """The clear cases, the probe's pairs and a few long passages: 10 to 128 tokens."""
-    from service.stance.probe import PROBE
+    from lab.stance.probe import PROBE
 
     long = ("Le gouvernement a présenté mercredi un projet de loi de finances qui prévoit une baisse des impôts "
             "pour les ménages modestes, une hausse de la taxe sur les billets d'avion et un plan d'économies de "

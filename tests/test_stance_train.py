@@ -24,7 +24,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def recipe():
-    from service.stance.train import Recipe
+    from lab.stance.train import Recipe
 
     need_mined_neutrals(MODELS)
     # Tiny batches and no bf16, so that the two runs below take seconds and compare bit for bit.
@@ -34,7 +34,7 @@ def recipe():
 def _trained(out: Path) -> dict:
     import torch
 
-    from service.stance.train import checkpoint_path
+    from lab.stance.train import checkpoint_path
 
     return torch.load(checkpoint_path(out), map_location="cpu", weights_only=False)
 
@@ -42,7 +42,7 @@ def _trained(out: Path) -> dict:
 def test_a_stopped_run_resumes_where_it_stopped_with_the_same_weights(tmp_path, recipe):
     import torch
 
-    from service.stance.train import train
+    from lab.stance.train import train
 
     quiet = lambda _m: None  # noqa: E731
     train(MODELS, DATA, out_dir=tmp_path / "straight", recipe=recipe, stop_after_steps=4, log=quiet)
@@ -55,8 +55,8 @@ def test_a_stopped_run_resumes_where_it_stopped_with_the_same_weights(tmp_path, 
 
 
 def test_a_new_run_starts_from_the_shipped_weights(tmp_path, recipe):
-    from service.stance.export import load_weights
-    from service.stance.train import train
+    from lab.stance.export import load_weights
+    from lab.stance.train import train
 
     logs = []
     train(MODELS, DATA, out_dir=tmp_path / "run", recipe=recipe, stop_after_steps=0, log=logs.append)
@@ -71,8 +71,8 @@ def test_a_run_folder_without_its_checkpoint_resumes_from_its_committed_interim_
     """A new working machine has the run's committed interim weights but not its checkpoint."""
     import torch
 
-    from service.stance.export import export, load_weights
-    from service.stance.train import checkpoint_path, train
+    from lab.stance.export import export, load_weights
+    from lab.stance.train import checkpoint_path, train
 
     models = tmp_path / "models"
     models.mkdir()

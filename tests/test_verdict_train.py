@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from service.config import Config
-from service.stance.sources_french import read_fever_fr
+from lab.stance.sources_french import read_fever_fr
 from service.verdict.assess import inputs
 from service.verdict.features import with_gaps
 from service.verdict.model import VerdictModel
-from service.verdict.train import MEASURE_EVERY, abstention_thresholds, part
-from service.verdict.train_data import Case, fever_fr_claims
+from lab.verdict.train import MEASURE_EVERY, abstention_thresholds, part
+from lab.verdict.train_data import Case, fever_fr_claims
 from service.verify import Weighed
 from tests.conftest import SHARED_DATA, need_shared_data
 

@@ -1,6 +1,6 @@
 """The check-worthiness model: a logistic regression over the embedder's sentence vector (384 numbers)
 and the features a fact-checker would name (features.py), read from models/checkworthy/model.json
-(plain JSON, no pickle). Trained by `python -m service.checkworthy.train`; the service never imports
+(plain JSON, no pickle). Trained by `python -m lab.checkworthy.train`; the service never imports
 scikit-learn."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 from service.checkworthy.features import HAND_FEATURES
 from service.models.linear import Linear, read_model
 
-RETRAIN = "python -m service.checkworthy.train"
+RETRAIN = "python -m lab.checkworthy.train"
 DIM = 384
 FEATURES = tuple(f"e{i}" for i in range(DIM)) + HAND_FEATURES
 

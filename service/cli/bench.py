@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from service.cli.main import print_json
+from service.cli.output import print_json
 
 
 def register(sub) -> None:
@@ -115,7 +115,7 @@ def register(sub) -> None:
 
 
 def embed(args, config) -> int:
-    from service.bench.embed_speed import run
+    from lab.bench.embed_speed import run
 
     run(config, count=args.count, data=args.data)
     return 0
@@ -124,7 +124,7 @@ def embed(args, config) -> int:
 def ingest_scifact(args, config) -> int:
     import json
 
-    from service.bench.ingest_scifact import run
+    from lab.bench.ingest_scifact import run
     from service.models.registry import get_models
 
     bench_config = config.with_overrides(data_dir=Path(config.data_dir).parent / "bench-scifact"
@@ -138,15 +138,15 @@ def ingest_scifact(args, config) -> int:
 
 
 def scifact_subset(args, config) -> int:
-    from service.bench.data import bench_data_dir
-    from service.bench.scifact_subset import write_subset
+    from lab.bench.data import bench_data_dir
+    from lab.bench.scifact_subset import write_subset
 
     print_json(write_subset(Path(args.out), bench_data_dir(args.data), args.abstracts, args.claims))
     return 0
 
 
 def scale(args, config) -> int:
-    from service.bench.scale import INGEST_REPORT, parse_sizes, run
+    from lab.bench.scale import INGEST_REPORT, parse_sizes, run
 
     # The index settings PassageIndex.from_config uses: the figures are the configured service's.
     settings = {"hnsw_m": config.hnsw_m, "ivf_nlist": config.ivf_nlist, "ivf_nprobe": config.ivf_nprobe,
@@ -158,7 +158,7 @@ def scale(args, config) -> int:
 
 
 def cluster(args, config) -> int:
-    from service.bench.cluster import run
+    from lab.bench.cluster import run
     from service.errors import InvalidInput
 
     try:
@@ -172,7 +172,7 @@ def cluster(args, config) -> int:
 def latency(args, config) -> int:
     import json
 
-    from service.bench.latency import parse_clients, run, table
+    from lab.bench.latency import parse_clients, run, table
     from service.errors import InvalidInput
 
     if args.url and getattr(args, "data_dir", None):
@@ -188,8 +188,8 @@ def latency(args, config) -> int:
 def speed(args, config) -> int:
     import json
 
-    from service.bench.latency import parse_clients
-    from service.bench.speed import run
+    from lab.bench.latency import parse_clients
+    from lab.bench.speed import run
 
     result = run(config, baseline=args.baseline, check_claims=args.check_claims, latency_claims=args.claims,
                  clients=parse_clients(args.clients), requests=args.requests, threads=args.threads,
@@ -205,7 +205,7 @@ def speed(args, config) -> int:
 def segment(args, config) -> int:
     import json
 
-    from service.bench.segment import run
+    from lab.bench.segment import run
     from service.models.registry import get_models
 
     result = run(config, get_models(config).embedder, sizes=[int(x) for x in args.sizes.split(",")])
@@ -224,7 +224,7 @@ def _summary(result: dict, out: str | None, drop: tuple = ()) -> None:
 
 
 def abuse(args, config) -> int:
-    from service.bench.abuse import run
+    from lab.bench.abuse import run
 
     result = run(config, slow_clients=args.slow_clients, seconds=args.seconds,
                  log=lambda m: print(m, file=sys.stderr))
@@ -233,7 +233,7 @@ def abuse(args, config) -> int:
 
 
 def crash(args, config) -> int:
-    from service.bench.crash import run
+    from lab.bench.crash import run
 
     result = run(config, kills=args.kills, articles=args.articles, seed=args.seed,
                  log=lambda m: print(m, file=sys.stderr))
@@ -242,7 +242,7 @@ def crash(args, config) -> int:
 
 
 def fuzz(args, config) -> int:
-    from service.bench.fuzz import run
+    from lab.bench.fuzz import run
 
     result = run(config, max_examples=args.max_examples, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
     _summary(result, args.out)
@@ -250,7 +250,7 @@ def fuzz(args, config) -> int:
 
 
 def soak(args, config) -> int:
-    from service.bench.soak import run
+    from lab.bench.soak import run
 
     result = run(config, clients=args.clients, minutes=args.minutes, log=lambda m: print(m, file=sys.stderr))
     _summary(result, args.out, drop=("error_examples",) if not result["errors"] else ())

@@ -3,7 +3,7 @@ POST /v1/claims/extract and the page's What to check screen."""
 
 from __future__ import annotations
 
-from service.cli.main import print_json
+from service.cli.output import print_json
 
 
 def register(sub) -> None:

@@ -2,19 +2,37 @@
 
 from __future__ import annotations
 
-from service.evaluate import DATASETS, RETRIEVERS
+
+class LabChoices:
+    """argparse choices read from lab/evaluate only when a command line is checked or its help printed:
+    building the parser (for every command, `recoupe serve` too) never imports the lab."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _values(self) -> tuple[str, ...]:
+        import lab.evaluate
+
+        return getattr(lab.evaluate, self.name)
+
+    def __iter__(self):
+        return iter(self._values())
+
+    def __contains__(self, value) -> bool:
+        return value in self._values()
 
 
 def register(sub) -> None:
     p = sub.add_parser("eval", help="measure retrieval, stance and verdicts on a benchmark; JSON, Markdown and plots")
-    p.add_argument("dataset", choices=DATASETS, metavar="DATASET", help=", ".join(DATASETS))
+    p.add_argument("dataset", choices=LabChoices("DATASETS"), metavar="DATASET",
+                   help="one of: %(choices)s")
     p.add_argument("--data", help="benchmark data folder (default: ../shared/data beside the repository)")
     p.add_argument("--out", help="output folder (default: reports/eval/DATASET)")
     p.add_argument("--limit", type=int, help="development subset: at most N corpus items (xnli-fr: pairs per "
                                              "direction; seeds: claims); figures are then not comparable")
     p.add_argument("--claims", type=int, help="development subset: at most N claims")
-    p.add_argument("--retrievers", nargs="+", choices=RETRIEVERS, default=list(RETRIEVERS),
-                   help="retrievers to evaluate (default: all three)")
+    p.add_argument("--retrievers", nargs="+", choices=LabChoices("RETRIEVERS"), metavar="RETRIEVER",
+                   help="retrievers to evaluate, of: %(choices)s (default: all)")
     p.add_argument("--no-stance", action="store_true", help="skip everything that needs the stance model")
     p.add_argument("--rescore-top", type=int, default=20, help="documents re-scored by the stance model (SciFact)")
     p.add_argument("--cache", help="embedding cache folder (default: DATA_DIR/cache/embeddings)")
@@ -22,9 +40,10 @@ def register(sub) -> None:
 
 
 def evaluate(args, config) -> int:
-    from service.evaluate.runner import run
+    from lab.evaluate import RETRIEVERS
+    from lab.evaluate.runner import run
 
     run(args.dataset, config, data=args.data, out=args.out, limit=args.limit, claims=args.claims,
-        retrievers=tuple(args.retrievers), stance=not args.no_stance, rescore_top=args.rescore_top,
+        retrievers=tuple(args.retrievers or RETRIEVERS), stance=not args.no_stance, rescore_top=args.rescore_top,
         cache_dir=args.cache)
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from service.cli.main import print_json
+from service.cli.output import print_json
 
 
 def register(sub) -> None:

@@ -4,7 +4,6 @@ the HTTP API, and prints; errors are printed as one line, exit status 2."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sqlite3
 import sys
@@ -65,11 +64,6 @@ def _parser() -> argparse.ArgumentParser:
     claims_cmd.register(sub)
     bench.register(sub)
     return p
-
-
-def print_json(obj) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ def register(sub) -> None:
 
 
 def build_embedder(args, config) -> int:
-    from service.models.build_embedder import build_embedder as build
+    from lab.models.build_embedder import build_embedder as build
 
     target = config.embedder_dir / "onnx" / "model_int8.onnx"
     if args.if_missing and (config.embedder_dir / "tokenizer.json").is_file() and (args.no_onnx or target.is_file()):
@@ -31,7 +31,7 @@ def register_stance(msub) -> None:
     t = msub.add_parser("train-stance", help="train (or resume) the stance model; hours on a CPU, checkpointed")
     t.add_argument("--data", help="training data folder (default: ../shared/data or RECOUPE_TRAIN_DATA)")
     t.add_argument("--max-hours", type=float, help="stop (with a checkpoint) after this many hours")
-    t.add_argument("--mix", help="the training mix (service/stance/data.py MIXES; default v2; the shipped "
+    t.add_argument("--mix", help="the training mix (lab/stance/data.py MIXES; default v2; the shipped "
                                  "third model: french_topic)")
     t.add_argument("--epochs", type=int, help="override the recipe's epochs (the shipped third model: 2)")
     t.add_argument("--out", help="the run's folder (default: models/stance; a candidate: models/runs/NAME/stance)")
@@ -60,7 +60,7 @@ def register_stance(msub) -> None:
 
 
 def train_stance(args, config) -> int:
-    from service.stance.train import Recipe, train
+    from lab.stance.train import Recipe, train
 
     recipe = Recipe().with_overrides(mix=args.mix, epochs=args.epochs, val_every=args.val_every)
     train(config.models_dir, args.data, max_hours=args.max_hours, recipe=recipe, out_dir=args.out)
@@ -69,8 +69,8 @@ def train_stance(args, config) -> int:
 
 def mine_neutrals(args, config) -> int:
     from service.models.registry import get_models
-    from service.stance.data import load_sources, resolve_data_dir
-    from service.stance.mine import write_cache
+    from lab.stance.data import load_sources, resolve_data_dir
+    from lab.stance.mine import write_cache
 
     sources = load_sources(resolve_data_dir(args.data))
     write_cache(sources, get_models(config).embedder, config.models_dir)
@@ -80,8 +80,8 @@ def mine_neutrals(args, config) -> int:
 def promote_stance(args, config) -> int:
     from pathlib import Path
 
-    from service.stance.export import build_runtime
-    from service.stance.promote import promote
+    from lab.stance.export import build_runtime
+    from lab.stance.promote import promote
 
     if not promote(config.models_dir, Path(args.candidate), force=args.force):
         return 1
@@ -91,8 +91,8 @@ def promote_stance(args, config) -> int:
 
 def export_stance(args, config) -> int:
     from service.errors import RecoupeError
-    from service.stance.data import resolve_data_dir
-    from service.stance.export import build_runtime, export
+    from lab.stance.data import resolve_data_dir
+    from lab.stance.export import build_runtime, export
 
     export(config.models_dir)
     build_runtime(config.models_dir)
@@ -101,21 +101,21 @@ def export_stance(args, config) -> int:
     except RecoupeError as exc:  # the weights are exported; calibration can follow where the data is
         print(f"not calibrated ({exc}): run `recoupe models calibrate-stance --data PATH`")
         return 0
-    from service.stance.calibrate import calibrate
+    from lab.stance.calibrate import calibrate
 
     calibrate(config.models_dir, data, runtime=config.stance_runtime, threads=config.threads)
     return 0
 
 
 def calibrate_stance(args, config) -> int:
-    from service.stance.calibrate import calibrate
+    from lab.stance.calibrate import calibrate
 
     calibrate(config.models_dir, args.data, runtime=config.stance_runtime, threads=config.threads)
     return 0
 
 
 def build_stance(args, config) -> int:
-    from service.stance.export import RUNTIME_DYNAMIC, RUNTIME_STATIC, build_runtime, freeze_runtime, weights_present
+    from lab.stance.export import RUNTIME_DYNAMIC, RUNTIME_STATIC, build_runtime, freeze_runtime, weights_present
 
     stance = config.models_dir / "stance"
     if args.if_missing:
@@ -132,14 +132,14 @@ def build_stance(args, config) -> int:
 
 
 def eval_stance(args, config) -> int:
-    from service.stance.evaluate import evaluate
+    from lab.stance.evaluate import evaluate
 
     results = evaluate(config.models_dir, args.data, runtime=config.stance_runtime, limit=args.limit)
     if args.compare:
         import json
         from pathlib import Path
 
-        from service.stance.evaluate import compare_table
+        from lab.stance.evaluate import compare_table
 
         print(compare_table(json.loads(Path(args.compare).read_text()), results, "older", "this model"))
     return 0

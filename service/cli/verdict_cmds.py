@@ -1,4 +1,4 @@
-"""recoupe models train-verdict: learn the verdict model (service/verdict/train.py)."""
+"""recoupe models train-verdict: learn the verdict model (lab/verdict/train.py)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ def register_verdict(msub) -> None:
 
 
 def train_verdict(args, config) -> int:
-    from service.bench.data import bench_data_dir
-    from service.verdict.train import train
+    from lab.bench.data import bench_data_dir
+    from lab.verdict.train import train
 
     train(config, bench_data_dir(args.data), args.out, tuple(args.sources) if args.sources else None)
     return 0

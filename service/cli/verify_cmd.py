@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.cli.main import print_json
+from service.cli.output import print_json
 
 _MARK = {"supports": "+", "refutes": "-", "neutral": " "}
 

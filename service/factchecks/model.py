@@ -6,7 +6,7 @@ thresholds chosen on development data (models/matching/README.md says how):
 - `same`: at or above it, the pair is reported as a match;
 - `duplicate`: at or above it, the two are said to be one claim, worded alike.
 Ranking candidates uses the same probability. Trained and measured by
-`python -m service.evaluate.claim_matching` (never imported by the service).
+`python -m lab.evaluate.claim_matching` (never imported by the service).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 from service.retrieve.text import words
 from service.models.linear import Linear, read_model
 
-RETRAIN = "python -m service.evaluate.claim_matching"
+RETRAIN = "python -m lab.evaluate.claim_matching"
 # Numbers are not features: a fact-check of "10 million followers" is an earlier check of a claim of
 # "189 million" (and with them the model ranked task 2 dev worse: models/matching/README.md).
 FEATURES = ("cosine", "shared_words", "same_language")

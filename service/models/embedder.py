@@ -87,8 +87,13 @@ class Embedder:
         return encode
 
     def _torch_encoder(self, model_dir: Path, threads: int):
-        import torch
-        from sentence_transformers import SentenceTransformer
+        try:
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            from service.models.reference_runtime import missing_reference_library
+
+            raise missing_reference_library("embedder", exc) from exc
 
         if threads:
             torch.set_num_threads(threads)

@@ -3,9 +3,11 @@
     model = StanceModel.load(models_dir)                 # once per process
     probs = model.predict([(evidence, claim), ...])      # shape (n, 3)
 
-Each row of `predict` holds probabilities in the order of `LABELS`:
-column 0 entailment (the passage supports the claim), 1 neutral (unrelated,
-or not enough to decide), 2 contradiction (the passage refutes the claim).
+Each row of `predict` holds probabilities in the model's own label order
+(`labels`, read from the artefact's config.json id2label); `stances` names
+the same columns as `Stance` (entailment -> supports, neutral -> neutral,
+contradiction -> refutes), and `readings(model.stances, rows)` keys each
+row by them, so no caller reads a column by its position.
 The premise is the evidence passage, optionally led by a short context such
 as the article title (`with_context`), the hypothesis is the claim; French,
 English or mixed. Pairs are cut at the artefact's serving length
@@ -32,11 +34,11 @@ import numpy as np
 
 from service.config import REPO_ROOT
 from service.errors import ModelMissing, RecoupeError
-from service.stance import LABELS, STANCES
+from service.stance import LABELS, STANCE_OF_LABEL, Stance
+from service.stance.artefact import RUNTIME_DYNAMIC, RUNTIME_HINT, RUNTIME_STATIC, TRAIN_HINT, weights_present
 from service.stance.pairs import with_context
 
 __all__ = ["StanceModel", "LABELS", "RUNTIMES", "with_context"]
-from service.stance.export import RUNTIME_HINT, TRAIN_HINT, weights_present
 
 MAX_LENGTH = 128  # when the artefact names no serving length
 RUNTIMES = ("onnx-int8", "onnx-int8-static", "torch-fp32")
@@ -56,8 +58,8 @@ SERVING_BATCH = 1
 # Pairs per call of the runtimes whose answers do not depend on their batch-mates: the static int8
 # graph (its activation ranges are constants of the graph) and torch fp32. Cut by length_batches.
 BATCH = 32
-# Which graph file each ONNX runtime reads (service/stance/export.py builds both).
-ONNX_FILES = {"onnx-int8": "model_int8.onnx", "onnx-int8-static": "model_int8_static.onnx"}
+# Which graph file each ONNX runtime reads (lab/stance/export.py builds both).
+ONNX_FILES = {"onnx-int8": RUNTIME_DYNAMIC, "onnx-int8-static": RUNTIME_STATIC}
 # A batch may hold this much padding, relative to its real tokens, before a new
 # batch is cheaper: one verification's 10 passages run 12 to 120 tokens, and
 # padding them all to the longest cost ~25% of the stance time.
@@ -93,9 +95,26 @@ def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return np.exp(log_softmax(logits, temperature))
 
 
+def label_order(stance_dir: Path) -> tuple[str, ...]:
+    """The model's output columns, as its config.json names them (id2label); LABELS without one."""
+    path = Path(stance_dir) / "config.json"
+    id2label = json.loads(path.read_text()).get("id2label") if path.is_file() else None
+    if not id2label:
+        return LABELS
+    labels = tuple(str(id2label[str(i)]).lower() for i in range(len(id2label)))
+    unknown = [name for name in labels if name not in STANCE_OF_LABEL]
+    if unknown:
+        raise ModelMissing(f"the stance model in {stance_dir} names labels {unknown}: expected "
+                           f"{', '.join(STANCE_OF_LABEL)}")
+    return labels
+
+
+def readings(stances: tuple[Stance, ...], probabilities) -> list[dict[Stance, float]]:
+    """Rows of probabilities (in the order of `stances`) -> one {Stance: probability} per row."""
+    return [{s: float(p) for s, p in zip(stances, row)} for row in probabilities]
+
+
 class StanceModel:
-    labels = LABELS
-    stances = tuple(STANCES[label] for label in LABELS)  # ("supports", "unrelated", "refutes")
 
     def __init__(self, models_dir: Path, runtime: str, threads: int, max_length: int | None = None,
                  spinning: bool = False):
@@ -103,6 +122,9 @@ class StanceModel:
         stance_dir = self.models_dir / "stance"
         if not weights_present(stance_dir):
             raise ModelMissing(f"the stance model is not built in {stance_dir}: {TRAIN_HINT}")
+        # Which column is which, from the artefact itself.
+        self.labels = label_order(stance_dir)
+        self.stances = tuple(STANCE_OF_LABEL[label] for label in self.labels)
         tok_path = self.models_dir / "e5-small" / "tokenizer.json"
         if not tok_path.is_file():
             raise ModelMissing(
@@ -169,7 +191,7 @@ class StanceModel:
         """The raw (n, 3) scores before the softmax, as calibration needs them."""
         if batch_size is None:
             batch_size = self.batch_size
-        out = np.zeros((len(pairs), len(LABELS)), dtype=np.float32)
+        out = np.zeros((len(pairs), len(self.labels)), dtype=np.float32)
         if not pairs:
             return out
         for p in pairs:
@@ -204,13 +226,13 @@ class StanceModel:
         return logits, session.get_modelmeta().custom_metadata_map.get("recoupe_activation_ranges")
 
     def _torch(self):
-        import torch
+        from service.stance.artefact import assemble
 
-        from service.stance.export import assemble
+        model = assemble(self.models_dir)  # says what to install when torch is missing
+        import torch
 
         if self.threads:
             torch.set_num_threads(self.threads)
-        model = assemble(self.models_dir)
 
         def logits(ids, mask):
             with torch.inference_mode():

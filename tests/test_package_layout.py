@@ -1,0 +1,94 @@
+"""Serving apart from the lab: `service/` runs when Recoupe serves, ingests and checks; `lab/` trains,
+measures and builds the models. If these break, a server needs the training stack (torch, transformers,
+scikit-learn, matplotlib: about 2 GB more to install, seconds more to start) or the two packages grow
+back into each other."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import REPO, need_stance_model
+
+# Installed with the `lab` extra (pyproject.toml), never needed to answer a request.
+TRAINING_LIBRARIES = ("torch", "transformers", "sentence_transformers", "sklearn", "matplotlib", "onnx", "lab")
+# The command line is the one edge of the service that reaches the lab: `recoupe models train-stance`,
+# `recoupe eval`, `recoupe bench`, each importing the lab inside its own function.
+CLI = REPO / "service" / "cli"
+
+
+def _imports(path: Path):
+    """(module imported, whether the import is inside a function) for every import in a source file."""
+    tree = ast.parse(path.read_text(), str(path))
+
+    def visit(node, in_function):
+        for child in ast.iter_child_nodes(node):
+            inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            if isinstance(child, ast.Import):
+                for alias in child.names:
+                    yield alias.name, inside
+            elif isinstance(child, ast.ImportFrom) and not child.level:
+                yield child.module or "", inside
+            yield from visit(child, inside)
+
+    yield from visit(tree, False)
+
+
+def test_no_service_module_imports_the_lab():
+    offenders = []
+    for path in sorted((REPO / "service").rglob("*.py")):
+        for module, in_function in _imports(path):
+            if module.split(".")[0] != "lab":
+                continue
+            if path.is_relative_to(CLI) and in_function:
+                continue
+            offenders.append(f"{path.relative_to(REPO)} imports {module}"
+                             + ("" if path.is_relative_to(CLI) else " (only the CLI may, inside a command)"))
+    assert not offenders, offenders
+
+
+def test_the_rule_sees_an_import_of_the_lab(tmp_path):
+    # The check above must be able to fail: a module-level and a nested import are both found.
+    sample = tmp_path / "sample.py"
+    sample.write_text("import lab.stance.train\n\ndef f():\n    from lab.bench import data\n")
+    assert list(_imports(sample)) == [("lab.stance.train", False), ("lab.bench", True)]
+
+
+def test_building_the_command_line_imports_no_lab_and_no_training_library():
+    # What `recoupe serve` (or any command) does before running: the whole parser, every command.
+    code = ("import json, sys\nfrom service.cli.main import _parser\n_parser()\n"
+            f"print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {TRAINING_LIBRARIES!r})))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True,
+                                       text=True).stdout)
+    assert loaded == []
+
+
+def test_answering_a_verification_imports_no_training_library(config, embedder, tmp_path):
+    """The app over the seeds verifies a claim over HTTP in a fresh process; afterwards none of the
+    training libraries (nor the lab) is in sys.modules."""
+    need_stance_model(config)
+    from service.corpus import Corpus
+
+    corpus = Corpus(config.with_overrides(data_dir=tmp_path), embedder)
+    corpus.ingest_paths([REPO / "seeds"])
+    corpus.close()
+    code = f"""
+import json, sys
+from service.api import create_app
+from service.config import Config
+
+config = Config(data_dir={str(tmp_path)!r}, rate_limit_verify="", rate_limit_writes="", rate_limit_reads="")
+client = create_app(config).test_client()
+answer = client.post("/v1/verify", json={{"claim": "Kim Kardashian ne publiera pas sur Instagram mercredi"}})
+assert answer.status_code == 200, answer.get_data(as_text=True)
+print(json.dumps({{"verdict": answer.get_json()["verdict"],
+                  "loaded": sorted(m for m in sys.modules if m.split(".")[0] in {TRAINING_LIBRARIES!r})}}))
+"""
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    assert result["verdict"], result
+    assert result["loaded"] == [], f"a verification imported {result['loaded']}"
