@@ -14,7 +14,12 @@ class RecoupeError(Exception):
     status = 500
     kind = "error"
 
-    def __init__(self, message: str, *, detail: dict | None = None):
+    def __init__(self, message: str, *, detail: dict | None = None, values: dict | None = None):
+        # With `values`, `message` is an English gettext message with %(name)s places for them: the CLI and
+        # the logs read it filled in, the page and the API translate it first (service/translations/messages.py).
+        self.template = message
+        self.values = values or {}
+        message = message % self.values if self.values else message
         super().__init__(message)
         self.message = message
         self.detail = detail or {}

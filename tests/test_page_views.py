@@ -12,7 +12,6 @@ import pytest
 from service.api import create_app
 from service.errors import InvalidInput, NotFound
 from service.history import HistoryStore
-from service.page.i18n import STRINGS
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
 from tests.conftest import REPO, client_of, services_on_the_seeds
@@ -48,21 +47,6 @@ def checked(client):
 
 
 # ---------------------------------------------------------------- words and headers
-
-
-def test_both_languages_have_every_string_the_templates_use():
-    assert STRINGS["fr"].keys() == STRINGS["en"].keys()
-    used = set()
-    for template in (PAGE / "templates").glob("*.html"):
-        used |= set(re.findall(r"""\bt\(['"]([a-z_]+)['"]\s*[,)]""", template.read_text(encoding="utf-8")))
-    assert used and used <= STRINGS["en"].keys(), used - STRINGS["en"].keys()
-    # keys built from a typed value (t('v_' ~ verdict)): one per value of the vocabulary
-    from service.verdict.types import STANCES, VERDICTS, FindingKind, Outcome
-
-    families = {"v_": VERDICTS, "s_": STANCES, "g_": STANCES, "empty_": STANCES, "a_": [a.value for a in Action],
-                "k_": [k.value for k in FindingKind], "o_": [o.value for o in Outcome], "lang_": ["fr", "en"]}
-    missing = {p + v for p, values in families.items() for v in values} - STRINGS["en"].keys()
-    assert not missing
 
 
 def test_the_page_loads_nothing_from_elsewhere_and_nothing_inline():

@@ -29,6 +29,7 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     from service.api.request_log import configure_audit_log, configure_logging, init_request_log
     from service.api.services import ServiceHolder
     from service.api.v1 import blueprints
+    from service.translations.locale import init_babel
 
     config = config if config is not None else load_config()
     configure_logging()
@@ -41,6 +42,7 @@ def create_app(config: Config | None = None, services=None) -> Flask:
     init_request_log(app)
     init_csrf(app)  # after the request id is given: a refusal names it too
     register_error_handlers(app)
+    init_babel(app)  # the catalogues of service/translations, for the page and the API's messages
     for bp in blueprints():
         app.register_blueprint(bp)
     from service.page import bp as page

@@ -7,25 +7,29 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 
-from service.api.auth import check_key, key_configured
+from service.api.auth import key_configured
 from service.api.services import services
 from service.api.v1.batches import start_upload
 from service.check.inputs import INPUT_FORMATS
 from service.history import batch as batches
 from service.history.store import BATCH_SORTS
+from service.page.keys import key_refusal
 from service.page.views import bp
 from service.verdict.types import VERDICTS
 
 
 @bp.get("/batch")
-def batch_home():
+def batch_home(key_refused: str | None = None):
     return render_template("batch.html", batches=services().desk.store.list_batches(), needs_key=key_configured(),
-                           extensions=", ".join(INPUT_FORMATS), max_claims=batches.MAX_CLAIMS)
+                           extensions=", ".join(INPUT_FORMATS), max_claims=batches.MAX_CLAIMS,
+                           key_refused=key_refused)
 
 
 @bp.post("/batch")
 def batch_upload():
-    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    refused = key_refusal()
+    if refused:
+        return batch_home(refused), 401
     batch = start_upload(request.form, request.files)
     return redirect(url_for(".batch_view", batch_id=batch.id), 303)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import g, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from service.api.auth import check_key, key_configured
@@ -17,8 +17,9 @@ from service.api.uploads import saved_uploads, sent_files
 from service.api.v1.claims import finder
 from service.errors import InvalidInput
 from service.history import batch as batches
-from service.page.i18n import translator
+from service.page.i18n import field_errors
 from service.page.views import bp
+from service.translations import N_
 
 SHOWN = 50  # sentences shown by default
 
@@ -43,7 +44,7 @@ def claims_rank():
     try:
         body = ExtractRequest().load(data)
     except ValidationError:
-        return _screen(text=text, top=top or SHOWN, error=translator(g.lang)("fe_text")), 400
+        return _screen(text=text, top=top or SHOWN, error=field_errors({"text": []})[0]), 400
     result = finder().extract(body["text"], body.get("top", SHOWN))
     return _screen(text=text, top=body.get("top", SHOWN), result=result)
 
@@ -54,10 +55,10 @@ def claims_batch():
     check_key(request.form.get("api_key", ""), "in the form's API key field")
     claims = [" ".join(c.split()) for c in request.form.getlist("claims") if c.strip()]
     if not claims:
-        raise InvalidInput(translator(g.lang)("cx_need_one"))
+        raise InvalidInput(N_("Tick at least one sentence to check."))
     top_k = request.form.get("top_k", "10").strip()
     if not top_k.isdigit():
-        raise InvalidInput("top_k must be a whole number")
+        raise InvalidInput(N_("Passages to weigh (top k) must be a whole number."))
     with tempfile.TemporaryDirectory(prefix="recoupe-claims-") as tmp:
         path = Path(tmp) / "claims.txt"
         path.write_text("\n".join(claims) + "\n", encoding="utf-8")

@@ -10,13 +10,15 @@ from pathlib import Path
 
 from flask import redirect, render_template, request, url_for
 
-from service.api.auth import check_key, key_configured
+from service.api.auth import key_configured
 from service.api.services import services
 from service.api.uploads import saved_uploads, sent_files
 from service.errors import InvalidInput
 from service.index.counts import article_counts
 from service.ingest.loaders import SUPPORTED_EXTENSIONS
+from service.page.keys import key_refusal
 from service.page.views import bp
+from service.translations import N_
 
 PAGE_SIZE = 50
 MAX_FILES = 20
@@ -29,12 +31,14 @@ def corpus():
 
 @bp.post("/corpus/upload")
 def corpus_upload():
-    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    refused = key_refusal()
+    if refused:
+        return _corpus_page(key_refused=refused), 401
     files = sent_files(request.files.getlist("files"))
     if not files:
-        raise InvalidInput("choose at least one file to upload")
+        raise InvalidInput(N_("choose at least one file to upload"))
     if len(files) > MAX_FILES:
-        raise InvalidInput(f"upload at most {MAX_FILES} files at a time")
+        raise InvalidInput(N_("upload at most %(n)s files at a time"), values={"n": MAX_FILES})
     with saved_uploads(files) as saved:
         summary = services().corpus.ingest_paths([path for path, _ in saved])
     errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
@@ -44,27 +48,35 @@ def corpus_upload():
 
 @bp.get("/corpus/<path:article_id>/delete")
 def corpus_delete_confirm(article_id: str):
+    return _delete_page(article_id)
+
+
+def _delete_page(article_id: str, refused: dict | None = None):
     article = services().corpus.index.get_article(article_id)
     cited, total = services().desk.history(article_id=article_id, limit=100)
     return render_template("delete.html", article=article, cited=cited, cited_total=total,
-                           needs_key=key_configured())
+                           needs_key=key_configured(), refused=refused)
 
 
 @bp.post("/corpus/<path:article_id>/delete")
 def corpus_delete(article_id: str):
-    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    refused = key_refusal()
+    if refused:
+        return _delete_page(article_id, {"form": "delete", "text": refused}), 401
     removed = services().delete_article(article_id)
     return redirect(url_for(".corpus", deleted=removed["id"]), 303)
 
 
 @bp.post("/corpus/<path:article_id>/retract")
 def corpus_retract(article_id: str):
-    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    refused = key_refusal()
+    if refused:
+        return _delete_page(article_id, {"form": "retract", "text": refused}), 401
     retraction, _ = services().desk.retract(article_id, request.form.get("reason", ""))
     return redirect(url_for(".corpus", retracted=retraction.article_id), 303)
 
 
-def _corpus_page(summary=None, errors=None):
+def _corpus_page(summary=None, errors=None, key_refused: str | None = None):
     s = services()
     offset = max(request.args.get("offset", 0, type=int), 0)
     listing = s.list_articles(PAGE_SIZE, offset)
@@ -74,4 +86,4 @@ def _corpus_page(summary=None, errors=None):
                            cited=cited, summary=summary, errors=errors or [], deleted=request.args.get("deleted"),
                            retracted=request.args.get("retracted"),
                            needs_key=key_configured(), extensions=", ".join(SUPPORTED_EXTENSIONS),
-                           max_files=MAX_FILES)
+                           max_files=MAX_FILES, key_refused=key_refused)

@@ -1,541 +1,70 @@
-"""The page's words in French and English, and which of the two a request gets.
+"""The page's helpers for words, numbers and dates in the request's language.
 
-A dictionary rather than gettext catalogues (Flask-Babel): two languages and
-about a hundred strings, read by templates through `t(key, **values)`; a
-missing key fails the tests (tests/test_page_views.py checks both tables have
-the same keys) instead of showing English to a French reader.
-
-Language: `?lang=fr|en` (the switch; remembered in a cookie), else that
-cookie, else the browser's Accept-Language, else English.
+The words themselves are gettext messages (English msgids, the French catalogue in service/translations/),
+read by templates through Flask-Babel's `_` and `ngettext`; the request's language is chosen by
+`service.translations.locale.pick_language`. What the templates get here: `word(vocab.VERDICTS, v)` for a
+typed value, `count`, `num` and `pct` for numbers (Babel's CLDR formats), `when` and `day` for stored times
+and dates, and the form's field errors as sentences.
 """
 
 from __future__ import annotations
 
-from flask import request
+from datetime import date
 
-LANGUAGES = ("fr", "en")
-COOKIE = "recoupe_lang"
+from babel.dates import format_skeleton
 
-STRINGS = {
-    "en": {
-        "app_tagline": "Check a claim against your newsroom's own archive",
-        "colon": ": ",
-        "skip": "Skip to the content",
-        "nav": "Main",
-        "nav_check": "Check a claim",
-        "nav_history": "Past checks",
-        "nav_api": "API documentation",
-        "switch_label": "Language of the interface",
-        "switch_to": "Français",
-        "claim_label": "Claim to check",
-        "claim_help": "A statement in French or English, up to 1,000 characters.",
-        "examples": "Example claims",
-        "filters": "Filters",
-        "f_sources": "Sources",
-        "f_languages": "Languages of the evidence",
-        "f_all": "all when none is ticked",
-        "f_date_from": "Published from",
-        "f_date_to": "Published until",
-        "f_top_k": "Passages to weigh (top k)",
-        "check": "Check",
-        "checking": "Checking… the models read every passage, this takes a few seconds.",
-        "form_errors": "The claim could not be checked:",
-        "corpus_counts": "{articles} articles, {passages} passages in the corpus",
-        "verdict": "Verdict",
-        "v_supported": "Supported",
-        "v_refuted": "Refuted",
-        "v_conflicting": "Conflicting sources",
-        "v_not_enough_evidence": "Not enough evidence",
-        "confidence": "calibrated confidence {value}",
-        "explanation": "Why",
-        "after_review": "Verdict after review of {n} passage(s); the models alone said: {verdict} ({confidence}).",
-        "saved_at": "Checked on {when}",
-        "permalink": "Permanent link to this check",
-        "provenance": "How this check was run",
-        "p_generation": "corpus generation {then}",
-        "p_models": "models",
-        "p_settings": "settings",
-        "corpus_changed": "The corpus has changed since this check (generation {then}, now {now}): "
-                          "what is shown is what was found then; check the claim again to see today's evidence.",
-        "corpus_same": "The corpus has not changed since this check.",
-        "recheck": "Check again",
-        "g_supports": "Supports",
-        "g_refutes": "Refutes",
-        "g_neutral": "Does not decide",
-        "empty_supports": "No supporting passage among {n} retrieved.",
-        "empty_refutes": "No refuting passage among {n} retrieved.",
-        "empty_neutral": "Every passage among {n} retrieved supports or refutes the claim.",
-        "evidence_item": "Evidence {n}",
-        "stance": "Stance",
-        "s_supports": "supports",
-        "s_refutes": "refutes",
-        "s_neutral": "does not decide",
-        "probabilities": "stance model: supports {supports}, neutral {neutral}, refutes {refutes}",
-        "evidence_score": "bears on the claim: {score}; strength {strength}",
-        "checks": "Number and date checks",
-        "c_kind": "what",
-        "c_claim": "in the claim",
-        "c_passage": "in the passage",
-        "c_outcome": "outcome",
-        "k_quantity": "number",
-        "k_date": "date",
-        "k_weekday": "weekday",
-        "k_wording": "wording",
-        "o_match": "same value",
-        "o_conflict": "conflict",
-        "o_other_event": "not the same event: not compared",
-        "o_other_entity": "about someone else: not compared",
-        "sources": "Sources",
-        "open_article": "Open the article",
-        "original": "original page",
-        "lang_badge": "language: {name}",
-        "lang_fr": "French",
-        "lang_en": "English",
-        "no_date": "undated",
-        "review": "Review",
-        "review_help": "Keys: j / k next / previous passage, a accept, x reject, s / r / n set the stance to "
-                       "supports / refutes / does not decide, u undo this passage's last review.",
-        "reviewer": "Your name (saved with each review)",
-        "api_key": "API key (when the server asks for one; kept in this tab only)",
-        "note": "Note",
-        "accept": "Accept",
-        "reject": "Reject",
-        "set_stance": "Set the stance",
-        "undo": "Undo",
-        "reviewed_by": "Reviewed by {who} on {when}: {action}, {stance}.",
-        "a_accept": "accepted",
-        "a_reject": "rejected",
-        "a_stance": "stance given",
-        "not_reviewed": "Not reviewed yet.",
-        "needs_js": "Reviewing needs JavaScript.",
-        "review_saved": "Review saved; the verdict was recomputed.",
-        "review_failed": "The review was not saved: {why}",
-        "need_name": "type your name first",
-        "history": "Past checks",
-        "h_search": "Search the claims",
-        "h_verdict": "Verdict",
-        "h_any": "any",
-        "h_filter": "Filter",
-        "h_when": "Checked",
-        "h_claim": "Claim",
-        "h_confidence": "Confidence",
-        "h_reviewed": "Reviewed",
-        "h_none": "No saved check matches.",
-        "h_count": "{n} check(s)",
-        "yes": "yes",
-        "no": "no",
-        "article": "Article",
-        "a_published": "published {date}",
-        "a_back": "Back to the check",
-        "a_passage": "The passage is highlighted below.",
-        "error": "Something went wrong",
-        "home": "Back to the claim box",
-        "batch": "Batch",
-        "nav_batch": "Batch",
-        "batch_file": "File of claims",
-        "batch_help": "{extensions}: a CSV with a claim column (and optional id), JSON Lines with a claim field, "
-                      "or one claim per line; up to {n} claims and 1 MB.",
-        "batch_start": "Check the claims",
-        "batches": "Recent batches",
-        "no_batches": "No batch yet.",
-        "batch_done": "{done} of {total} claims checked",
-        "st_running": "running",
-        "st_done": "finished",
-        "st_failed": "stopped on an error",
-        "progress": "Progress",
-        "reload_hint": "Reload the page to see the progress.",
-        "bad_rows": "{n} row(s) could not be read",
-        "line": "line {n}",
-        "line_h": "Line",
-        "downloads": "Downloads",
-        "fmt_csv": "CSV (one row per claim)",
-        "fmt_jsonl": "JSON Lines (whole results)",
-        "fmt_md": "Markdown report",
-        "fmt_html": "HTML report",
-        "fmt_claimreview": "ClaimReview drafts (JSON-LD), to review before publishing",
-        "triage": "Triage",
-        "sort_by": "Sort by",
-        "sort_line": "line in the file",
-        "sort_confidence": "confidence",
-        "sort_verdict": "verdict (refuted first)",
-        "order": "Order",
-        "asc": "ascending",
-        "desc": "descending",
-        "n_sup_ref": "supporting / refuting",
-        "pending": "not checked yet",
-        "corpus": "Corpus",
-        "nav_corpus": "Corpus",
-        "deleted": "Article {id} deleted, with its passages.",
-        "uploaded": "{files} file(s) read: {added} article(s) added, {replaced} replaced, {same} unchanged; "
-                    "{passages} passage(s) added.",
-        "upload": "Add articles",
-        "upload_files": "Article files",
-        "upload_help": "{extensions}; up to {n} files and 1 MB in all per upload. A .txt file's first line is its "
-                       "title; .json and .jsonl records have the fields title, text, url, source, published_at, "
-                       "language.",
-        "api_key_form": "API key of this server",
-        "upload_button": "Upload",
-        "breakdown": "Breakdown",
-        "by_languages": "Language",
-        "by_sources": "Source",
-        "by_months": "Month of publication",
-        "n_articles": "articles",
-        "articles": "Articles",
-        "date": "Date",
-        "language": "Language",
-        "cited_by": "Cited by",
-        "n_checks": "{n} check(s)",
-        "delete": "Delete",
-        "next_page": "Next page",
-        "no_articles": "The corpus is empty: upload articles above.",
-        "delete_title": "Delete this article?",
-        "cited_checks": "Saved checks that cited it ({n})",
-        "cited_help": "They keep what they showed; their permalinks will say the corpus has changed.",
-        "cited_none": "No saved check cited it.",
-        "delete_confirm": "Delete the article and its passages",
-        "cancel": "Cancel",
-        "h_article": "Checks citing article {id}",
-        "retract_title": "Or retract it",
-        "retract_help": "A retracted article leaves the corpus like a deleted one, but every saved check that cited "
-                        "it says it was retracted, when, and why.",
-        "retract_reason": "Why it is retracted (shown on those checks)",
-        "retract_button": "Retract the article",
-        "retracted_done": "Article {id} retracted: removed from the corpus; the checks that cited it say so.",
-        "retracted_sources": "{n} source(s) cited by this check were retracted since:",
-        "retracted_on": "retracted on {when}:",
-        "retracted_badge": "retracted",
-        "cross_site": "This form was sent from another site; send it from this server's own page.",
-        "error_invalid-input": "What was sent cannot be used",
-        "error_too-large": "Too large for this server",
-        "error_not-found": "Not found",
-        "error_unauthorized": "This needs the server's API key",
-        "error_model-missing": "A model is not built on this server",
-        "error_unavailable": "Not available right now",
-        "error_detail": "Details",
-        "error_key_help": "Type this server's API key in the form's API key field and send the form again.",
-        "fe_claim": "type a claim of 1 to {max} characters",
-        "fe_top_k": "a whole number from 1 to {max}",
-        "fe_date_from": "a date written YYYY-MM-DD",
-        "fe_date_to": "a date written YYYY-MM-DD, not before the start date",
-        "fe_languages": "language codes such as fr or en",
-        "fe_sources": "sources among those listed",
-        # already checked? (factchecks/) and what to check in a text (checkworthy/)
-        "ac_title": "Already checked",
-        "ac_none": "No earlier check and no published fact-check of this claim.",
-        "ac_checks": "Earlier checks",
-        "ac_fact_checks": "Published fact-checks",
-        "ac_similarity": "same claim: {value}",
-        "ac_duplicate": "near-duplicate",
-        "ac_reviewed": "reviewed",
-        "ac_open": "Open",
-        "nav_claims": "What to check",
-        "cx_title": "What to check in a text",
-        "cx_help": "Paste an article, a transcript or a speech, or upload it (.txt, .html): its sentences come back "
-                   "ranked by check-worthiness, factual and checkable statements (numbers, dates, names, "
-                   "comparisons, causes) first. Tick the ones to check and send them to a batch check.",
-        "cx_text_label": "Text",
-        "cx_file_label": "or a file (.txt, .html)",
-        "cx_top": "Sentences to show",
-        "cx_rank": "Rank the sentences",
-        "cx_count": "{n} sentences, ranked ({ms} ms)",
-        "cx_none": "No sentence to rank in this text.",
-        "cx_score": "Check-worthiness",
-        "cx_sentence": "Sentence",
-        "cx_pick": "Check",
-        "cx_send": "Check the ticked sentences",
-        "cx_need_one": "Tick at least one sentence to check.",
-        "fe_text": "paste a text or choose a .txt or .html file",
-    },
-    "fr": {
-        "app_tagline": "Vérifier une affirmation dans les archives de votre rédaction",
-        "colon": " : ",
-        "skip": "Aller au contenu",
-        "nav": "Principal",
-        "nav_check": "Vérifier une affirmation",
-        "nav_history": "Vérifications passées",
-        "nav_api": "Documentation de l'API",
-        "switch_label": "Langue de l'interface",
-        "switch_to": "English",
-        "claim_label": "Affirmation à vérifier",
-        "claim_help": "Une phrase en français ou en anglais, 1 000 caractères au plus.",
-        "examples": "Exemples d'affirmations",
-        "filters": "Filtres",
-        "f_sources": "Sources",
-        "f_languages": "Langues des passages",
-        "f_all": "toutes si aucune n'est cochée",
-        "f_date_from": "Publié à partir du",
-        "f_date_to": "Publié jusqu'au",
-        "f_top_k": "Passages à peser (top k)",
-        "check": "Vérifier",
-        "checking": "Vérification… les modèles lisent chaque passage, cela prend quelques secondes.",
-        "form_errors": "L'affirmation n'a pas pu être vérifiée :",
-        "corpus_counts": "{articles} articles, {passages} passages dans le corpus",
-        "verdict": "Verdict",
-        "v_supported": "Soutenue",
-        "v_refuted": "Réfutée",
-        "v_conflicting": "Sources contradictoires",
-        "v_not_enough_evidence": "Pas assez d'éléments",
-        "confidence": "confiance calibrée {value}",
-        "explanation": "Pourquoi",
-        "after_review": "Verdict après relecture de {n} passage(s) ; les modèles seuls disaient : {verdict} "
-                        "({confidence}).",
-        "saved_at": "Vérifiée le {when}",
-        "permalink": "Lien permanent vers cette vérification",
-        "provenance": "Conditions de cette vérification",
-        "p_generation": "génération du corpus {then}",
-        "p_models": "modèles",
-        "p_settings": "réglages",
-        "corpus_changed": "Le corpus a changé depuis cette vérification (génération {then}, aujourd'hui {now}) : "
-                          "ce qui est affiché est ce qui avait été trouvé ; vérifiez à nouveau pour voir les "
-                          "éléments d'aujourd'hui.",
-        "corpus_same": "Le corpus n'a pas changé depuis cette vérification.",
-        "recheck": "Vérifier à nouveau",
-        "g_supports": "Soutiennent",
-        "g_refutes": "Réfutent",
-        "g_neutral": "Ne tranchent pas",
-        "empty_supports": "Aucun passage ne soutient l'affirmation parmi les {n} trouvés.",
-        "empty_refutes": "Aucun passage ne réfute l'affirmation parmi les {n} trouvés.",
-        "empty_neutral": "Chacun des {n} passages trouvés soutient ou réfute l'affirmation.",
-        "evidence_item": "Élément {n}",
-        "stance": "Position",
-        "s_supports": "soutient",
-        "s_refutes": "réfute",
-        "s_neutral": "ne tranche pas",
-        "probabilities": "modèle de position : soutient {supports}, neutre {neutral}, réfute {refutes}",
-        "evidence_score": "porte sur l'affirmation : {score} ; force {strength}",
-        "checks": "Contrôle des nombres et des dates",
-        "c_kind": "quoi",
-        "c_claim": "dans l'affirmation",
-        "c_passage": "dans le passage",
-        "c_outcome": "résultat",
-        "k_quantity": "nombre",
-        "k_date": "date",
-        "k_weekday": "jour",
-        "k_wording": "formulation",
-        "o_match": "même valeur",
-        "o_conflict": "désaccord",
-        "o_other_event": "pas le même événement : non comparé",
-        "o_other_entity": "concerne quelqu'un d'autre : non comparé",
-        "sources": "Sources",
-        "open_article": "Ouvrir l'article",
-        "original": "page d'origine",
-        "lang_badge": "langue : {name}",
-        "lang_fr": "français",
-        "lang_en": "anglais",
-        "no_date": "non daté",
-        "review": "Relecture",
-        "review_help": "Touches : j / k passage suivant / précédent, a accepter, x rejeter, s / r / n donner la "
-                       "position soutient / réfute / ne tranche pas, u annuler la dernière relecture du passage.",
-        "reviewer": "Votre nom (enregistré avec chaque relecture)",
-        "api_key": "Clé d'API (si le serveur en demande une ; gardée dans cet onglet seulement)",
-        "note": "Note",
-        "accept": "Accepter",
-        "reject": "Rejeter",
-        "set_stance": "Donner la position",
-        "undo": "Annuler",
-        "reviewed_by": "Relu par {who} le {when} : {action}, {stance}.",
-        "a_accept": "accepté",
-        "a_reject": "rejeté",
-        "a_stance": "position donnée",
-        "not_reviewed": "Pas encore relu.",
-        "needs_js": "La relecture demande JavaScript.",
-        "review_saved": "Relecture enregistrée ; le verdict a été recalculé.",
-        "review_failed": "La relecture n'a pas été enregistrée : {why}",
-        "need_name": "indiquez d'abord votre nom",
-        "history": "Vérifications passées",
-        "h_search": "Chercher dans les affirmations",
-        "h_verdict": "Verdict",
-        "h_any": "tous",
-        "h_filter": "Filtrer",
-        "h_when": "Vérifiée le",
-        "h_claim": "Affirmation",
-        "h_confidence": "Confiance",
-        "h_reviewed": "Relue",
-        "h_none": "Aucune vérification enregistrée ne correspond.",
-        "h_count": "{n} vérification(s)",
-        "yes": "oui",
-        "no": "non",
-        "article": "Article",
-        "a_published": "publié le {date}",
-        "a_back": "Retour à la vérification",
-        "a_passage": "Le passage est surligné ci-dessous.",
-        "error": "Une erreur est survenue",
-        "home": "Retour à la saisie",
-        "batch": "Lot",
-        "nav_batch": "Lot",
-        "batch_file": "Fichier d'affirmations",
-        "batch_help": "{extensions} : un CSV avec une colonne claim (et un id facultatif), du JSON Lines avec un "
-                      "champ claim, ou une affirmation par ligne ; jusqu'à {n} affirmations et 1 Mo.",
-        "batch_start": "Vérifier les affirmations",
-        "batches": "Lots récents",
-        "no_batches": "Aucun lot pour l'instant.",
-        "batch_done": "{done} affirmation(s) vérifiée(s) sur {total}",
-        "st_running": "en cours",
-        "st_done": "terminé",
-        "st_failed": "arrêté par une erreur",
-        "progress": "Avancement",
-        "reload_hint": "Rechargez la page pour voir l'avancement.",
-        "bad_rows": "{n} ligne(s) illisible(s)",
-        "line": "ligne {n}",
-        "line_h": "Ligne",
-        "downloads": "Téléchargements",
-        "fmt_csv": "CSV (une ligne par affirmation)",
-        "fmt_jsonl": "JSON Lines (résultats complets)",
-        "fmt_md": "Rapport Markdown",
-        "fmt_html": "Rapport HTML",
-        "fmt_claimreview": "Brouillons ClaimReview (JSON-LD), à relire avant publication",
-        "triage": "Tri",
-        "sort_by": "Trier par",
-        "sort_line": "ligne du fichier",
-        "sort_confidence": "confiance",
-        "sort_verdict": "verdict (réfutées d'abord)",
-        "order": "Ordre",
-        "asc": "croissant",
-        "desc": "décroissant",
-        "n_sup_ref": "soutiennent / réfutent",
-        "pending": "pas encore vérifiée",
-        "corpus": "Corpus",
-        "nav_corpus": "Corpus",
-        "deleted": "L'article {id} a été supprimé, avec ses passages.",
-        "uploaded": "{files} fichier(s) lu(s) : {added} article(s) ajouté(s), {replaced} remplacé(s), {same} "
-                    "inchangé(s) ; {passages} passage(s) ajouté(s).",
-        "upload": "Ajouter des articles",
-        "upload_files": "Fichiers d'articles",
-        "upload_help": "{extensions} ; jusqu'à {n} fichiers et 1 Mo en tout par envoi. La première ligne d'un "
-                       "fichier .txt est son titre ; les enregistrements .json et .jsonl ont les champs title, "
-                       "text, url, source, published_at, language.",
-        "api_key_form": "Clé d'API de ce serveur",
-        "upload_button": "Envoyer",
-        "breakdown": "Répartition",
-        "by_languages": "Langue",
-        "by_sources": "Source",
-        "by_months": "Mois de publication",
-        "n_articles": "articles",
-        "articles": "Articles",
-        "date": "Date",
-        "language": "Langue",
-        "cited_by": "Cité par",
-        "n_checks": "{n} vérification(s)",
-        "delete": "Supprimer",
-        "next_page": "Page suivante",
-        "no_articles": "Le corpus est vide : ajoutez des articles ci-dessus.",
-        "delete_title": "Supprimer cet article ?",
-        "cited_checks": "Vérifications enregistrées qui le citent ({n})",
-        "cited_help": "Elles gardent ce qu'elles montraient ; leurs liens permanents diront que le corpus a changé.",
-        "cited_none": "Aucune vérification enregistrée ne le cite.",
-        "delete_confirm": "Supprimer l'article et ses passages",
-        "cancel": "Annuler",
-        "h_article": "Vérifications qui citent l'article {id}",
-        "retract_title": "Ou le retirer",
-        "retract_help": "Un article retiré quitte le corpus comme un article supprimé, mais chaque vérification "
-                        "enregistrée qui le citait dit qu'il a été retiré, quand et pourquoi.",
-        "retract_reason": "Pourquoi il est retiré (affiché sur ces vérifications)",
-        "retract_button": "Retirer l'article",
-        "retracted_done": "Article {id} retiré : il a quitté le corpus ; les vérifications qui le citaient le disent.",
-        "retracted_sources": "{n} source(s) citée(s) par cette vérification ont été retirée(s) depuis :",
-        "retracted_on": "retiré le {when} :",
-        "retracted_badge": "retiré",
-        "cross_site": "Ce formulaire a été envoyé depuis un autre site ; envoyez-le depuis la page de ce serveur.",
-        "error_invalid-input": "L'envoi ne peut pas être utilisé",
-        "error_too-large": "Trop volumineux pour ce serveur",
-        "error_not-found": "Introuvable",
-        "error_unauthorized": "Il faut la clé d'API du serveur",
-        "error_model-missing": "Un modèle n'est pas construit sur ce serveur",
-        "error_unavailable": "Indisponible pour le moment",
-        "error_detail": "Détail (message du serveur, en anglais)",
-        "error_key_help": "Saisissez la clé d'API de ce serveur dans le champ prévu du formulaire, puis renvoyez-le.",
-        "fe_claim": "saisissez une affirmation de 1 à {max} caractères",
-        "fe_top_k": "un nombre entier de 1 à {max}",
-        "fe_date_from": "une date écrite AAAA-MM-JJ",
-        "fe_date_to": "une date écrite AAAA-MM-JJ, pas avant la date de début",
-        "fe_languages": "des codes de langue comme fr ou en",
-        "fe_sources": "des sources parmi celles de la liste",
-        # déjà vérifié ? (factchecks/) et que vérifier dans un texte ? (checkworthy/)
-        "ac_title": "Déjà vérifié",
-        "ac_none": "Aucune vérification antérieure ni fact-check publié pour cette affirmation.",
-        "ac_checks": "Vérifications antérieures",
-        "ac_fact_checks": "Fact-checks publiés",
-        "ac_similarity": "même affirmation : {value}",
-        "ac_duplicate": "quasi-doublon",
-        "ac_reviewed": "relue",
-        "ac_open": "Ouvrir",
-        "nav_claims": "Que vérifier ?",
-        "cx_title": "Que vérifier dans un texte ?",
-        "cx_help": "Collez un article, une transcription ou un discours, ou téléversez-le (.txt, .html) : ses phrases "
-                   "reviennent classées par intérêt à vérifier, les affirmations factuelles et vérifiables (chiffres, "
-                   "dates, noms, comparaisons, causes) d'abord. Cochez celles à vérifier et envoyez-les en lot.",
-        "cx_text_label": "Texte",
-        "cx_file_label": "ou un fichier (.txt, .html)",
-        "cx_top": "Phrases à afficher",
-        "cx_rank": "Classer les phrases",
-        "cx_count": "{n} phrases, classées ({ms} ms)",
-        "cx_none": "Aucune phrase à classer dans ce texte.",
-        "cx_score": "Intérêt à vérifier",
-        "cx_sentence": "Phrase",
-        "cx_pick": "Vérifier",
-        "cx_send": "Vérifier les phrases cochées",
-        "cx_need_one": "Cochez au moins une phrase à vérifier.",
-        "fe_text": "collez un texte ou choisissez un fichier .txt ou .html",
-    },
-}
+from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
+from service.translations import N_, vocabulary
+from service.translations.locale import request_words
 
-
-def pick_language() -> str:
-    """The interface language of the current request."""
-    asked = request.args.get("lang")
-    if asked in LANGUAGES:
-        return asked
-    remembered = request.cookies.get(COOKIE)
-    if remembered in LANGUAGES:
-        return remembered
-    return request.accept_languages.best_match(LANGUAGES, default="en")
-
-
-def translator(lang: str):
-    table = STRINGS[lang]
-
-    def t(key: str, **values) -> str:
-        text = table[key]
-        return text.format(**values) if values else text
-
-    return t
-
-
-# A form field -> (the key of its label, the key of the rule it must follow): the page states the rule in the
-# interface's language instead of the validator's English message (which stays in the API's answers).
+# A form field -> (its label, the rule it must follow, the limit the rule names): the page states the rule in
+# the interface's language instead of the validator's English message (which stays in the API's answers).
 FIELD_RULES = {
-    "claim": ("claim_label", "fe_claim"),
-    "top_k": ("f_top_k", "fe_top_k"),
-    "date_from": ("f_date_from", "fe_date_from"),
-    "date_to": ("f_date_to", "fe_date_to"),
-    "languages": ("f_languages", "fe_languages"),
-    "sources": ("f_sources", "fe_sources"),
+    "claim": (N_("Claim to check"), N_("type a claim of 1 to %(max)s characters"), MAX_CLAIM_CHARS),
+    "top_k": (N_("Passages to weigh (top k)"), N_("a whole number from 1 to %(max)s"), MAX_TOP_K),
+    "date_from": (N_("Published from"), N_("a date written YYYY-MM-DD"), None),
+    "date_to": (N_("Published until"), N_("a date written YYYY-MM-DD, not before the start date"), None),
+    "languages": (N_("Languages of the evidence"), N_("language codes such as fr or en"), None),
+    "sources": (N_("Sources"), N_("sources among those listed"), None),
+    "text": (N_("Text"), N_("paste a text or choose a .txt or .html file"), None),
 }
-# The kinds of error (RecoupeError.kind) the page names in words; others read "Something went wrong".
-ERROR_KINDS = ("invalid-input", "too-large", "not-found", "unauthorized", "model-missing", "unavailable")
 
 
-def field_errors(messages: dict, lang: str) -> list[str]:
-    """A form's field-level errors (marshmallow's {field: [message]}) as sentences in `lang`."""
-    from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
-
-    t = translator(lang)
-    limits = {"claim": MAX_CLAIM_CHARS, "top_k": MAX_TOP_K}
+def field_errors(messages: dict) -> list[str]:
+    """A form's field-level errors (marshmallow's {field: [message]}) as sentences in the request's language."""
+    w = request_words()
     out = []
-    for field, said in messages.items():
+    for field in messages:
         if field in FIELD_RULES:
-            label, rule = FIELD_RULES[field]
-            out.append(t(label) + t("colon") + t(rule, max=number(limits.get(field, 0), lang, 0)))
-        else:  # a field the page does not know by name: the validator's words
-            out += [f"{field}{t('colon')}{m}" for m in (said if isinstance(said, list) else [said])]
+            label, rule, limit = FIELD_RULES[field]
+            values = {"max": w.number(limit, 0)} if limit is not None else {}
+            out.append(w.gettext(label) + w.gettext(": ") + w.gettext(rule, **values))
+        else:  # a field the page has no words for: named, with the generic reason
+            out.append(field + w.gettext(": ") + w.gettext("this value cannot be used"))
     return out
 
 
-def number(value: float, lang: str, digits: int = 2) -> str:
-    """0.815 -> "0.82" (en) / "0,82" (fr); 1000 -> "1,000" / "1 000" (a narrow no-break space)."""
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u202f").replace(".", ",") if lang == "fr" else text
+def claim_too_long(length: int) -> str:
+    """The sentence for a claim over the limit, with both numbers (the page never cuts a claim silently)."""
+    w = request_words()
+    return w.gettext(FIELD_RULES["claim"][0]) + w.gettext(": ") + w.ngettext(
+        "%(num)s character sent; a claim has at most %(max)s: shorten it to one statement.",
+        "%(num)s characters sent; a claim has at most %(max)s: shorten it to one statement.",
+        length, max=w.number(MAX_CLAIM_CHARS, 0))
 
 
-def percent(value: float, lang: str) -> str:
-    return f"{round(value * 100)} %" if lang == "fr" else f"{round(value * 100)}%"
+def month(value: str) -> str:
+    """"2024-03" -> "March 2024" / "mars 2024"; anything else as it is."""
+    try:
+        first = date.fromisoformat(value[:7] + "-01")
+    except (TypeError, ValueError):
+        return str(value)
+    return format_skeleton("yMMMM", first, locale=request_words().lang)
+
+
+def helpers() -> dict:
+    """What every template gets (the page's context processor)."""
+    w = request_words()
+    return {"lang": w.lang, "vocab": vocabulary, "word": lambda table, value: vocabulary.name(table, value, w),
+            "count": lambda n: w.number(n, 0), "num": w.number, "pct": w.percent, "when": w.datetime,
+            "day": w.date, "month": month, "max_claim_chars": MAX_CLAIM_CHARS}

@@ -16,11 +16,13 @@ from marshmallow import ValidationError
 from service.api.csrf import form_token, form_token_ok, set_form_cookie
 from service.api.schemas import VerifyRequest
 from service.api.services import services
+from service.claims import sent_length
 from service.errors import RecoupeError
+from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
 from service.page import highlight
-from service.limits import MAX_TOP_K
-from service.page.i18n import (COOKIE, ERROR_KINDS, LANGUAGES, field_errors, number, percent, pick_language,
-                               translator)
+from service.page.errors import error_page
+from service.page.i18n import claim_too_long, field_errors, helpers
+from service.translations.locale import COOKIE, LANGUAGES, pick_language
 from service.verdict.types import STANCES, VERDICTS
 
 bp = Blueprint("page", __name__, template_folder="templates", static_folder="static",
@@ -46,8 +48,7 @@ def _language():
     # browser's Origin, Referer and Sec-Fetch-Site for every write (service/api/csrf.py); the page's
     # forms also repeat the token of a SameSite=Strict cookie, which another site cannot send.
     if request.method == "POST" and not form_token_ok():
-        return render_template("error.html", status=403, kind="error", message=translator(g.lang)("cross_site"),
-                               sentences=[]), 403
+        return error_page(403, "cross-site")
 
 
 @bp.after_request
@@ -65,10 +66,8 @@ def _headers(response):
 
 @bp.app_context_processor
 def _helpers():
-    lang = getattr(g, "lang", "en")
-    return {"t": translator(lang), "lang": lang, "num": lambda v, d=2: number(v, lang, d),
-            "pct": lambda v: percent(v, lang), "switch_url": _switch_url, "runs": highlight.runs,
-            "safe_url": highlight.safe_url, "max_top_k": MAX_TOP_K, "csrf_token": form_token}
+    return {**helpers(), "switch_url": _switch_url, "runs": highlight.runs, "safe_url": highlight.safe_url,
+            "max_top_k": MAX_TOP_K, "csrf_token": form_token}
 
 
 def _switch_url() -> str:
@@ -96,10 +95,12 @@ def check_claim():
     top_k = form.get("top_k", "").strip()
     if top_k:
         data["top_k"] = int(top_k) if top_k.isdigit() else top_k
+    if sent_length(data["claim"]) > MAX_CLAIM_CHARS:  # both numbers said, the claim shown back whole
+        return _home(claim=data["claim"], chosen=data, errors=[claim_too_long(sent_length(data["claim"]))]), 400
     try:
         options = VerifyRequest().load(data)
     except ValidationError as exc:
-        return _home(claim=data["claim"], chosen=data, errors=field_errors(exc.messages, g.lang)), 400
+        return _home(claim=data["claim"], chosen=data, errors=field_errors(exc.messages)), 400
     claim = options.pop("claim")
     saved = services().desk.check(claim, **options)
     return redirect(url_for(".check_view", check_id=saved.id), 303)
@@ -159,15 +160,12 @@ def article_view(article_id: str):
 
 @bp.errorhandler(RecoupeError)
 def _recoupe_error(exc: RecoupeError):
-    kind = exc.kind if exc.kind in ERROR_KINDS else "error"
     g.lang = g.get("lang") or pick_language()  # refused before the page's own before_request ran
-    message = translator(g.lang)("cross_site") if exc.kind == "cross-site" else exc.message
-    return render_template("error.html", status=exc.status, kind=kind, message=message, sentences=[]), exc.status
+    return error_page(exc.status, exc.kind, exc)
 
 
 @bp.errorhandler(ValidationError)
 def _form_error(exc: ValidationError):
     """A form the page posts (the batch screen's) with a field out of its rules: the rules in words."""
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
-    return render_template("error.html", status=400, kind="invalid-input", message="",
-                           sentences=field_errors(messages, g.lang)), 400
+    return error_page(400, "invalid-input", sentences=field_errors(messages))
