@@ -1,8 +1,11 @@
-"""The limits that bound the work one request or one file can cause, in one place.
+"""The limits that bound the work one article, one claim or one request can cause.
 
 Each is enforced where the work happens (the ingest rules for articles, the
-API for bodies and batches) and documented in the README; the CLI and the
-API refuse the same things with the same messages.
+API for bodies and batches, the verifier for claims) and documented in
+docs/deployment-and-security.md, beside the few that belong to one feature
+and live with it (claims per batch file in service/history/batch.py, a text
+to rank in service/checkworthy/extract.py). Where a limit applies to both,
+the CLI and the API refuse the same things with the same messages.
 """
 
 from __future__ import annotations
