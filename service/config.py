@@ -44,13 +44,13 @@ class Config:
     models_dir: Path = setting(REPO_ROOT / "models", "Built and trained model artefacts (the embedder in "
                                "e5-small/, the stance, verdict, matching and check-worthiness models).")
     embedder_runtime: str = setting("onnx-int8", 'Embedder runtime: "onnx-int8" (fast) or "torch-fp32" (the '
-                                    "sentence-transformers reference).")
+                                    "sentence-transformers reference; needs the lab extra).")
     # 16 measured fastest side by side (260 sentences/s vs 216 at 32 and 195 at 64; one call's
     # activations stay in the 1 MB L2 of each core).
     embed_batch_size: int = setting(16, "Sentences per embedder call when ingesting.")
     stance_runtime: str = setting("onnx-int8", 'Stance model runtime: "onnx-int8" (fast; one pair per call), '
                                   '"onnx-int8-static" (fixed activation ranges, batched; see models/README.md) '
-                                  'or "torch-fp32" (the reference).')
+                                  'or "torch-fp32" (the reference; needs the lab extra).')
     threads: int = setting(0, "Threads for torch and ONNX Runtime; 0 lets the runtime decide (one per core).")
     # Off: under concurrent requests the spinning takes the cores from retrieval and tokenisation
     # (16 clients: 67.4 vs 57.8 requests/s); on a machine that serves one request at a time, on is
