@@ -45,7 +45,7 @@ def test_ingest_on_ray_fills_the_store_like_a_local_ingest(ray_cluster, config, 
     assert a[:4] == b[:4]  # articles, passage ids, texts and languages, in order
     # Vectors: the int8 embedder's batches differ between a local run and the actors' runs.
     assert float(np.min(np.sum(a[4] * b[4], axis=1))) > 0.99
-    from service.index import shards
+    from service.retrieve import shards
 
     current = shards.read_current(cluster_dir, 2)  # --shards: built after the ingest
     assert current["passages"] == expected.passages_added and not shards.is_stale(cluster_dir, current)

@@ -8,7 +8,7 @@ import sys
 
 def test_single_machine_serving_does_not_import_ray():
     code = ("import sys; import service.cli.main, service.cli.serve_cmd, service.api, service.verify, "
-            "service.index.shards, service.retrieve.sharded; "
+            "service.retrieve.shards, service.retrieve.sharded; "
             "from service.api import create_app; create_app(); "
             "service.cli.main._parser(); "
             "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))")

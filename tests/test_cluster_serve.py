@@ -19,7 +19,7 @@ import pytest
 
 from service.api import create_app
 from service.corpus import Corpus
-from service.index import shards
+from service.retrieve import shards
 from tests.conftest import SEEDS, need_stance_model
 from tests.ray_cluster import free_port, ray_cluster  # noqa: F401 (a fixture)
 

@@ -50,6 +50,14 @@ def test_no_service_module_imports_the_lab():
     assert not offenders, offenders
 
 
+def test_the_index_never_imports_retrieval():
+    # Data flows ingest -> index -> retrieve: retrieval reads the index (and builds its shards), not the reverse.
+    offenders = [f"{path.relative_to(REPO)} imports {module}"
+                 for path in sorted((REPO / "service" / "index").rglob("*.py"))
+                 for module, _ in _imports(path) if module.startswith("service.retrieve")]
+    assert not offenders, offenders
+
+
 def test_the_rule_sees_an_import_of_the_lab(tmp_path):
     # The check above must be able to fail: a module-level and a nested import are both found.
     sample = tmp_path / "sample.py"

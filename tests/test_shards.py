@@ -16,8 +16,9 @@ import pytest
 from lab.bench.scale import SyntheticEmbeddings
 from service.corpus import Corpus
 from service.errors import RecoupeError
-from service.index import PassageIndex, ann, shards
+from service.index import PassageIndex, ann
 from service.ingest.article import Article, Passage
+from service.retrieve import shards
 from service.retrieve.hybrid import HybridRetriever
 from service.retrieve.lexical import LexicalIndex
 from service.retrieve.sharded import ShardedRetriever, merge

@@ -121,7 +121,7 @@ def run(config: Config, nodes=(1, 2, 3), abstracts: int = 300, requests: int = 4
     from service.cluster.deployments import run as deploy
     from service.cluster.ingest import ingest
     from service.corpus import Corpus
-    from service.index import shards
+    from service.retrieve import shards
     from service.models.registry import get_models
 
     work = Path(tempfile.mkdtemp(prefix="recoupe-bench-cluster-"))

@@ -24,7 +24,8 @@ from __future__ import annotations
 import json
 import re
 
-from service.check.writers import Checked, ReportInfo, _safe_url
+from service.check.checked import Checked, ReportInfo
+from service.links import safe_url
 
 CONTEXT = "https://schema.org"
 BEST, WORST = 5, 1
@@ -122,7 +123,7 @@ def _citations(result: dict) -> list[dict]:
                 continue
             seen.add(key)
             work = {"@type": "CreativeWork", "name": s.get("title") or ""}
-            if _safe_url(s.get("url")):
+            if safe_url(s.get("url")):
                 work["url"] = s["url"]
             if s.get("source"):
                 work["publisher"] = {"@type": "Organization", "name": s["source"]}
@@ -146,4 +147,4 @@ def _first(extra: dict, names: tuple[str, ...]):
 
 def _urls(value) -> list[str]:
     values = value if isinstance(value, list) else [value]
-    return [v.strip() for v in values if isinstance(v, str) and _safe_url(v.strip())]
+    return [v.strip() for v in values if isinstance(v, str) and safe_url(v.strip())]

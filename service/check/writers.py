@@ -18,11 +18,11 @@ import os
 import re
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.check.inputs import BadRow, Row
+from service.check.checked import Checked, ReportInfo
 from service.errors import InvalidInput
+from service.links import safe_url
 
 OUTPUT_FORMATS = ("csv", "jsonl", "md", "html", "claimreview")
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -39,23 +39,6 @@ COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
            "supporting_passage", "supporting_title", "supporting_source", "supporting_url",
            "refuting_passage", "refuting_title", "refuting_source", "refuting_url",
            "n_supporting", "n_refuting", "n_neutral", "explanation", "already_checked")
-
-
-@dataclass
-class Checked:
-    row: Row
-    result: dict  # Verification-shaped: claim, language, verdict, confidence, evidence, explanation, timings_ms
-
-
-@dataclass
-class ReportInfo:
-    """What a report says about the run as a whole."""
-
-    input_name: str
-    date: str  # ISO date of the report (the ClaimReview drafts' creation date)
-    top_k: int
-    bad_rows: list[BadRow] = field(default_factory=list)
-    organization: str = "Recoupe"  # the ClaimReview drafts' author
 
 
 def output_format(path: Path, fmt: str | None = None) -> str:
@@ -210,11 +193,6 @@ def _probabilities(e: dict) -> str:
     return f"supports {p.get('supports', 0):.2f}, refutes {p.get('refutes', 0):.2f}"
 
 
-def _safe_url(url) -> str | None:
-    """Only web addresses become links (never javascript: or data: ones)."""
-    return url if isinstance(url, str) and re.fullmatch(r"https?://[^\s<>\"'`]+", url) else None
-
-
 def _heading(item: Checked) -> str:
     return item.row.id if item.row.id is not None else f"line {item.row.line_no}"
 
@@ -229,7 +207,7 @@ def _md(text) -> str:
 
 
 def _md_url(url) -> str:
-    safe = _safe_url(url)
+    safe = safe_url(url)
     return f"<{safe}>" if safe else (_md(url) if url else "")
 
 
@@ -306,7 +284,7 @@ def _h(text) -> str:
 
 
 def _h_url(url) -> str:
-    safe = _safe_url(url)
+    safe = safe_url(url)
     if safe:
         return f'<a href="{_h(safe)}" rel="noopener noreferrer">{_h(safe)}</a>'
     return _h(url) if url else ""

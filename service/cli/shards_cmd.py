@@ -1,4 +1,4 @@
-"""recoupe shards build|status: the per-shard index files a cluster serves (service/index/shards.py)."""
+"""recoupe shards build|status: the per-shard index files a cluster serves (service/retrieve/shards.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def build(args, config) -> int:
 
 def build_shards(config, count: int, *, quiet: bool = False) -> dict:
     """Shard files of the store's current generation, with the configured index settings."""
-    from service.index import shards
+    from service.retrieve import shards
     from service.index.ann import AnnParams
 
     params = AnnParams(index_type=config.index_type, hnsw_m=config.hnsw_m, ivf_nlist=config.ivf_nlist,
@@ -37,7 +37,7 @@ def build_shards(config, count: int, *, quiet: bool = False) -> dict:
 
 
 def status(args, config) -> int:
-    from service.index import shards
+    from service.retrieve import shards
 
     current = shards.read_current(config.data_dir, args.shards)
     print_json({**current, "stale": shards.is_stale(config.data_dir, current)})

@@ -4,7 +4,7 @@
           beside the store it reads articles from)
             -> Embedder      the query embedder (ONNX), autoscaled
             -> Shard0..S-1   FAISS + BM25 of one shard each, loaded from the shard files of
-                             the version deployed (service/index/shards.py), autoscaled
+                             the version deployed (service/retrieve/shards.py), autoscaled
             -> Stance        the stance model; @serve.batch merges the pairs of
                              concurrent requests into one model call, autoscaled
 Fusion and the verdict run in the ingress, with the same code as `recoupe serve`.
@@ -87,7 +87,7 @@ class StanceDeployment:
 @serve.deployment(name="Shard")
 class ShardDeployment:
     def __init__(self, data_dir: str, shards: int, shard: int, current: dict):
-        from service.index.shards import Shard
+        from service.retrieve.shards import Shard
 
         # The version deployed, also when this replica is a restart after a newer build: every
         # shard answers from the same store generation. Redeploying switches versions.
@@ -129,7 +129,7 @@ class Ingress:
 
 def build_app(config: Config, shards: int):
     """The bound application: deployments with their resources and autoscaling bounds."""
-    from service.index.shards import read_current
+    from service.retrieve.shards import read_current
 
     # The version to serve, fixed now: replicas started later (a restart, autoscaling) load the same
     # one; running `recoupe serve --ray` again after `recoupe shards build` rolls them to the new one.

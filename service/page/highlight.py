@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from service.links import safe_url  # the one rule; the page's templates call it as highlight.safe_url
+
 
 def runs(text: str, values) -> list[tuple[str, bool]]:
     """`text` cut into (piece, emphasised) runs, each of `values` (a rule finding's value as written in the
@@ -28,11 +30,6 @@ def runs(text: str, values) -> list[tuple[str, bool]]:
     if at < len(text):
         out.append((text[at:], False))
     return out
-
-
-def safe_url(url) -> str | None:
-    """An article's link only when it is http(s): a stored `javascript:` or `data:` URL is never a link."""
-    return url if isinstance(url, str) and url.lower().startswith(("http://", "https://")) else None
 
 
 def around(text: str, start, end) -> tuple[str, str, str] | None:

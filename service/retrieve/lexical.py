@@ -52,7 +52,7 @@ class LexicalIndex:
 
 def bm25_search(bm25, ids, index, text: str, language: str, k: int, **filters):
     """Best-first Hits of a bm25s index whose document j is passage ids[j] of `index`
-    (the whole store, or one shard of it: see service/index/shards.py)."""
+    (the whole store, or one shard of it: see service/retrieve/shards.py)."""
     query = words(text, language)
     if bm25 is None or not query or k <= 0 or not len(ids):
         return []

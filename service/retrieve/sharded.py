@@ -1,6 +1,6 @@
 """Hybrid retrieval over shards: scatter one query to every shard, gather, merge, fuse.
 
-Each shard returns its own top k, dense and lexical (service/index/shards.py).
+Each shard returns its own top k, dense and lexical (service/retrieve/shards.py).
 The global top k of either list is among the union of the shards' top k, so
 merging them by score, best first, gives the single index's lists; equal scores
 are ordered as the single index orders them (see `merge`). Fusion then runs on the merged lists exactly as for

@@ -1,5 +1,9 @@
 """Shards: the store split by passage id mod S into self-contained, read-only index folders.
 
+A shard is a retrieval structure (dense index and BM25 slice, searched by the sharded retriever,
+sharded.py) derived from the index, so it lives with retrieval: retrieval reads the index, the
+index never imports retrieval.
+
 The SQLite store stays the single source of truth, written by one writer. A shard
 set is derived from it, like the FAISS cache, and can always be rebuilt:
 
