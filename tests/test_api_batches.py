@@ -54,7 +54,8 @@ def test_a_claims_file_is_checked_over_the_api_then_triaged_and_downloaded(clien
     assert sent.status_code == 202, sent.get_json()
     started = sent.get_json()
     assert started["total"] == 2 and started["top_k"] == 4 and started["name"] == "claims.csv"
-    assert started["bad_rows"] == [{"line": 3, "reason": "the claim is empty"}]
+    # the reason typed (a code and its values) beside its English words
+    assert started["bad_rows"] == [{"line": 3, "reason": "the claim is empty", "code": "empty", "values": {}}]
     batch = _until_done(client, sent.headers["Location"])
     assert (batch["status"], batch["done"]) == ("done", 2)
 

@@ -10,7 +10,9 @@ from marshmallow import Schema, fields, validate
 
 from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
 from service.limits import MAX_TOP_K
+from service.check.inputs import BAD_ROW_CODES
 from service.history.store import BATCH_SORTS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
+from service.history.workflow import MAX_ASSIGNEE_CHARS, STATUSES
 from service.verdict.review import Action
 from service.verdict.types import STANCES, VERDICTS
 
@@ -50,11 +52,26 @@ class FirstVerdict(Schema):
     confidence = fields.Float(required=True, validate=validate.Range(0, 1))
 
 
-class CheckSummary(FirstVerdict):
+class CheckSummary(Schema):
     id = fields.String(required=True)
     created_at = fields.String(required=True)
     claim = fields.String(required=True)
     language = fields.String(required=True)
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS), metadata={
+        "description": "the verdict of record: decided again from the reviewed stances when the check was "
+                       "reviewed (service/verdict/review.py), else the models' verdict"})
+    confidence = fields.Float(required=True, validate=validate.Range(0, 1),
+                              metadata={"description": "the confidence of the verdict of record"})
+    model_verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
+                                  metadata={"description": "the models' own verdict, before any review"})
+    model_confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    reviewed = fields.Boolean(required=True, metadata={"description": "true: `verdict` is the reviewed one"})
+    reviewer = fields.String(required=True, allow_none=True,
+                             metadata={"description": "who made the latest review in force; null if none"})
+    reviewed_at = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={
+        "description": "the newsroom workflow: to_check, in_progress, checked, published"})
+    assignee = fields.String(required=True, metadata={"description": "who the check is assigned to; '' if no one"})
 
 
 class RetractionOut(Schema):
@@ -80,10 +97,23 @@ class CheckOut(CheckSummary):
 
 
 class CheckListQuery(Schema):
-    q = Text(load_default="", validate=validate.Length(max=200), metadata={"description": "words of the claim"})
-    verdict = fields.String(validate=validate.OneOf(VERDICTS))
+    q = Text(load_default="", validate=validate.Length(max=200),
+             metadata={"description": "words of the claim, without regard to case or accents"})
+    verdict = fields.String(validate=validate.OneOf(VERDICTS), metadata={"description": "one verdict of record"})
+    checked_from = fields.Date(metadata={"description": "checks run on or after this day (YYYY-MM-DD, UTC)"})
+    checked_until = fields.Date(metadata={"description": "checks run on or before this day (YYYY-MM-DD, UTC)"})
+    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "one workflow status"})
+    assignee = Text(validate=validate.Length(max=MAX_ASSIGNEE_CHARS),
+                    metadata={"description": "checks assigned to this name ('' for no one)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
     offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+
+
+class WorkflowIn(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES),
+                           metadata={"description": "to_check, in_progress, checked or published"})
+    assignee = Text(validate=validate.Length(max=MAX_ASSIGNEE_CHARS),
+                    metadata={"description": "who the check is assigned to; '' for no one"})
 
 
 class CheckListResponse(Schema):
@@ -96,7 +126,10 @@ class CheckListResponse(Schema):
 
 class BadRowOut(Schema):
     line = fields.Integer(required=True)
-    reason = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "why, in English"})
+    code = fields.String(required=True, validate=validate.OneOf(BAD_ROW_CODES),
+                         metadata={"description": "why, typed: an interface words it in its user's language"})
+    values = fields.Dict(required=True, metadata={"description": "the values the reason names (a length, a line...)"})
 
 
 class BatchOut(Schema):
@@ -125,11 +158,19 @@ class BatchRowsQuery(Schema):
                           metadata={"description": "default: desc for confidence, asc otherwise"})
 
 
+class SameAsOut(Schema):
+    line = fields.Integer(required=True)
+    id = fields.String(allow_none=True)
+
+
 class BatchRowOut(Schema):
     line = fields.Integer(required=True, metadata={"description": "line (or row) of the uploaded file"})
     key = fields.String(required=True)
     claim = fields.String(required=True)
     id = fields.String(allow_none=True, metadata={"description": "the row's own id column, when the file has one"})
+    columns = fields.Dict(required=True, metadata={"description": "the file's other columns of this row, as sent"})
+    same_as = fields.Nested(SameAsOut, allow_none=True, required=True, metadata={
+        "description": "the earlier row with the same claim: checked once, this row shares its check; else null"})
     check = fields.Nested(CheckSummary, allow_none=True, required=True,
                           metadata={"description": "the saved check (GET /v1/checks/<id>); null until checked"})
 

@@ -49,6 +49,7 @@ BUDGETS = {
     "articles.retract_article": "writes",
     "checks.add_review": "writes",
     "checks.undo_review": "writes",
+    "checks.set_workflow": "writes",
     "checks.list_checks": "reads",
     "checks.get_check": "reads",
     "checks.export_reviews": "reads",

@@ -52,10 +52,17 @@ class Row:
 @dataclass
 class BadRow:
     line_no: int
-    reason: str
+    reason: str  # in English, for the command line and logs
+    # Typed, for an interface to say it in its user's language: one of BAD_ROW_CODES and its values.
+    code: str = "unreadable"
+    values: dict = field(default_factory=dict)
 
     def __str__(self) -> str:
         return f"line {self.line_no}: {self.reason}"
+
+
+BAD_ROW_CODES = ("duplicate_id", "not_text", "not_unicode", "too_long", "empty", "no_word", "not_utf8", "bad_json",
+                 "not_object", "no_claim_field", "bad_id", "bad_csv", "field_count", "unreadable")
 
 
 def input_format(path: Path) -> str:
@@ -76,7 +83,8 @@ def read_claims(path: str | Path) -> Iterator[Row | BadRow]:
     for item in reader(text, path.name):
         if isinstance(item, Row) and item.id is not None:
             if item.id in seen:
-                yield BadRow(item.line_no, f"the id {item.id!r} is already used on line {seen[item.id]}")
+                yield BadRow(item.line_no, f"the id {item.id!r} is already used on line {seen[item.id]}", "duplicate_id",
+                             {"id": item.id, "line": seen[item.id]})
                 continue
             seen[item.id] = item.line_no
         yield item
@@ -109,16 +117,18 @@ def _read_text(path: Path) -> str:
 def _row(line_no: int, claim, id_=None, extra: dict | None = None) -> Row | BadRow:
     """A Row, or the reason this claim cannot be checked."""
     if not isinstance(claim, str):
-        return BadRow(line_no, f"the claim is not text (got {type(claim).__name__})")
+        return BadRow(line_no, f"the claim is not text (got {type(claim).__name__})", "not_text",
+                      {"type": type(claim).__name__})
     if _SURROGATE.search(claim) or (id_ is not None and _SURROGATE.search(id_)):
-        return BadRow(line_no, "the claim or id holds a lone surrogate, which is not valid Unicode text")
+        return BadRow(line_no, "the claim or id holds a lone surrogate, which is not valid Unicode text", "not_unicode")
     if (sent := sent_length(claim)) > MAX_CLAIM_CHARS:  # as sent, as the API counts it
-        return BadRow(line_no, f"the claim is {sent} characters long, over the {MAX_CLAIM_CHARS}-character limit")
+        return BadRow(line_no, f"the claim is {sent} characters long, over the {MAX_CLAIM_CHARS}-character limit",
+                      "too_long", {"length": sent, "limit": MAX_CLAIM_CHARS})
     claim = normalise_claim(claim)  # as the API reads it: invisible characters out, spaces collapsed
     if not claim:
-        return BadRow(line_no, "the claim is empty")
+        return BadRow(line_no, "the claim is empty", "empty")
     if problem := claim_problem(claim):
-        return BadRow(line_no, problem)
+        return BadRow(line_no, problem, "no_word")  # not empty (above), so: no word to check
     return Row(line_no, claim_key(line_no, claim, id_), claim, id_, extra or {})
 
 
@@ -128,7 +138,7 @@ def _lines(text: str) -> list[str]:
 
 
 def _undecodable(line_no: int) -> BadRow:
-    return BadRow(line_no, "the row holds bytes that are not UTF-8 (save the file as UTF-8)")
+    return BadRow(line_no, "the row holds bytes that are not UTF-8 (save the file as UTF-8)", "not_utf8")
 
 
 # ---------------------------------------------------------------- .txt
@@ -155,17 +165,21 @@ def _jsonl_rows(text: str, name: str) -> Iterator[Row | BadRow]:
         try:
             obj = json.loads(line)
         except (ValueError, RecursionError) as exc:
-            yield BadRow(line_no, f"not valid JSON ({getattr(exc, 'msg', exc)})")
+            yield BadRow(line_no, f"not valid JSON ({getattr(exc, 'msg', exc)})", "bad_json",
+                         {"detail": str(getattr(exc, "msg", exc))})
             continue
         if not isinstance(obj, dict):
-            yield BadRow(line_no, f"not a JSON object with a \"claim\" field (got a {type(obj).__name__})")
+            yield BadRow(line_no, f"not a JSON object with a \"claim\" field (got a {type(obj).__name__})",
+                         "not_object", {"type": type(obj).__name__})
             continue
         if CLAIM not in obj:
-            yield BadRow(line_no, f"no \"claim\" field (fields found: {', '.join(obj) or 'none'})")
+            yield BadRow(line_no, f"no \"claim\" field (fields found: {', '.join(obj) or 'none'})", "no_claim_field",
+                         {"fields": list(obj)})
             continue
         id_ = obj.get(ID)
         if isinstance(id_, bool) or not isinstance(id_, (str, int, type(None))):
-            yield BadRow(line_no, f"the id must be text or a whole number (got {json.dumps(id_)[:40]})")
+            yield BadRow(line_no, f"the id must be text or a whole number (got {json.dumps(id_)[:40]})", "bad_id",
+                         {"id": json.dumps(id_)[:40]})
             continue
         id_ = None if id_ is None or str(id_).strip() == "" else str(id_).strip()
         extra = {k: v for k, v in obj.items() if k not in (CLAIM, ID)}
@@ -208,7 +222,7 @@ def _csv_rows(text: str, name: str) -> Iterator[Row | BadRow]:
         except StopIteration:
             return
         except csv.Error as exc:
-            yield BadRow(line_no, f"not a valid CSV row ({exc})")
+            yield BadRow(line_no, f"not a valid CSV row ({exc})", "bad_csv", {"detail": str(exc)})
             start = reader.line_num
             continue
         start = reader.line_num
@@ -219,7 +233,8 @@ def _csv_rows(text: str, name: str) -> Iterator[Row | BadRow]:
             continue
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names):]):
             yield BadRow(line_no, f"the row has {len(cells)} fields but the header has {len(names)} "
-                                  f"(a separator inside an unquoted claim?)")
+                                  f"(a separator inside an unquoted claim?)", "field_count",
+                         {"fields": len(cells), "header": len(names)})
             continue
         cells += [""] * (len(names) - len(cells))
         id_ = cells[id_at].strip() if id_at is not None else ""

@@ -38,7 +38,8 @@ NEUTRAL_SHOWN = 3  # neutral passages quoted per claim in a report; supporting a
 COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
            "supporting_passage", "supporting_title", "supporting_source", "supporting_url",
            "refuting_passage", "refuting_title", "refuting_source", "refuting_url",
-           "n_supporting", "n_refuting", "n_neutral", "explanation", "already_checked")
+           "n_supporting", "n_refuting", "n_neutral", "explanation", "already_checked",
+           "model_verdict", "model_confidence", "reviewed_by", "reviewed_at")
 
 
 def output_format(path: Path, fmt: str | None = None) -> str:
@@ -105,6 +106,11 @@ def flat_row(item: Checked) -> dict:
     counts = Counter(e["stance"] for e in evidence)
     row.update(n_supporting=counts["supports"], n_refuting=counts["refutes"], n_neutral=counts["neutral"],
                explanation=" ".join(r.get("explanation") or []), already_checked=_already_checked(r))
+    # The verdict above is the verdict of record (reviewed when a person reviewed it); the models' own beside it.
+    review = item.review or {}
+    row.update(model_verdict=review.get("model_verdict", r["verdict"]),
+               model_confidence=review.get("model_confidence", r["confidence"]),
+               reviewed_by=review.get("reviewer") or "", reviewed_at=review.get("reviewed_at") or "")
     return row
 
 
@@ -244,6 +250,7 @@ def _md_claim(item: Checked) -> list[str]:
     out = ["", f"### {_md(_heading(item))}: {_md(r['claim'])}", "",
            f"- **Verdict:** {VERDICT_LABELS.get(r['verdict'], r['verdict'])} "
            f"(confidence {r['confidence']:.2f})",
+           *_md_review(item.review),
            f"- **Claim language:** {_md(r['language'])}",
            f"- **Explanation:** {_md(' '.join(r.get('explanation') or [])) or 'none'}"]
     shown, hidden = _shown_evidence(r)
@@ -261,6 +268,14 @@ def _md_claim(item: Checked) -> list[str]:
     if hidden:
         out += ["", f"{hidden} more neutral passage{'s' if hidden > 1 else ''} not shown."]
     return out
+
+
+def _md_review(review: dict | None) -> list[str]:
+    if not review:
+        return []
+    model = review["model_verdict"]
+    return [f"- **Reviewed by** {_md(review['reviewer'])} ({_md(review['reviewed_at'])}); the models' verdict was "
+            f"{VERDICT_LABELS.get(model, model)} (confidence {review['model_confidence']:.2f})"]
 
 
 # --- HTML

@@ -41,7 +41,7 @@ def start_batch(desk, path: Path, name: str, top_k: int):
         raise InvalidInput(f"{name} holds {len(rows):,} claims; a batch checks at most {MAX_CLAIMS:,} "
                            "(use `recoupe check` for more)")
     batch = desk.store.create_batch(name, top_k, [(r.line_no, r.key, r.claim, r.id, r.extra) for r in rows],
-                                    [(b.line_no, b.reason) for b in bad])
+                                    [(b.line_no, b.reason, b.code, b.values) for b in bad])
     _spawn(desk, batch.id)
     return batch
 
@@ -72,11 +72,19 @@ def download(desk, batch_id: str, fmt: str) -> tuple[bytes, str, str]:
     if fmt not in DOWNLOADS:
         raise InvalidInput(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOADS)}")
     batch = desk.store.get_batch(batch_id)
-    items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record)
+    items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record, review_of(r.check))
              for r in desk.store.batch_rows(batch_id) if r.check is not None]
-    info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, [BadRow(line, why) for line, why in batch.bad_rows])
+    info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, batch.bad_rows)
     media, ext = DOWNLOADS[fmt]
     return render_output(fmt, items, info), media, f"{Path(batch.name).stem}-checked.{ext}"
+
+
+def review_of(check) -> dict | None:
+    """What the writers say beside a reviewed check's verdict of record (None when nobody reviewed it)."""
+    if not check.reviewed:
+        return None
+    return {"model_verdict": check.model_verdict.value, "model_confidence": check.model_confidence,
+            "reviewer": check.reviewer, "reviewed_at": check.reviewed_at}
 
 
 def _spawn(desk, batch_id: str) -> None:

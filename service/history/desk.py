@@ -41,11 +41,12 @@ class CheckView:
     def to_dict(self) -> dict:
         c = self.check
         return {
-            **c.summary(), "settings": c.settings, "models": c.models,
+            **c.summary(),  # the verdict and confidence of record, the models' own beside them
+            "settings": c.settings, "models": c.models,
             "corpus": {"generation_then": c.generation, "generation_now": self.corpus_generation,
                        "changed": self.corpus_changed},
             "original": {"verdict": self.original.verdict.value, "confidence": self.original.confidence},
-            "result": self.shown.to_dict(),
+            "result": c.record,  # the record of record, as stored (reviewed when reviewed)
             "reviews": [self.reviews[i].to_dict() for i in sorted(self.reviews)],
             "retracted": [{"article_id": r.article_id, "title": r.title, "source": r.source, "reason": r.reason,
                            "retracted_at": r.retracted_at} for r in self.retracted.values()],
@@ -58,6 +59,8 @@ class Desk:
         self.store = store
         self.verifier = verifier
         self._verdict_model = verdict_model if verdict_model is not None else getattr(verifier, "verdict", None)
+        # A desk file from before the verdict of record was stored: decide it once for its reviewed checks.
+        store.settle_pending(self.verdict_of_record)
 
     # ------------------------------------------------------------ checks
 
@@ -81,17 +84,24 @@ class Desk:
 
     def open(self, check_id: str) -> CheckView:
         saved = self.store.get_check(check_id)
-        original = verification_from_dict(saved.record)
         reviews = self.store.current_reviews(check_id)
-        shown = original
-        if reviews:
-            shown = reverify(original, {i: r.stance for i, r in reviews.items()}, self._model())
+        if reviews and not saved.reviewed:  # reviewed before the verdict of record was stored
+            self.store.settle_pending(self.verdict_of_record)
+            saved = self.store.get_check(check_id)
+        original = verification_from_dict(saved.model_record)
+        shown = verification_from_dict(saved.record)  # the verdict of record, as stored by the last review
         cited = {s.article_id for e in original.evidence for s in e.sources}
         return CheckView(saved, original, shown, reviews, self.corpus.index.generation, self.store.retractions(cited))
 
     def history(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
-                limit: int = 50, offset: int = 0) -> tuple[list[SavedCheck], int]:
-        return self.store.list_checks(query, verdict, article_id, limit, offset)
+                limit: int = 50, offset: int = 0, **filters) -> tuple[list[SavedCheck], int]:
+        """Saved checks by their verdict of record; `filters`: checked_from, checked_until, status, assignee
+        (HistoryStore.list_checks)."""
+        return self.store.list_checks(query, verdict, article_id, limit, offset, **filters)
+
+    def set_workflow(self, check_id: str, status: str | None = None, assignee: str | None = None) -> CheckView:
+        self.store.set_workflow(check_id, status, assignee)
+        return self.open(check_id)
 
     def retract(self, article_id: str, reason: str) -> tuple[Retraction, int]:
         """Take an article out of the corpus (`Corpus.delete`, as DELETE /v1/articles does) and keep why, so that
@@ -107,19 +117,26 @@ class Desk:
     def review(self, check_id: str, item: int, action: str, reviewer: str, stance: str | None = None,
                note: str = "") -> CheckView:
         saved = self.store.get_check(check_id)
-        evidence = saved.record.get("evidence", [])
+        evidence = saved.model_record.get("evidence", [])
         if not 0 <= item < len(evidence):
             raise InvalidInput(f"check {check_id} has evidence items 0 to {len(evidence) - 1}, not {item}")
         action = Action(action)
         if action == Action.STANCE and stance is None:
             raise InvalidInput("a stance review names the stance: supports, refutes or neutral")
         given = reviewed_stance(action, Stance(evidence[item]["stance"]), Stance(stance) if stance else None)
-        self.store.add_review(check_id, item, action, given, note, reviewer)
+        self.store.add_review(check_id, item, action, given, note, reviewer, self.verdict_of_record)
         return self.open(check_id)
 
     def undo(self, check_id: str, item: int) -> CheckView:
-        self.store.undo_review(check_id, item)
+        self.store.undo_review(check_id, item, self.verdict_of_record)
         return self.open(check_id)
+
+    def verdict_of_record(self, model_record: dict, reviews: dict[int, Review]) -> dict:
+        """The one decision of the verdict of record: the models' saved Verification with the current
+        reviews applied and the verdict decided again (`verdict.review.reverify`). The store keeps what it
+        returns whenever a review changes, so lists, filters, counts and exports read it from SQLite."""
+        original = verification_from_dict(model_record)
+        return reverify(original, {i: r.stance for i, r in reviews.items()}, self._model()).to_dict()
 
     def export_reviews(self):
         """One dict per reviewed evidence item, for retraining (see `export.py`)."""

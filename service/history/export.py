@@ -12,7 +12,7 @@ _SOURCE_FIELDS = ("article_id", "title", "source", "url", "published_at", "langu
 
 def review_rows(store):
     for saved, reviews in store.all_current_reviews():
-        record = saved.record
+        record = saved.model_record  # the passages and stances as the models gave them
         for item in sorted(reviews):
             r, e = reviews[item], record["evidence"][item]
             yield {

@@ -22,15 +22,19 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from service.check.inputs import BadRow
 from service.errors import IndexCorrupt, InvalidInput, NotFound
+from service.history.folding import fold
+from service.history.workflow import FIRST_STATUS, MAX_ASSIGNEE_CHARS, CheckStatus
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
 
 FILE = "desk.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_NOTE_CHARS = 2000
 MAX_REVIEWER_CHARS = 100
 
@@ -120,6 +124,26 @@ CREATE TABLE IF NOT EXISTS check_vectors (
     vector   BLOB NOT NULL
 );
 """,
+    # 3: the verdict of record. `verdict` and `confidence` become the verdict after review (what every
+    # list, filter, count and export reads), the model's own are kept beside them, with the reviewed
+    # record, who reviewed last and when; the claim folded for search (folding.py); the newsroom status
+    # and assignee (workflow.py); a batch row whose claim repeats an earlier row's (`same_as`: that row's n)
+    # is not checked again but given its check. Checks reviewed before this version get their verdict of record from
+    # `Desk.settle_pending`, which needs the verdict model (SQL alone cannot decide it).
+    3: f"""
+ALTER TABLE checks ADD COLUMN model_verdict TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN model_confidence REAL NOT NULL DEFAULT 0;
+ALTER TABLE checks ADD COLUMN reviewed_record TEXT;
+ALTER TABLE checks ADD COLUMN reviewer TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN reviewed_at TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN claim_folded TEXT NOT NULL DEFAULT '';
+ALTER TABLE checks ADD COLUMN status TEXT NOT NULL DEFAULT '{FIRST_STATUS.value}';
+ALTER TABLE checks ADD COLUMN assignee TEXT NOT NULL DEFAULT '';
+UPDATE checks SET model_verdict = verdict, model_confidence = confidence, claim_folded = fold(claim);
+CREATE INDEX IF NOT EXISTS checks_verdict ON checks(verdict);
+CREATE INDEX IF NOT EXISTS checks_status ON checks(status);
+ALTER TABLE batch_rows ADD COLUMN same_as INTEGER
+""",
 }
 
 BATCH_SORTS = {  # what the triage table sorts by -> SQL (rows not checked yet last)
@@ -135,16 +159,37 @@ class SavedCheck:
     created_at: str  # ISO 8601, UTC
     claim: str
     language: str
-    verdict: Verdict
+    verdict: Verdict  # the verdict of record: after review when reviewed, else the model's
     confidence: float
     settings: dict
     generation: int
     models: dict
-    record: dict  # Verification.to_dict() as shown
+    model_record: dict  # Verification.to_dict() as the models first answered
+    model_verdict: Verdict | None = None  # the models' own verdict (None: the same as `verdict`)
+    model_confidence: float | None = None
+    reviewed_record: dict | None = None  # the Verification with the reviews applied; None: not reviewed
+    reviewer: str = ""  # who made the latest review in force, and when
+    reviewed_at: str = ""
+    status: CheckStatus = FIRST_STATUS
+    assignee: str = ""
+
+    @property
+    def record(self) -> dict:
+        """The Verification of record (reviewed when reviewed): what reports, downloads and drafts show."""
+        return self.reviewed_record if self.reviewed_record is not None else self.model_record
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_record is not None
 
     def summary(self) -> dict:
+        model_verdict = self.model_verdict or self.verdict
+        model_confidence = self.confidence if self.model_confidence is None else self.model_confidence
         return {"id": self.id, "created_at": self.created_at, "claim": self.claim, "language": self.language,
-                "verdict": self.verdict.value, "confidence": self.confidence}
+                "verdict": self.verdict.value, "confidence": self.confidence,
+                "model_verdict": model_verdict.value, "model_confidence": model_confidence,
+                "reviewed": self.reviewed, "reviewer": self.reviewer or None, "reviewed_at": self.reviewed_at or None,
+                "status": self.status.value, "assignee": self.assignee}
 
 
 @dataclass(frozen=True)
@@ -183,13 +228,14 @@ class Batch:
     done: int
     status: str  # running, done, failed
     error: str
-    bad_rows: list  # [(line, reason)]
+    bad_rows: list[BadRow]  # the file's rows that could not be read, with their typed reasons
     updated_at: str
 
     def to_dict(self) -> dict:
         return {"id": self.id, "created_at": self.created_at, "name": self.name, "top_k": self.top_k,
                 "total": self.total, "done": self.done, "status": self.status, "error": self.error,
-                "bad_rows": [{"line": line, "reason": reason} for line, reason in self.bad_rows]}
+                "bad_rows": [{"line": b.line_no, "reason": b.reason, "code": b.code, "values": b.values}
+                             for b in self.bad_rows]}
 
 
 @dataclass(frozen=True)
@@ -201,6 +247,7 @@ class BatchRow:
     row_id: str | None
     extra: dict
     check: SavedCheck | None  # None until the claim is checked
+    same_as: tuple[int, str | None] | None = None  # (line, id) of the earlier row with the same claim
 
 
 class DeskFile:
@@ -250,17 +297,20 @@ class HistoryStore(DeskFile):
         with self._write() as conn:
             for claim, language, verdict, confidence, settings, generation, models, record, article_ids in checks:
                 s = SavedCheck(uuid.uuid4().hex[:16], now, claim, language, Verdict(verdict), float(confidence),
-                               settings, int(generation), models, record)
-                conn.execute("INSERT INTO checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               settings, int(generation), models, record, Verdict(verdict), float(confidence))
+                conn.execute(f"INSERT INTO checks ({_CHECK_COLUMNS}) VALUES ({', '.join('?' * _N_CHECK_COLUMNS)})",
                              (s.id, s.created_at, claim, language, s.verdict.value, s.confidence,
-                              _json(settings), s.generation, _json(models), _json(record)))
+                              _json(settings), s.generation, _json(models), _json(record), s.verdict.value,
+                              s.confidence, None, "", "", fold(claim), s.status.value, s.assignee))
                 conn.executemany("INSERT OR IGNORE INTO check_articles VALUES (?, ?)",
                                  [(s.id, a) for a in sorted(set(article_ids))])
                 saved.append(s)
             if batch is not None:
                 batch_id, rows = batch
-                conn.executemany("UPDATE batch_rows SET check_id = ? WHERE batch_id = ? AND n = ?",
-                                 [(s.id, batch_id, n) for s, n in zip(saved, rows, strict=True)])
+                attach = [(s.id, batch_id, n, n) for s, n in zip(saved, rows, strict=True)]
+                # the row and the later rows that repeat its claim
+                conn.executemany("UPDATE batch_rows SET check_id = ? WHERE batch_id = ? AND (n = ? OR same_as = ?)",
+                                 attach)
                 conn.execute("UPDATE batches SET updated_at = ? WHERE id = ?", (now, batch_id))
         return saved
 
@@ -272,12 +322,16 @@ class HistoryStore(DeskFile):
         return _check(row)
 
     def list_checks(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
-                    limit: int = 50, offset: int = 0) -> tuple[list[SavedCheck], int]:
-        """Newest first; `query` matches words of the claim (case-insensitive), `verdict` one verdict,
-        `article_id` the checks that cited that article. Returns one page and the number matching."""
+                    limit: int = 50, offset: int = 0, *, checked_from: str | None = None,
+                    checked_until: str | None = None, status: str | None = None,
+                    assignee: str | None = None) -> tuple[list[SavedCheck], int]:
+        """Newest first; `query` matches words of the claim (without case or accents: folding.py),
+        `verdict` one verdict of record, `article_id` the checks that cited that article, `checked_from`
+        and `checked_until` the days (YYYY-MM-DD, both included) the check was run, `status` and
+        `assignee` the newsroom workflow (workflow.py). Returns one page and the number matching."""
         where, args = [], []
-        for word in query.split():
-            where.append("claim LIKE ? ESCAPE '\\'")
+        for word in fold(query).split():
+            where.append("claim_folded LIKE ? ESCAPE '\\'")
             args.append("%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
         if verdict:
             where.append("verdict = ?")
@@ -285,6 +339,18 @@ class HistoryStore(DeskFile):
         if article_id:
             where.append("id IN (SELECT check_id FROM check_articles WHERE article_id = ?)")
             args.append(article_id)
+        if checked_from:
+            where.append("created_at >= ?")
+            args.append(_day(checked_from).isoformat())
+        if checked_until:
+            where.append("created_at < ?")
+            args.append((_day(checked_until) + timedelta(days=1)).isoformat())
+        if status:
+            where.append("status = ?")
+            args.append(CheckStatus(status).value)
+        if assignee is not None:
+            where.append("assignee = ?")
+            args.append(assignee.strip())
         sql_where = f"WHERE {' AND '.join(where)}" if where else ""
         with self._lock:
             total = self._conn.execute(f"SELECT count(*) FROM checks {sql_where}", args).fetchone()[0]
@@ -293,10 +359,26 @@ class HistoryStore(DeskFile):
                                       [*args, limit, offset]).fetchall()
         return [_check(r) for r in rows], total
 
+    def set_workflow(self, check_id: str, status: str | None = None, assignee: str | None = None) -> SavedCheck:
+        """Move a check along the newsroom workflow and/or assign it (an empty assignee: no one)."""
+        with self._write() as conn:
+            if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
+                raise NotFound(f"no saved check {check_id!r}")
+            if status is not None:
+                conn.execute("UPDATE checks SET status = ? WHERE id = ?", (CheckStatus(status).value, check_id))
+            if assignee is not None:
+                assignee = assignee.strip()
+                if len(assignee) > MAX_ASSIGNEE_CHARS:
+                    raise InvalidInput(f"the assignee's name is at most {MAX_ASSIGNEE_CHARS} characters")
+                conn.execute("UPDATE checks SET assignee = ? WHERE id = ?", (assignee, check_id))
+        return self.get_check(check_id)
+
     # ------------------------------------------------------------ reviews
 
     def add_review(self, check_id: str, item: int, action: Action, stance: Stance, note: str,
-                   reviewer: str) -> Review:
+                   reviewer: str, settle: Settle | None = None) -> Review:
+        """Log one review and store the verdict of record it leads to (`settle`, see `_settle`) in the same
+        transaction: lists, filters and exports then read it from the table."""
         note, reviewer = (note or "").strip(), (reviewer or "").strip()
         if not reviewer:
             raise InvalidInput("a review needs the reviewer's name")
@@ -310,25 +392,37 @@ class HistoryStore(DeskFile):
             cur = conn.execute("INSERT INTO reviews (check_id, item, action, stance, note, reviewer, created_at) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                (check_id, item, Action(action).value, Stance(stance).value, note, reviewer, created))
+            _settle(conn, check_id, settle)
         return Review(cur.lastrowid, check_id, item, Action(action), Stance(stance), note, reviewer, created)
 
-    def undo_review(self, check_id: str, item: int) -> Review:
-        """Remove the latest review of one item (its previous review, if any, applies again)."""
+    def undo_review(self, check_id: str, item: int, settle: Settle | None = None) -> Review:
+        """Remove the latest review of one item (its previous review, if any, applies again) and store the
+        verdict of record that follows."""
         with self._write() as conn:
             row = conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE check_id = ? AND item = ? "
                                "ORDER BY id DESC LIMIT 1", (check_id, item)).fetchone()
             if row is None:
                 raise NotFound(f"evidence item {item} of check {check_id!r} has no review to undo")
             conn.execute("DELETE FROM reviews WHERE id = ?", (row[0],))
+            _settle(conn, check_id, settle)
         return _review(row)
+
+    def settle_pending(self, settle: Settle) -> int:
+        """Store the verdict of record of checks reviewed before it was stored (a file older than schema
+        version 3); returns how many. One query when there are none."""
+        with self._lock:
+            ids = [r[0] for r in self._conn.execute(
+                "SELECT DISTINCT check_id FROM reviews WHERE check_id IN "
+                "(SELECT id FROM checks WHERE reviewed_record IS NULL)")]
+        for check_id in ids:
+            with self._write() as conn:
+                _settle(conn, check_id, settle)
+        return len(ids)
 
     def current_reviews(self, check_id: str) -> dict[int, Review]:
         """item -> its latest review."""
         with self._lock:
-            rows = self._conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE id IN "
-                                      "(SELECT max(id) FROM reviews WHERE check_id = ? GROUP BY item)",
-                                      (check_id,)).fetchall()
-        return {r[2]: _review(r) for r in rows}
+            return _current_reviews(self._conn, check_id)
 
     def all_current_reviews(self):
         """(saved check, its latest review per item) for every reviewed check, oldest check first."""
@@ -364,16 +458,20 @@ class HistoryStore(DeskFile):
     # ------------------------------------------------------------ batches
 
     def create_batch(self, name: str, top_k: int, rows, bad_rows) -> Batch:
-        """rows: (line_no, key, claim, row_id, extra) in file order; bad_rows: (line, reason)."""
+        """rows: (line_no, key, claim, row_id, extra) in file order; bad_rows: (line, reason, code, values).
+        A claim that repeats an earlier row's is marked `same_as` that row: checked once, its check shared."""
         now = _now()
         rows = list(rows)
         batch_id = uuid.uuid4().hex[:16]
+        first: dict[str, int] = {}
+        same_as = [first.setdefault(claim, n) for n, (_, _, claim, _, _) in enumerate(rows)]
         with self._write() as conn:
             conn.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?)",
                          (batch_id, now, name, top_k, len(rows), _json([list(b) for b in bad_rows]), now))
-            conn.executemany("INSERT INTO batch_rows VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
-                             [(batch_id, n, line, key, claim, row_id, _json(extra))
-                              for n, (line, key, claim, row_id, extra) in enumerate(rows)])
+            conn.executemany("INSERT INTO batch_rows (batch_id, n, line_no, key, claim, row_id, extra, check_id, "
+                             "same_as) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)",
+                             [(batch_id, n, line, key, claim, row_id, _json(extra), same if same != n else None)
+                              for n, ((line, key, claim, row_id, extra), same) in enumerate(zip(rows, same_as))])
         return self.get_batch(batch_id)
 
     def get_batch(self, batch_id: str) -> Batch:
@@ -384,7 +482,7 @@ class HistoryStore(DeskFile):
                 "b.status, b.error, b.bad_rows, b.updated_at FROM batches b WHERE b.id = ?", (batch_id,)).fetchone()
         if row is None:
             raise NotFound(f"no batch {batch_id!r}")
-        return Batch(*row[:8], [tuple(b) for b in json.loads(row[8])], row[9])
+        return Batch(*row[:8], [_bad_row(b) for b in json.loads(row[8])], row[9])
 
     def list_batches(self, limit: int = 20) -> list[Batch]:
         with self._lock:
@@ -395,7 +493,8 @@ class HistoryStore(DeskFile):
     def pending_rows(self, batch_id: str, limit: int) -> list[BatchRow]:
         with self._lock:
             rows = self._conn.execute("SELECT n, line_no, key, claim, row_id, extra FROM batch_rows "
-                                      "WHERE batch_id = ? AND check_id IS NULL ORDER BY n LIMIT ?",
+                                      "WHERE batch_id = ? AND check_id IS NULL AND same_as IS NULL "
+                                      "ORDER BY n LIMIT ?",
                                       (batch_id, limit)).fetchall()
         return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), None) for r in rows]
 
@@ -419,19 +518,56 @@ class HistoryStore(DeskFile):
         if verdict:
             where.append("c.verdict = ?")
             args.append(Verdict(verdict).value)
-        sql = (f"SELECT r.n, r.line_no, r.key, r.claim, r.row_id, r.extra, {_CHECK_COLUMNS_C} FROM batch_rows r "
-               f"LEFT JOIN checks c ON c.id = r.check_id WHERE {' AND '.join(where)} "
+        sql = (f"SELECT r.n, r.line_no, r.key, r.claim, r.row_id, r.extra, f.line_no, f.row_id, {_CHECK_COLUMNS_C} "
+               f"FROM batch_rows r LEFT JOIN checks c ON c.id = r.check_id "
+               f"LEFT JOIN batch_rows f ON f.batch_id = r.batch_id AND f.n = r.same_as WHERE {' AND '.join(where)} "
                f"ORDER BY c.id IS NULL, {order} {'DESC' if descending else 'ASC'}, r.n")
         with self._lock:
             rows = self._conn.execute(sql, args).fetchall()
-        return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), _check(r[6:]) if r[6] else None)
-                for r in rows]
+        return [BatchRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), _check(r[8:]) if r[8] else None,
+                         (r[6], r[7]) if r[6] is not None else None) for r in rows]
 
 
 
-_CHECK_COLUMNS = "id, created_at, claim, language, verdict, confidence, settings, generation, models, record"
+_CHECK_COLUMNS = ("id, created_at, claim, language, verdict, confidence, settings, generation, models, record, "
+                  "model_verdict, model_confidence, reviewed_record, reviewer, reviewed_at, claim_folded, status, "
+                  "assignee")
+_N_CHECK_COLUMNS = len(_CHECK_COLUMNS.split(","))
 _CHECK_COLUMNS_C = ", ".join("c." + c.strip() for c in _CHECK_COLUMNS.split(","))
 _REVIEW_COLUMNS = "id, check_id, item, action, stance, note, reviewer, created_at"
+
+# Decides the verdict of record: (the models' record, the current review of each reviewed item) -> the
+# reviewed record (Verification.to_dict()). The Desk passes its one decision (`Desk.verdict_of_record`).
+Settle = Callable[[dict, dict[int, "Review"]], dict]
+
+
+def _settle(conn: sqlite3.Connection, check_id: str, settle: Settle) -> None:
+    """Store a check's verdict of record from its current reviews (inside the caller's write transaction):
+    reviewed, the record `settle` decides and who reviewed last; no review left, the model's again. Without
+    `settle` (the store used alone) the check is left for `settle_pending`, which the Desk runs on opening."""
+    reviews = _current_reviews(conn, check_id)
+    if not reviews or settle is None:
+        conn.execute("UPDATE checks SET verdict = model_verdict, confidence = model_confidence, "
+                     "reviewed_record = NULL, reviewer = '', reviewed_at = '' WHERE id = ?", (check_id,))
+        return
+    record = json.loads(conn.execute("SELECT record FROM checks WHERE id = ?", (check_id,)).fetchone()[0])
+    shown = settle(record, reviews)
+    latest = max(reviews.values(), key=lambda r: r.id)
+    conn.execute("UPDATE checks SET verdict = ?, confidence = ?, reviewed_record = ?, reviewer = ?, "
+                 "reviewed_at = ? WHERE id = ?",
+                 (Verdict(shown["verdict"]).value, float(shown["confidence"]), _json(shown), latest.reviewer,
+                  latest.created_at, check_id))
+
+
+def _bad_row(stored: list) -> BadRow:
+    """A stored unreadable row: [line, reason] before schema 3, then [line, reason, code, values]."""
+    return BadRow(*stored)
+
+
+def _current_reviews(conn: sqlite3.Connection, check_id: str) -> dict[int, "Review"]:
+    rows = conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE id IN "
+                        "(SELECT max(id) FROM reviews WHERE check_id = ? GROUP BY item)", (check_id,)).fetchall()
+    return {r[2]: _review(r) for r in rows}
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -440,6 +576,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=FULL")
+        conn.create_function("fold", 1, fold, deterministic=True)  # the migration folds the stored claims
         conn.executescript(_TABLES)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is not None and int(row[0]) > SCHEMA_VERSION:
@@ -474,7 +611,9 @@ def _migrate(conn: sqlite3.Connection, version: int) -> None:
 
 def _check(row) -> SavedCheck:
     return SavedCheck(row[0], row[1], row[2], row[3], Verdict(row[4]), row[5], json.loads(row[6]), row[7],
-                      json.loads(row[8]), json.loads(row[9]))
+                      json.loads(row[8]), json.loads(row[9]), Verdict(row[10]) if row[10] else None, row[11],
+                      json.loads(row[12]) if row[12] is not None else None, row[13], row[14],
+                      CheckStatus(row[16]), row[17])
 
 
 def _review(row) -> Review:
@@ -483,6 +622,13 @@ def _review(row) -> Review:
 
 def _json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False, sort_keys=False)
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidInput(f"a day is written YYYY-MM-DD, not {text!r}") from None
 
 
 def _now() -> str:

@@ -61,8 +61,10 @@ def get_batch(batch_id: str):
 
 @bp.get("/batches/<batch_id>/rows")
 @doc("The triage rows of a batch", tag="batches", query=BatchRowsQuery, responses={200: BatchRowsResponse},
-     description="One row per claim with its saved check (null until checked), filtered by verdict and sorted "
-                 "by line, confidence or verdict (refuted first).")
+     description="One row per claim of the file, with its id and other columns as sent and its saved check "
+                 "(null until checked; a claim repeated from an earlier row shares that row's check and says "
+                 "`same_as`), filtered by verdict of record and sorted by line, confidence or verdict (refuted "
+                 "first).")
 def batch_rows(batch_id: str):
     query = load_query(BatchRowsQuery())
     desk = services().desk
@@ -70,7 +72,8 @@ def batch_rows(batch_id: str):
     descending = query.get("order", "desc" if query["sort"] == "confidence" else "asc") == "desc"
     rows = desk.store.batch_rows(batch_id, query.get("verdict"), query["sort"], descending)
     return respond(BatchRowsResponse(), {"batch": batch.to_dict(), "rows": [
-        {"line": r.line_no, "key": r.key, "claim": r.claim, "id": r.row_id,
+        {"line": r.line_no, "key": r.key, "claim": r.claim, "id": r.row_id, "columns": r.extra,
+         "same_as": {"line": r.same_as[0], "id": r.same_as[1]} if r.same_as else None,
          "check": r.check.summary() if r.check else None} for r in rows]})
 
 

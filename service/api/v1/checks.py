@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, url_for
 
 from service.api.auth import api_key_required
-from service.api.history_schemas import CheckListQuery, CheckListResponse, CheckOut, ReviewIn
+from service.api.history_schemas import CheckListQuery, CheckListResponse, CheckOut, ReviewIn, WorkflowIn
 from service.api.openapi import doc
 from service.api.payload import load_body, load_query, respond
 from service.api.schemas import VerifyRequest
@@ -29,11 +29,16 @@ def create_check():
 
 @bp.get("/checks")
 @doc("List saved checks", tag="checks", query=CheckListQuery, responses={200: CheckListResponse},
-     description="Newest first; `q` matches words of the claim, `verdict` one verdict.")
+     description="Newest first; `q` matches words of the claim without regard to case or accents, `verdict` "
+                 "one verdict of record (the reviewed verdict when the check was reviewed: `model_verdict` is "
+                 "the models' own), `checked_from` / `checked_until` the days it was run, `status` and "
+                 "`assignee` the newsroom workflow.")
 def list_checks():
     query = load_query(CheckListQuery())
+    filters = {k: query[k].isoformat() if k.startswith("checked_") else query[k]
+               for k in ("checked_from", "checked_until", "status", "assignee") if k in query}
     checks, total = services().desk.history(query["q"], query.get("verdict"), limit=query["limit"],
-                                            offset=query["offset"])
+                                            offset=query["offset"], **filters)
     following = query["offset"] + len(checks)
     return respond(CheckListResponse(), {"checks": [c.summary() for c in checks], "total": total,
                                          "limit": query["limit"], "offset": query["offset"],
@@ -45,6 +50,17 @@ def list_checks():
      description="What was shown, with the reviews applied, and whether the corpus has changed since.")
 def get_check(check_id: str):
     return respond(CheckOut(), services().desk.open(check_id).to_dict())
+
+
+@bp.patch("/checks/<check_id>")
+@doc("Set a check's workflow status and assignee", tag="checks", body=WorkflowIn, responses={200: CheckOut},
+     description="Moves the check along to_check, in_progress, checked, published and/or assigns it; fields "
+                 "not sent are left as they are.")
+@api_key_required
+def set_workflow(check_id: str):
+    body = load_body(WorkflowIn())
+    return respond(CheckOut(), services().desk.set_workflow(check_id, body.get("status"),
+                                                            body.get("assignee")).to_dict())
 
 
 @bp.post("/checks/<check_id>/reviews")
