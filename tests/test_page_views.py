@@ -267,7 +267,7 @@ def test_corpus_uploads_and_deletions_need_the_key_and_a_same_site_form(keyed, c
     assert refused.status_code == 403
     done = upload(keyed, api_key=KEY)
     page = done.get_data(as_text=True)
-    assert done.status_code == 200 and "1 article(s) added" in page and "scan.pdf" in page  # the bad file is named
+    assert done.status_code == 200 and "1 article added" in page and "scan.pdf" in page  # the bad file is named
     assert keyed.post("/corpus/pont/delete").status_code == 401
     assert keyed.post("/corpus/pont/delete", data={"api_key": KEY}).status_code == 303
     assert client.get("/v1/articles/pont").status_code == 404

@@ -16,6 +16,7 @@ from babel.dates import format_skeleton
 from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
 from service.translations import N_, vocabulary
 from service.translations.locale import request_words
+from service.verdict.render import shown_value, subject_words
 
 # A form field -> (its label, the rule it must follow, the limit the rule names): the page states the rule in
 # the interface's language instead of the validator's English message (which stays in the API's answers).
@@ -67,4 +68,5 @@ def helpers() -> dict:
     w = request_words()
     return {"lang": w.lang, "vocab": vocabulary, "word": lambda table, value: vocabulary.name(table, value, w),
             "count": lambda n: w.number(n, 0), "num": w.number, "pct": w.percent, "when": w.datetime,
-            "day": w.date, "month": month, "max_claim_chars": MAX_CLAIM_CHARS}
+            "day": w.date, "month": month, "max_claim_chars": MAX_CLAIM_CHARS, "subject": subject_words,
+            "finding_value": lambda finding, value: shown_value(finding, value, w)}

@@ -1,142 +1,134 @@
 """Words for a person, rendered from the typed records at the edges (API,
-CLI, batch writers), in the claim's language: French for a French claim,
-English otherwise. Nothing here is read back by any decision.
+CLI, batch writers, the page), in a given language: the claim's for the API
+and the CLI, the reader's on the page. The words are gettext messages
+(service/translations); nothing here is read back by any decision.
 """
 
 from __future__ import annotations
 
-from service.verdict.types import ClaimReason, Finding, FindingKind, Outcome, Verdict
+from babel.dates import get_day_names
 
-_KIND = {"fr": {FindingKind.QUANTITY: "nombre", FindingKind.DATE: "date", FindingKind.WEEKDAY: "jour",
-                FindingKind.WORDING: "formulation"},
-         "en": {FindingKind.QUANTITY: "number", FindingKind.DATE: "date", FindingKind.WEEKDAY: "weekday",
-                FindingKind.WORDING: "wording"}}
-_UNIT_FR = {"followers": "abonnés", "years": "ans", "hours": "heures", "days": "jours", "weeks": "semaines",
-            "months": "mois", "people": "personnes", "advertisers": "annonceurs", "organisations": "organisations",
-            "words": "mots", "points": "points", "percent": "%", "money": "argent", "votes": "voix",
-            "deaths": "morts", "stars": "célébrités"}
-_VERDICT = {"fr": {"supported": "soutenue", "refuted": "réfutée", "conflicting": "sources contradictoires",
-                   "not_enough_evidence": "pas assez d'éléments"},
-            "en": {"supported": "supported", "refuted": "refuted", "conflicting": "conflicting sources",
-                   "not_enough_evidence": "not enough evidence"}}
+from service.retrieve.text import fold
+from service.translations import N_, Words, vocabulary, words
+from service.verdict.quantities import WEEKDAYS
+from service.verdict.types import ClaimReason, Finding, FindingKind, Outcome, Verdict
 
 
 def lang_of(language: str) -> str:
-    return "fr" if language == "fr" else "en"
+    return words(language).lang
 
 
-def finding_text(f: Finding, language: str) -> str:
-    lang = lang_of(language)
+def finding_text(f: Finding, language: str, claim: str | None = None) -> str:
+    w = words(language)
     if f.kind == FindingKind.WORDING:
-        return _wording_text(f, lang)
-    return f"{_finding_words(f, lang)} {_dated(f, lang)}"
+        return _wording_text(f, w)
+    return w.gettext("%(finding)s %(dated)s", finding=_finding_words(f, w, claim), dated=_dated(f, w))
 
 
-def _dated(f: Finding, lang: str) -> str:
+def _dated(f: Finding, w: Words) -> str:
     if f.published_at:
-        return f"(passage du {f.published_at})" if lang == "fr" else f"(passage of {f.published_at})"
-    return "(passage non daté)" if lang == "fr" else "(undated passage)"
+        return w.gettext("(passage of %(date)s)", date=w.date(f.published_at))
+    return w.gettext("(undated passage)")
 
 
-def _wording_text(f: Finding, lang: str) -> str:
+def shown_value(f: Finding, value: str, w: Words) -> str:
+    """A finding's value as the reader reads it: a weekday in their language (CLDR's names), else as written."""
+    if f.kind != FindingKind.WEEKDAY:
+        return value
+    days = get_day_names("wide", locale=w.lang)
+    return " / ".join(days[WEEKDAYS[fold(v).strip()]] if fold(v).strip() in WEEKDAYS else v
+                      for v in str(value).split(" / "))
+
+
+def subject_words(entity: str | None, claim: str | None) -> str:
+    """Whom a value is about, as the claim names them ("Kim Kardashian"), not the rules' folded key."""
+    if not entity:
+        return ""
+    keys = set(entity.split())
+    named = [word for word in (claim or "").split() if fold(word).strip(".,;:!?«»\"'") in keys]
+    return " ".join(named) if named else " ".join(k.capitalize() for k in entity.split())
+
+
+def _wording_text(f: Finding, w: Words) -> str:
     if f.outcome == Outcome.MATCH:
-        return ("formulation : le passage dit ce que dit l'affirmation, avec ses mots, ses noms et ses nombres"
-                if lang == "fr" else "wording: the passage says what the claim says, in its words, names and numbers")
+        return w.gettext("wording: the passage says what the claim says, in its words, names and numbers")
     if f.unit == "number":
-        return (f"formulation : les mêmes mots, mais « {f.claim_value} » dans l'affirmation devient « {f.passage_value} »"
-                " dans le passage" if lang == "fr" else
-                f"wording: the same words, but the claim's \"{f.claim_value}\" is \"{f.passage_value}\" in the passage")
-    polarity = {"fr": {"negative": "négative", "affirmative": "affirmative"}}
-    c = polarity["fr"].get(f.claim_value, f.claim_value) if lang == "fr" else f.claim_value
-    p = polarity["fr"].get(f.passage_value, f.passage_value) if lang == "fr" else f.passage_value
-    return (f"formulation : les mêmes mots, mais l'affirmation est {c} et le passage {p}" if lang == "fr" else
-            f"wording: the same words, but the claim is {c} and the passage {p}")
+        return w.gettext("wording: the same words, but the claim's “%(claim)s” is “%(passage)s” in the passage",
+                         claim=f.claim_value, passage=f.passage_value)
+    return w.gettext("wording: the same words, but the claim is %(claim)s and the passage %(passage)s",
+                     claim=vocabulary.name(vocabulary.POLARITIES, f.claim_value, w),
+                     passage=vocabulary.name(vocabulary.POLARITIES, f.passage_value, w))
 
 
-def _finding_words(f: Finding, lang: str) -> str:
-    kind = _KIND[lang][f.kind]
-    unit = (_UNIT_FR.get(f.unit, f.unit) if lang == "fr" else f.unit) if f.unit else None
-    what = ", ".join(x for x in (unit, f.entity) if x)
+def _finding_words(f: Finding, w: Words, claim: str | None = None) -> str:
+    kind = vocabulary.name(vocabulary.FINDING_KINDS, f.kind, w)
+    unit = vocabulary.name(vocabulary.UNITS, f.unit, w) if f.unit else None
+    what = ", ".join(x for x in (unit, subject_words(f.entity, claim)) if x)
     what = f" ({what})" if what else ""
-    c, p = f.claim_value, f.passage_value
-    if lang == "fr":
-        return {
-            Outcome.MATCH: f"{kind} : « {c} »{what} dans l'affirmation concorde avec « {p} » dans le passage",
-            Outcome.CONFLICT: f"{kind} : l'affirmation dit « {c} »{what} là où le passage dit « {p} »",
-            Outcome.OTHER_ENTITY: f"{kind} : « {p} » dans le passage ne concerne pas le sujet de l'affirmation "
-                                  f"(« {c} »{what}) : non comparé",
-            Outcome.OTHER_EVENT: f"{kind} : l'affirmation dit « {c} », le passage « {p} », mais pas du même "
-                                 "événement : non comparé",
-        }[f.outcome]
-    return {
-        Outcome.MATCH: f"{kind}: the claim's \"{c}\"{what} matches \"{p}\" in the passage",
-        Outcome.CONFLICT: f"{kind}: the claim says \"{c}\"{what} where the passage says \"{p}\"",
-        Outcome.OTHER_ENTITY: f"{kind}: \"{p}\" in the passage is not about the claim's subject (\"{c}\"{what}): "
-                              "not compared",
-        Outcome.OTHER_EVENT: f"{kind}: the claim says \"{c}\", the passage \"{p}\", but not of the same event: "
-                             "not compared",
+    c, p = shown_value(f, f.claim_value, w), shown_value(f, f.passage_value, w)
+    message = {
+        Outcome.MATCH: N_("%(kind)s: the claim's “%(claim)s”%(what)s matches “%(passage)s” in the passage"),
+        Outcome.CONFLICT: N_("%(kind)s: the claim says “%(claim)s”%(what)s where the passage says “%(passage)s”"),
+        Outcome.OTHER_ENTITY: N_("%(kind)s: “%(passage)s” in the passage is not about the claim's subject "
+                                 "(“%(claim)s”%(what)s): not compared"),
+        Outcome.OTHER_EVENT: N_("%(kind)s: the claim says “%(claim)s”, the passage “%(passage)s”, but not of the "
+                                "same event: not compared"),
     }[f.outcome]
+    return w.gettext(message, kind=kind, claim=c, passage=p, what=what)
 
 
 def explain(v) -> list[str]:
-    """Sentences saying which evidence and which checks decided a Verification."""
-    lang = lang_of(v.language)
-    fr = lang == "fr"
+    """Sentences saying which evidence and which checks decided a Verification (in `v.language`'s words)."""
+    w = words(v.language)
     sup = sorted((e for e in v.evidence if e.stance == "supports"), key=lambda e: -e.strength)
     ref = sorted((e for e in v.evidence if e.stance == "refutes"), key=lambda e: -e.strength)
     out = []
     if v.verdict == Verdict.CONFLICTING:
-        out.append(f"{_cite(sup[0])} soutient l'affirmation ({sup[0].strength:.2f}) mais {_cite(ref[0])} la réfute "
-                   f"({ref[0].strength:.2f}) : les sources divergent." if fr else
-                   f"{_cite(sup[0])} supports the claim ({sup[0].strength:.2f}) but {_cite(ref[0])} refutes it "
-                   f"({ref[0].strength:.2f}): the sources disagree.")
-        values = _values(v.evidence, lang)
+        out.append(w.gettext("%(support)s supports the claim (%(s)s) but %(refute)s refutes it (%(r)s): the sources "
+                             "disagree.", support=_cite(sup[0], v.claim), s=w.number(sup[0].strength),
+                             refute=_cite(ref[0], v.claim), r=w.number(ref[0].strength)))
+        values = _values(v.evidence, w)
         if values:
-            out.append(("Valeurs relevées, avec leur date et leur source : " if fr else
-                        "The values found, with their date and source: ") + " ; ".join(values) + ".")
+            out.append(w.gettext("The values found, with their date and source: %(values)s.",
+                                 values=w.gettext("; ").join(values)))
         else:
-            out += _rule_lines(ref[0], lang)
+            out += _rule_lines(ref[0], w, v.claim)
     elif v.verdict in (Verdict.SUPPORTED, Verdict.REFUTED):
         best = (sup if v.verdict == Verdict.SUPPORTED else ref)[0]
-        verb = ("soutient" if v.verdict == Verdict.SUPPORTED else "réfute") if fr else \
-            ("supports" if v.verdict == Verdict.SUPPORTED else "refutes")
-        out.append(f"{_cite(best)} {verb} l'affirmation (force {best.strength:.2f})." if fr else
-                   f"{_cite(best)} {verb} the claim (strength {best.strength:.2f}).")
-        out += _rule_lines(best, lang)
+        message = (N_("%(cite)s supports the claim (strength %(strength)s).") if v.verdict == Verdict.SUPPORTED
+                   else N_("%(cite)s refutes the claim (strength %(strength)s)."))
+        out.append(w.gettext(message, cite=_cite(best, v.claim), strength=w.number(best.strength)))
+        out += _rule_lines(best, w, v.claim)
         others = (sup if v.verdict == Verdict.SUPPORTED else ref)[1:]
         if others:
-            out.append(f"{len(others)} autre(s) passage(s) vont dans le même sens." if fr else
-                       f"{len(others)} more passage(s) point the same way.")
+            out.append(w.ngettext("%(num)s more passage points the same way.",
+                                  "%(num)s more passages point the same way.", len(others)))
         against = (ref if v.verdict == Verdict.SUPPORTED else sup)
         if against:
-            out.append(f"{_cite(against[0])} va en sens contraire, plus faiblement ({against[0].strength:.2f})."
-                       if fr else f"{_cite(against[0])} points the other way, less strongly "
-                                  f"({against[0].strength:.2f}).")
+            out.append(w.gettext("%(cite)s points the other way, less strongly (%(strength)s).",
+                                 cite=_cite(against[0], v.claim), strength=w.number(against[0].strength)))
     else:
         reason = v.reasons[0] if v.reasons else ClaimReason.NO_EVIDENCE
-        out.append({
-            ClaimReason.NOTHING_RETRIEVED: ("Aucun passage n'a été trouvé." if fr else "No passage was retrieved."),
-            ClaimReason.NO_EVIDENCE: ("Aucun des passages trouvés ne porte sur ce que dit l'affirmation : rien ne la "
-                                      "soutient ni ne la réfute." if fr else
-                                      "None of the passages found bears on what the claim says: nothing supports "
-                                      "or refutes it."),
-            ClaimReason.BELOW_THRESHOLD: ("Des passages portent sur l'affirmation, mais ni le soutien ni la "
-                                          "réfutation n'atteint le seuil de confiance fixé pour conclure." if fr else
-                                          "Some passages bear on the claim, but neither support nor refutation "
-                                          "reaches the confidence set for a verdict."),
-        }.get(reason, ""))
+        message = {
+            ClaimReason.NOTHING_RETRIEVED: N_("No passage was retrieved."),
+            ClaimReason.NO_EVIDENCE: N_("None of the passages found bears on what the claim says: nothing supports "
+                                        "or refutes it."),
+            ClaimReason.BELOW_THRESHOLD: N_("Some passages bear on the claim, but neither support nor refutation "
+                                            "reaches the confidence set for a verdict."),
+        }.get(reason)
+        out.append(w.gettext(message) if message else "")
     if v.probabilities:
-        names = _VERDICT[lang]
-        shown = ", ".join(f"{names[k]} {p:.2f}" for k, p in v.probabilities.items() if k in names)
-        out.append(f"Probabilités calibrées : {shown}." if fr else f"Calibrated probabilities: {shown}.")
+        shown = ", ".join(f"{vocabulary.name(vocabulary.VERDICTS_LOWER, k, w)} {w.number(p)}"
+                          for k, p in v.probabilities.items() if k in vocabulary.VERDICTS_LOWER)
+        out.append(w.gettext("Calibrated probabilities: %(values)s.", values=shown))
     aside = sum(1 for e in v.evidence if e.stance == "neutral" and any(r == "other_subject" for r in e.reasons))
     if aside:
-        out.append(f"{aside} passage(s) parlant d'autres personnes que le sujet de l'affirmation ont été écartés."
-                   if fr else f"{aside} passage(s) about other people than the claim's subject were set aside.")
+        out.append(w.ngettext("%(num)s passage about other people than the claim's subject was set aside.",
+                              "%(num)s passages about other people than the claim's subject were set aside.", aside))
     return [line for line in out if line]
 
 
-def _values(evidence, lang: str) -> list[str]:
+def _values(evidence, w: Words) -> list[str]:
     """Every value of the same thing stated by a passage that counts, with its date and its sources."""
     out = []
     for e in evidence:
@@ -144,31 +136,67 @@ def _values(evidence, lang: str) -> list[str]:
             continue
         for f in e.findings:
             if f.kind in (FindingKind.QUANTITY, FindingKind.DATE) and f.outcome in (Outcome.MATCH, Outcome.CONFLICT):
-                when = f.published_at or ("sans date" if lang == "fr" else "undated")
+                when = w.date(f.published_at) if f.published_at else w.gettext("undated")
                 sources = ", ".join(f"{s.title} ({s.source})" for s in e.sources)
-                out.append(f"« {f.passage_value} » ({when} ; {sources})" if lang == "fr" else
-                           f"\"{f.passage_value}\" ({when}; {sources})")
+                out.append(w.gettext("“%(value)s” (%(when)s; %(sources)s)", value=shown_value(f, f.passage_value, w),
+                                     when=when, sources=sources))
     return out
 
 
-def _rule_lines(e, lang: str) -> list[str]:
+def _rule_lines(e, w: Words, claim: str | None = None) -> list[str]:
     lines = []
     for f in e.findings:
         if f.outcome == Outcome.CONFLICT:
-            lines.append(f"Contrôle des nombres et des dates : {finding_text(f, 'fr')} ; le passage réfute donc "
-                         "l'affirmation, quoi qu'en lise le modèle de stance." if lang == "fr" else
-                         f"Quantity/date check: {finding_text(f, 'en')}, so the passage refutes the claim whatever "
-                         "the stance model read.")
+            lines.append(w.gettext("Number and date check: %(finding)s, so the passage refutes the claim whatever "
+                                   "the stance model read.", finding=finding_text(f, w.lang, claim)))
         elif f.outcome == Outcome.MATCH:
-            lines.append(f"Contrôle : {finding_text(f, 'fr')}." if lang == "fr" else f"Check: {finding_text(f, 'en')}.")
+            lines.append(w.gettext("Check: %(finding)s.", finding=finding_text(f, w.lang, claim)))
     return lines
 
 
-def _cite(e) -> str:
+def _cite(e, claim: str | None = None) -> str:
     s = e.sources[0]
     more = f" +{len(e.sources) - 1}" if len(e.sources) > 1 else ""
-    return f"«{_short(e.text)}» ({s.title}, {s.source}{more})"
+    return f"«{quote(e.text, claim)}» ({s.title}, {s.source}{more})"
 
 
-def _short(text: str, n: int = 90) -> str:
-    return text if len(text) <= n else text[: n - 1].rstrip() + "…"
+QUOTE_CHARS = 90  # a quote's usual length in an explanation; it runs on to keep a quantity whole
+
+
+def quote(text: str, claim: str | None = None, n: int = QUOTE_CHARS) -> str:
+    """The passage cut near `n` characters, never inside a number or its unit: the cut runs on to the end of
+    the quantity (digits, separators, a scale or unit word) or of the sentence, so that "plus de 188 millions
+    d'abonnés" is never quoted as "plus de 188…"."""
+    if len(text) <= n:
+        return text
+    end = n - 1
+    # Run on while inside a number ("188 000", "1.5") or the words that finish it ("millions", "d'abonnés").
+    while end < len(text) and (text[end].isalnum() or (text[end] in " ,.\u202f\u00a0'’%" and _in_quantity(text, end))):
+        end += 1
+    cut = text[:end].rstrip(" ,;:")
+    return cut if end >= len(text) else cut + "…"
+
+
+def _in_quantity(text: str, i: int) -> bool:
+    """Whether position i (a space or separator) still belongs to the quantity ending before it: a digit
+    before, and a digit, a scale or a unit word after."""
+    before = text[:i].rstrip()
+    if not before or not (before[-1].isdigit() or _last_word(before) in _QUANTITY_WORDS):
+        return False
+    rest = text[i + 1:].lstrip(" \u202f\u00a0")
+    nxt = (rest.split(" ", 1)[0] if rest else "").strip(",.;:")
+    return bool(nxt) and (nxt[0].isdigit() or fold(nxt).split("'")[-1].split("’")[-1] in _QUANTITY_WORDS or
+                          fold(nxt) in _QUANTITY_WORDS)
+
+
+def _last_word(text: str) -> str:
+    return fold(text.split()[-1]).strip(",.;:") if text.split() else ""
+
+
+def _quantity_words() -> set[str]:
+    from service.verdict.quantities import CONCEPTS, SCALES
+
+    return {w for ws in CONCEPTS.values() for w in ws} | set(SCALES) | {"de", "d", "of"}
+
+
+_QUANTITY_WORDS = _quantity_words()
