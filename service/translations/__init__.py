@@ -13,7 +13,8 @@ English is the language of the messages (msgids); `fr/LC_MESSAGES/messages.po` i
 `messages.mo` its compiled form, committed beside it so that a fresh clone and an installed package have
 it without a build step (tests/test_translations.py fails when the two disagree). After editing strings:
 
-    pybabel extract -F service/translations/babel.cfg -k N_ -o service/translations/messages.pot .
+    pybabel extract -F service/translations/babel.cfg -k N_ --no-location --sort-output \
+        -o service/translations/messages.pot .
     pybabel update -i service/translations/messages.pot -d service/translations
     pybabel compile -d service/translations
 """
