@@ -13,7 +13,8 @@ model is ~90% of a verification. The recipe:
   1, 3, 5, 7, 9, 11, as DistilBERT does; embeddings, pooler and classifier
   copied), so it starts close to the teacher instead of from scratch;
 - loss: alpha x KL(teacher || student) at temperature T (times T^2, so its
-  gradients keep their scale) + (1 - alpha) x cross-entropy on the gold labels;
+  gradients keep their scale) + (1 - alpha) x cross-entropy on the gold labels, handed as a
+  loss to the one training loop (loop.py) that train.py runs too;
 - the same schedule, optimiser, bf16 autocast and exact resume as train.py
   (checkpoints/last.pt every `checkpoint_minutes`, on SIGINT/SIGTERM and at
   the end; run the same command again to continue);
@@ -34,7 +35,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,8 +44,9 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import RecoupeError
 from service.stance import LABELS
-from lab.stance.train import (Recipe, Schedule, _atomic_save, _rng_states, _set_rng_states, append_log,
-                                  checkpoint_path, encode, load_tokenizer, use_bf16)
+from lab.stance.loop import Loop, run_log, warmup_then_linear
+from lab.stance.train import (Recipe, Schedule, _atomic_save, _rng_states, _set_rng_states, checkpoint_path,
+                              load_tokenizer, use_bf16)
 
 KEEP_LAYERS = (1, 3, 5, 7, 9, 11)
 # The student is promoted as the default only when it stays within this of the teacher on these sets.
@@ -134,6 +135,20 @@ def distill_loss(student_logits, teacher_logits, labels, temperature: float, alp
     return alpha * kl + (1 - alpha) * F.cross_entropy(student_logits, labels)
 
 
+class DistillationLoss:
+    """The loss handed to the one training loop (loop.py) to distil: the teacher's cached logits of the
+    batch's pairs, found by their epoch and positions in the schedule, against the student's."""
+
+    def __init__(self, teacher_logits: list[np.ndarray], temperature: float, alpha: float):
+        self.teacher_logits, self.temperature, self.alpha = teacher_logits, temperature, alpha
+
+    def __call__(self, logits, labels, epoch: int, positions):
+        import torch
+
+        target = torch.from_numpy(self.teacher_logits[epoch][positions]).float().to(logits.device)
+        return distill_loss(logits, target, labels, self.temperature, self.alpha)
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -170,10 +185,8 @@ def distill(out_models_dir: str | os.PathLike, models_dir: str | os.PathLike | N
     params = [p for p in student.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=base.lr, weight_decay=base.weight_decay)
     total = schedule.total_steps
-    warm = max(1, int(base.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm))))
-    ckpt, run_log = checkpoint_path(stance_out), stance_out / "distill_log.jsonl"
+    sched = warmup_then_linear(optim, total, base.warmup)
+    ckpt, run_log_path = checkpoint_path(stance_out), stance_out / "distill_log.jsonl"
     step, trained = 0, 0.0
     if ckpt.is_file():
         ck = torch.load(ckpt, map_location="cpu", weights_only=False)
@@ -188,53 +201,20 @@ def distill(out_models_dir: str | os.PathLike, models_dir: str | os.PathLike | N
     else:
         log(f"new student: {len(recipe.keep_layers)} layers {recipe.keep_layers} of the teacher, {total} steps")
 
-    def save(reason: str) -> None:
+    record = run_log(run_log_path)
+
+    def save(reason: str, step: int, trained: float) -> None:
         _atomic_save({"model": {k: v for k, v in student.state_dict().items() if "word_embeddings" not in k},
                       "optimizer": optim.state_dict(), "scheduler": sched.state_dict(), "rng": _rng_states(),
                       "step": step, "trained_seconds": trained, "recipe": recipe.fingerprint(),
                       "data": schedule.fingerprint, "total_steps": total}, ckpt)
-        append_log(run_log, {"event": "checkpoint", "step": step, "reason": reason})
+        record({"event": "checkpoint", "step": step, "reason": reason})
 
-    stop = {"signal": None}
-    handlers = {s: signal.signal(s, lambda n, _f: stop.__setitem__("signal", n)) for s in (signal.SIGINT, signal.SIGTERM)}
-    every = (checkpoint_minutes if checkpoint_minutes is not None else base.checkpoint_minutes) * 60
-    deadline = time.time() + max_hours * 3600 if max_hours else None
-    last, window = time.time(), []
-    student.train()
-    try:
-        while step < total:
-            if (stop_after_steps is not None and step >= stop_after_steps) or stop["signal"] is not None \
-                    or (deadline and time.time() >= deadline):
-                break
-            t0 = time.time()
-            epoch, batch = schedule.batch(step)
-            idx = schedule.epochs[epoch][1][step - schedule.offsets[epoch]]
-            enc = encode(tok, batch, base.max_length)
-            target = torch.from_numpy(logits[epoch][idx]).float()
-            labels = torch.tensor([p.label for p in batch])
-            with torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
-                out_logits = student(**enc).logits
-            loss = distill_loss(out_logits.float(), target, labels, recipe.temperature, recipe.alpha)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, base.clip)
-            optim.step()
-            sched.step()
-            step += 1
-            trained += time.time() - t0
-            window.append(loss.item())
-            if step % base.log_every == 0 or step == total:
-                log(f"step {step}/{total} loss {np.mean(window):.4f}")
-                append_log(run_log, {"step": step, "loss": round(float(np.mean(window)), 4),
-                                     "lr": sched.get_last_lr()[0], "trained_h": round(trained / 3600, 3)})
-                window = []
-            if time.time() - last >= every:
-                save("periodic")
-                last = time.time()
-    finally:
-        for s, h in handlers.items():
-            signal.signal(s, h)
-    save("end" if step >= total else "stop")
+    loop = Loop(student, tok, schedule, optim, sched, max_length=base.max_length, clip=base.clip,
+                log_every=base.log_every, save=save, record=record, device=device, bf16=bf16, log=log,
+                checkpoint_minutes=checkpoint_minutes if checkpoint_minutes is not None else base.checkpoint_minutes,
+                loss=DistillationLoss(logits, recipe.temperature, recipe.alpha))
+    step, trained = loop.run(step, trained, stop_after_steps=stop_after_steps, max_hours=max_hours)
     done = step >= total
     if done:
         export_student(student, stance_out, teacher_version, recipe, step, total, trained, log)

@@ -34,7 +34,6 @@ import hashlib
 import json
 import os
 import random
-import signal
 import sys
 import time
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from service.config import REPO_ROOT
 from service.errors import InvalidInput, ModelMissing, RecoupeError
 from service.stance import LABELS
 from service.stance.artefact import backbone_dir
+from lab.stance.loop import Loop, run_log as run_log_to, warmup_then_linear
 from lab.stance.data import (
     MIXES, Pair, curve_pairs, describe, epoch_pairs, resolve_data_dir, validation_pairs,
 )
@@ -370,10 +370,7 @@ def train(
         lr=recipe.lr,
     )
     total = schedule.total_steps
-    warm = max(1, int(recipe.warmup * total))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    sched = warmup_then_linear(optim, total, recipe.warmup)
     n_train = sum(p.numel() for p in params)
     n_all = sum(p.numel() for p in model.parameters())
 
@@ -411,88 +408,32 @@ def train(
             f"{n_train / 1e6:.1f}M of {n_all / 1e6:.1f}M parameters trained")
     log(f"set-up took {time.time() - t_build:.0f}s")
 
-    def save(reason: str):
+    run_log = run_log_to(log_path)
+
+    def save(reason: str, step: int, trained_seconds: float):
         _atomic_save({
             "model": trainable_state(model), "optimizer": optim.state_dict(), "scheduler": sched.state_dict(),
             "rng": _rng_states(), "step": step, "trained_seconds": trained_seconds,
             "recipe": recipe.fingerprint(), "recipe_fields": dataclasses.asdict(recipe),
             "data": schedule.fingerprint, "total_steps": total,
         }, ckpt_path)
-        _log({"event": "checkpoint", "step": step, "reason": reason})
+        run_log({"event": "checkpoint", "step": step, "reason": reason})
 
-    def _log(rec: dict):
-        append_log(log_path, rec)
+    def validate(step: int):
+        tv = time.time()
+        accs = {k: round(accuracy(model, tok, v, recipe.max_length, device=device), 4) for k, v in val.items()}
+        log(f"validation at step {step}: {accs} ({time.time() - tv:.0f}s)")
+        run_log({"event": "validation", "step": step, **{f"val_{k}": a for k, a in accs.items()}})
 
-    stop = {"signal": None}
-
-    def on_signal(signum, _frame):
-        stop["signal"] = signum
-
-    old_handlers = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    _log({"event": "start", "step": step, "total_steps": total, "recipe": dataclasses.asdict(recipe),
-          "trainable_params": n_train, "pid": os.getpid(), "device": device, "bf16": bf16})
+    run_log({"event": "start", "step": step, "total_steps": total, "recipe": dataclasses.asdict(recipe),
+             "trainable_params": n_train, "pid": os.getpid(), "device": device, "bf16": bf16})
     log(f"device {device}, {'bf16 autocast' if bf16 else 'fp32'}")
-
-    model.train()
-    started = time.time()
-    last_ckpt = time.time()
-    window = {"loss": 0.0, "n": 0, "pairs": 0, "tokens": 0, "t": time.time()}
-    deadline = started + max_hours * 3600 if max_hours else None
-    try:
-        while step < total:
-            if stop_after_steps is not None and step >= stop_after_steps:
-                break
-            if stop["signal"] is not None:
-                log(f"signal {stop['signal']}: checkpointing at step {step}")
-                break
-            if deadline and time.time() >= deadline:
-                log(f"--max-hours reached: checkpointing at step {step}")
-                break
-            t0 = time.time()
-            epoch, batch = schedule.batch(step)
-            enc = {k: v.to(device) for k, v in encode(tok, batch, recipe.max_length).items()}
-            labels = torch.tensor([p.label for p in batch], device=device)
-            with torch.autocast(device.split(":")[0], dtype=torch.bfloat16, enabled=bf16):
-                logits = model(**enc).logits
-            loss = torch.nn.functional.cross_entropy(logits.float(), labels)
-            optim.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(params, recipe.clip)
-            optim.step()
-            sched.step()
-            step += 1
-            trained_seconds += time.time() - t0
-            window["loss"] += loss.item()
-            window["n"] += 1
-            window["pairs"] += len(batch)
-            window["tokens"] += int(enc["attention_mask"].sum())
-            if step % recipe.log_every == 0 or step == total:
-                dt = time.time() - window["t"]
-                rec = {"step": step, "epoch": epoch, "loss": round(window["loss"] / window["n"], 4),
-                       "lr": sched.get_last_lr()[0], "pairs_per_s": round(window["pairs"] / dt, 2),
-                       "tokens_per_s": round(window["tokens"] / dt, 1), "trained_h": round(trained_seconds / 3600, 3)}
-                eta = (total - step) * dt / window["n"] / 3600
-                log(f"step {step}/{total} epoch {epoch} loss {rec['loss']:.4f} lr {rec['lr']:.2e} "
-                    f"{rec['pairs_per_s']:.1f} pairs/s, about {eta:.1f} h to go")
-                _log({**rec, "eta_h": round(eta, 2)})
-                window = {"loss": 0.0, "n": 0, "pairs": 0, "tokens": 0, "t": time.time()}
-            if step % recipe.val_every == 0 or step == total:
-                tv = time.time()
-                accs = {k: round(accuracy(model, tok, v, recipe.max_length, device=device), 4) for k, v in val.items()}
-                log(f"validation at step {step}: {accs} ({time.time() - tv:.0f}s)")
-                _log({"event": "validation", "step": step, **{f"val_{k}": a for k, a in accs.items()}})
-                window["t"] += time.time() - tv
-            if time.time() - last_ckpt >= recipe.checkpoint_minutes * 60:
-                save("periodic")
-                last_ckpt = time.time()
-                window["t"] = time.time()
-    finally:
-        for s, hnd in old_handlers.items():
-            signal.signal(s, hnd)
-    save("end" if step >= total else "stop")
+    loop = Loop(model, tok, schedule, optim, sched, max_length=recipe.max_length, clip=recipe.clip,
+                log_every=recipe.log_every, checkpoint_minutes=recipe.checkpoint_minutes, save=save,
+                record=run_log, validate=validate, val_every=recipe.val_every, device=device, bf16=bf16, log=log)
+    step, trained_seconds = loop.run(step, trained_seconds, stop_after_steps=stop_after_steps, max_hours=max_hours)
     summary = {"step": step, "total_steps": total, "done": step >= total,
                "trained_hours": round(trained_seconds / 3600, 3)}
-    _log({"event": "stop", **summary})
     if step >= total and export_at_end:
         from lab.stance.export import export
 
