@@ -96,7 +96,6 @@ def test_two_threaded_workers_serve_one_index_after_seeding_it(serve):
 
 
 def test_the_real_verifier_answers_in_forked_workers(serve, config):
-    pytest.importorskip("service.verify")
     need_stance_model(config)
     base = serve(workers=2)
     with ThreadPoolExecutor(4) as pool:

@@ -6,11 +6,9 @@ import json
 
 import pytest
 
-pytest.importorskip("service.verify")
-
-from service.api.schemas import VerifyResponse  # noqa: E402
-from service.verdict.types import VERDICTS  # noqa: E402
-from tests.conftest import REPO, SEEDS, client_of, services_on_the_seeds  # noqa: E402
+from service.api.schemas import VerifyResponse
+from service.verdict.types import VERDICTS
+from tests.conftest import REPO, SEEDS, client_of, services_on_the_seeds
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}

@@ -1,5 +1,5 @@
-"""The distilled student (stance/distill.py), in small: a 6-layer copy of the
-teacher's layers, trained two steps on the first pairs of the v2 mix against
+"""The distilled student (lab/stance/distill.py), in small: a 6-layer copy of the
+teacher's layers, trained two steps on the first pairs of the smoke mix against
 cached teacher logits, exported, built to int8 with the existing tooling and
 served by StanceModel."""
 
@@ -10,15 +10,15 @@ import json
 import numpy as np
 import pytest
 
-from tests.conftest import need_mined_neutrals, need_shared_data, need_stance_model
+from tests.conftest import need_shared_data, need_stance_model
 
 
 @pytest.mark.slow
 def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config, tmp_path):
     need_stance_model(config)
     need_shared_data()
-    need_mined_neutrals()  # the student trains on the v2 mix, which holds them
-    from lab.stance.distill import distill, student_from_teacher, within_teacher
+    from lab.stance.distill import DistillRecipe, distill, student_from_teacher, within_teacher
+    from lab.stance.train import Recipe
     from lab.stance.export import assemble, build_runtime
     from service.stance.model import StanceModel
 
@@ -31,7 +31,9 @@ def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config
     del teacher, student
 
     out = tmp_path / "small"
-    summary = distill(out, config.models_dir, limit_pairs=64, log=lambda _m: None)
+    # The smoke mix (no mined neutrals, so it runs in CI), through the one training loop with the distillation loss.
+    recipe = DistillRecipe(base=Recipe(lr=5e-5, init="shipped", mix="smoke"))
+    summary = distill(out, config.models_dir, recipe=recipe, limit_pairs=64, log=lambda _m: None)
     assert summary["done"] and summary["step"] == summary["total_steps"] == 2
     meta = json.loads((out / "stance" / "recoupe_stance.json").read_text())
     assert meta["final"] and meta["recipe"]["keep_layers"] == [1, 3, 5, 7, 9, 11]

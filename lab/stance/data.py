@@ -446,7 +446,10 @@ MIX_V3 = {
     "mined": 0.5,
     "synthetic": 2_500,
 }
-MIXES = {"v2": MIX, "french": MIX_FRENCH, "french_topic": MIX_FRENCH_TOPIC, "v3": MIX_V3}
+# A handful of pairs of every source and no mined neutrals (they are built on demand, never by set-up):
+# the tests and CI run real optimiser steps of the one loop on it in seconds. Never a model to ship.
+MIX_SMOKE = {**{name: 8 for name in MIX}, "mined": 0}
+MIXES = {"v2": MIX, "french": MIX_FRENCH, "french_topic": MIX_FRENCH_TOPIC, "v3": MIX_V3, "smoke": MIX_SMOKE}
 
 
 def draw_size(size: int | float, pool: int) -> int:
@@ -481,8 +484,9 @@ def epoch_pairs(data_dir: Path, epoch: int, seed: int, mix: str = "v2") -> list[
     for name in READERS:
         pool = src[name]["train"]
         out += _slice(pool, draw_size(sizes[name], len(pool)), epoch)
-    mined = mined_neutrals(Path(data_dir))
-    out += _slice(mined, draw_size(sizes["mined"], len(mined)), epoch)
+    if sizes["mined"]:  # read only when drawn: the cache is built on demand (`recoupe models mine-neutrals`)
+        mined = mined_neutrals(Path(data_dir))
+        out += _slice(mined, draw_size(sizes["mined"], len(mined)), epoch)
     out += synthetic_pairs(src, sizes["synthetic"], rng)
     return out
 
