@@ -40,3 +40,19 @@ def claim_problem(claim: str) -> str | None:
     if not words(claim, "und"):
         return "the claim has no word to check: only punctuation, symbols or stop words"
     return None
+
+
+def read_claim(text) -> str:
+    """The claim as every door reads it (API, CLI, claims files, the Verifier), or InvalidInput with
+    the one message for each refusal: over the length limit as sent, or nothing left to check."""
+    from service.errors import InvalidInput
+    from service.limits import MAX_CLAIM_CHARS
+
+    if not isinstance(text, str):
+        raise InvalidInput("the claim must be text")
+    if (sent := sent_length(text)) > MAX_CLAIM_CHARS:
+        raise InvalidInput(f"the claim is {sent:,} characters long, over the {MAX_CLAIM_CHARS:,}-character limit")
+    claim = normalise_claim(text)
+    if problem := claim_problem(claim):
+        raise InvalidInput(problem)
+    return claim

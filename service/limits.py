@@ -35,3 +35,9 @@ MAX_CLAIM_CHARS = 1000
 NFKC_MAX_GROWTH = 18
 # Passages weighed per claim: each costs one stance-model call (~10-20 ms).
 MAX_TOP_K = 50
+# ...and when the caller does not say: enough for a verdict on the seed claims at ~150 ms.
+DEFAULT_TOP_K = 10
+# Claims per POST /v1/verify/batch (MAX_BATCH_CHARS bounds their length too).
+MAX_BATCH_CLAIMS = 64
+# Articles per POST /v1/articles: each is cleaned and embedded inside the request.
+MAX_ARTICLES_PER_REQUEST = 64

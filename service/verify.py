@@ -10,20 +10,22 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from service.claims import read_claim
 from service.corpus import Corpus, open_corpus
-from service.errors import InvalidInput
-from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K, NFKC_MAX_GROWTH
 from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
+from service.stance.model import readings
 from service.stance.pairs import with_context
 from service.verdict import dedupe
 from service.verdict.assess import assess_all, inputs
 from service.verdict.decide import decide
+from service.verdict.facts import ClaimFacts, PassageFacts
 from service.verdict.features import PASSAGE_FEATURES, with_gaps
-from service.verdict.subjects import subject_words
-from service.verdict.types import Evidence, Source, Verification
+from service.verdict.types import Evidence, Source, Stance, Verification
+from service.verify_options import VerifyOptions
 
 WIDE = 50  # candidates retrieved per claim before the stance model sees the best top_k
+DEFAULTS = VerifyOptions()
 
 
 @dataclass
@@ -36,29 +38,41 @@ class Weighed:
     groups: list  # lists of near-identical Candidates, best first
     features: np.ndarray  # (len(groups), len(PASSAGE_FEATURES))
     findings: list  # per group, its rule findings
+    probabilities: list  # per group, the stance model's {Stance: probability}
 
 
 class Verifier:
-    def __init__(self, corpus: Corpus, stance_model, verdict_model, matcher=None):
+    """Claims in, Verifications out. Handed everything it reads: the retriever (the corpus's hybrid
+    search, a cluster's shards, or candidates computed beforehand for an evaluation), the models
+    and the matcher; `corpus` is the store the retriever searches, when there is one (closed by
+    whoever opened it)."""
+
+    def __init__(self, corpus: Corpus | None, stance_model, verdict_model, matcher=None, *, retriever):
         self.corpus = corpus
         self.stance = stance_model
         self.verdict = verdict_model
         self.matcher = matcher  # earlier checks and fact-checks of the claim (factchecks/match.py), or None
-        self.retriever = HybridRetriever(corpus)
+        self.retriever = retriever
         # The models a verification submits work to: their batching queues are told it is coming.
-        self.models_in_flight = (stance_model, corpus.embedder)
+        embedder = getattr(retriever, "embedder", None)
+        self.models_in_flight = (stance_model,) + ((embedder,) if embedder is not None else ())
 
-    def verify(self, claim: str, top_k: int = 10, **filters) -> Verification:
-        return self.verify_many([claim], top_k, **filters)[0]
+    @classmethod
+    def on_corpus(cls, corpus: Corpus, stance_model, verdict_model, matcher=None) -> "Verifier":
+        """A Verifier searching `corpus` with the hybrid retriever (dense + BM25)."""
+        return cls(corpus, stance_model, verdict_model, matcher, retriever=HybridRetriever(corpus))
 
-    def verify_many(self, claims: list[str], top_k: int = 10, **filters) -> list[Verification]:
+    def verify(self, claim: str, options: VerifyOptions = DEFAULTS) -> Verification:
+        return self.verify_many([claim], options)[0]
+
+    def verify_many(self, claims: list[str], options: VerifyOptions = DEFAULTS) -> list[Verification]:
         t0 = time.perf_counter()
-        weighed, timings = self.weigh_many(claims, top_k, **filters)
+        weighed, timings = self.weigh_many(claims, options)
         t2 = time.perf_counter()
         out = []
         for w in weighed:
             assessments = assess_all(w.features, w.findings, self.verdict)
-            evidence = [_evidence(g, a, w.features[i]) for i, (g, a) in enumerate(zip(w.groups, assessments))]
+            evidence = [_evidence(g, a, p) for g, a, p in zip(w.groups, assessments, w.probabilities)]
             order = sorted(range(len(evidence)), key=lambda i: _evidence_order(evidence[i]))
             decision = decide(assessments, self.verdict)
             out.append(Verification(w.claim, w.language, decision.verdict, decision.confidence,
@@ -76,35 +90,39 @@ class Verifier:
             v.timings_ms = dict(timings)
         return out
 
-    def weigh_many(self, claims: list[str], top_k: int = 10, **filters) -> tuple[list[Weighed], dict]:
+    def weigh_many(self, claims: list[str], options: VerifyOptions = DEFAULTS) -> tuple[list[Weighed], dict]:
         """Retrieve, group, run the stance model and compute each passage's features and rule findings."""
-        claims = [_clean(c) for c in claims]
-        if not 1 <= top_k <= MAX_TOP_K:
-            raise InvalidInput(f"top_k must be between 1 and {MAX_TOP_K}")
+        if not isinstance(options, VerifyOptions):
+            raise TypeError("options must be a VerifyOptions")
+        claims = [read_claim(c) for c in claims]
+        top_k = options.top_k
         t0 = time.perf_counter()
         with _in_flight(*self.models_in_flight):
-            languages = [detect_language(c, default="fr") for c in claims]
-            candidates = self.retriever.retrieve_many(claims, k=max(WIDE, top_k), claim_languages=languages,
-                                                      **filters)
+            # Each claim's facts once: its language first, which the retriever and the rules read.
+            facts = [ClaimFacts.of(c, detect_language(c, default="fr")) for c in claims]
+            candidates = self.retriever.retrieve_many(claims, max(WIDE, top_k), [f.language for f in facts],
+                                                      **options.filters())
             t1 = time.perf_counter()
             # Near-identical passages first become one group, so the model reads each quote once.
             groups = [dedupe.group(cands, lambda c: c.hit.passage.text, limit=top_k) for cands in candidates]
-            pairs = [(_premise(g[0].hit), claim) for claim, claim_groups in zip(claims, groups)
-                     for g in claim_groups]
-            probs = self.stance.predict(pairs) if pairs else []
+            # Each passage's facts once, whichever claims retrieved it.
+            known: dict = {}
+            passages = [[_passage_facts(g[0].hit, known) for g in claim_groups] for claim_groups in groups]
+            pairs = [(_premise(g[0].hit, p), claim) for claim, claim_groups, claim_passages in
+                     zip(claims, groups, passages) for g, p in zip(claim_groups, claim_passages)]
+            read = readings(self.stance.stances, self.stance.predict(pairs)) if pairs else []
         t2 = time.perf_counter()
         out, at = [], 0
-        for claim, language, claim_groups in zip(claims, languages, groups):
-            rows, found = [], []
-            for g in claim_groups:
-                best = g[0].hit
-                x, f = inputs(claim, language, best.passage.text, best.passage.language,
-                              f"{best.article.title} {best.passage.prev_text}", probs[at], _cosine(g))
+        for claim, claim_groups, claim_passages in zip(facts, groups, passages):
+            rows, found, probabilities = [], [], []
+            for g, passage in zip(claim_groups, claim_passages):
+                x, f = inputs(claim, passage, read[at], _cosine(g))
                 rows.append(x)
                 found.append(f)
+                probabilities.append(read[at])
                 at += 1
             features = with_gaps(np.vstack(rows)) if rows else np.zeros((0, len(PASSAGE_FEATURES)))
-            out.append(Weighed(claim, language, claim_groups, features, found))
+            out.append(Weighed(claim.text, claim.language, claim_groups, features, found, probabilities))
         t3 = time.perf_counter()
         return out, {"retrieve": _ms(t1 - t0), "stance": _ms(t2 - t1), "features": _ms(t3 - t2)}
 
@@ -124,42 +142,39 @@ def _cosine(group) -> float:
     return float(max(values)) if values else 0.0
 
 
-def _evidence(group, a, x) -> Evidence:
+def _evidence(group, a, probabilities: dict[Stance, float]) -> Evidence:
     best = group[0].hit
     passage, article = best.passage, best.article
-    at = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
-    probs = {"supports": float(x[at["p_supports"]]), "neutral": float(x[at["p_neutral"]]),
-             "refutes": float(x[at["p_refutes"]])}
+    shown = {s: round(probabilities[s], 4) for s in (Stance.SUPPORTS, Stance.NEUTRAL, Stance.REFUTES)}
     context = {"title": article.title, "before": passage.prev_text, "after": passage.next_text}
     sources = [Source(c.hit.article.id, c.hit.article.title, c.hit.article.source, c.hit.article.url,
                       c.hit.article.published_at, c.hit.article.language, c.hit.passage_id,
                       c.hit.passage.start, c.hit.passage.end) for c in group]
     # Each finding carries the date of the article its passage was read in (None: undated).
     findings = [replace(f, published_at=article.published_at) for f in a.findings]
-    return Evidence(passage.text, passage.language, a.stance, {k: round(v, 4) for k, v in probs.items()},
+    return Evidence(passage.text, passage.language, a.stance, shown,
                     round(max(c.fused for c in group), 5), context, sources, round(a.evidence_score, 4),
                     a.strength, findings, a.reasons, round(a.known, 4))
 
 
-def _premise(hit) -> str:
+def _passage_facts(hit, known: dict) -> PassageFacts:
+    """A passage's facts, read with its context (its article's title and the previous sentence)."""
+    key = (hit.passage_id, hit.article.title, hit.passage.prev_text)
+    if key not in known:
+        known[key] = PassageFacts.of(hit.passage.text, hit.passage.language,
+                                     f"{hit.article.title} {hit.passage.prev_text}")
+    return known[key]
+
+
+def _premise(hit, passage: PassageFacts) -> str:
     """The passage, led by its article's title only when it names nobody ("Elle a 189 millions
     d'abonnés"): the title then says who; otherwise it adds ~20 tokens (25% of the stance time)."""
-    text = hit.passage.text
-    return text if subject_words(text) else with_context(hit.article.title, text)
+    return passage.text if passage.names else with_context(hit.article.title, passage.text)
 
 
 def _evidence_order(e: Evidence):
     # Passages that support or refute first, strongest first; then the others by evidence score.
-    return (e.stance == "neutral", -e.strength, -e.evidence_score, -e.retrieval_score)
-
-
-def _clean(claim) -> str:
-    if not isinstance(claim, str) or not claim.strip():
-        raise InvalidInput("the claim is empty")
-    claim = " ".join(claim.split())
-    if len(claim) > MAX_CLAIM_CHARS * NFKC_MAX_GROWTH:  # the limit is on the claim as sent (service/claims.py)
-        raise InvalidInput(f"the claim is longer than {MAX_CLAIM_CHARS} characters")
-    return claim
+    return (e.stance == Stance.NEUTRAL, -e.strength, -e.evidence_score, -e.retrieval_score)
 
 
 def _ms(seconds: float) -> float:
@@ -175,7 +190,7 @@ def load_verifier(config) -> Verifier:
     # query embedder in one call each (models/batching.py).
     corpus = open_corpus(config, models.shared_embedder)
     matcher = load_matcher(corpus.index.data_dir, config.models_dir, models.shared_embedder, models.verdict)
-    verifier = Verifier(corpus, models.shared_stance, models.verdict, matcher)
+    verifier = Verifier.on_corpus(corpus, models.shared_stance, models.verdict, matcher)
     verifier.retriever.lexical.warm()  # so that the first request is not the one that pays for it
     return verifier
 

@@ -44,7 +44,7 @@ def server(config, embedder, tmp_path_factory):
 
     corpus = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("latency-seeds")), embedder)
     corpus.ingest_paths([SEEDS])
-    services = Services(corpus, Verifier(corpus, get_models(config).stance, get_models(config).verdict))
+    services = Services(corpus, Verifier.on_corpus(corpus, get_models(config).stance, get_models(config).verdict))
     http = make_server("127.0.0.1", 0, create_app(config, services=services), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()

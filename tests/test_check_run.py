@@ -44,7 +44,7 @@ def real_verifier(config, embedder, tmp_path_factory):
 
     corpus = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("check-seeds")), embedder)
     corpus.ingest_paths([SEEDS])
-    yield Verifier(corpus, get_models(config).stance, get_models(config).verdict)
+    yield Verifier.on_corpus(corpus, get_models(config).stance, get_models(config).verdict)
     corpus.close()
 
 
@@ -54,10 +54,10 @@ class Counting:
     def __init__(self, verifier):
         self.verifier, self.asked, self.calls = verifier, [], 0
 
-    def verify_many(self, claims, top_k=10, **filters):
+    def verify_many(self, claims, options):
         self.calls += 1
         self.asked += claims
-        return self.verifier.verify_many(claims, top_k, **filters)
+        return self.verifier.verify_many(claims, options)
 
 
 class InterruptedInBatch(Counting):
@@ -67,10 +67,10 @@ class InterruptedInBatch(Counting):
         super().__init__(verifier)
         self.at = at
 
-    def verify_many(self, claims, top_k=10, **filters):
+    def verify_many(self, claims, options):
         if self.calls + 1 == self.at:
             raise KeyboardInterrupt
-        return super().verify_many(claims, top_k, **filters)
+        return super().verify_many(claims, options)
 
 
 def _check(out: Path, backend, logs=None, **options):

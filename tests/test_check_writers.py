@@ -13,6 +13,7 @@ import pytest
 from service.check.inputs import BadRow, Row, claim_key
 from service.check.writers import COLUMNS, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput
+from service.verdict.records import verification_record
 from service.verdict.types import Evidence, Finding, FindingKind, Outcome, Source, Stance, Verdict, Verification
 
 LE_MONDE = "https://www.example.org/le-monde/kim-kardashian-instagram"
@@ -37,7 +38,7 @@ def verification(claim, verdict, confidence, ev, language="fr"):
 
 
 def item(line, claim, v: Verification, id_=None, extra=None) -> Checked:
-    result = v.to_dict()
+    result = verification_record(v)
     result["explanation"] = [f"{v.verdict} because of the evidence."]  # writers print it as it comes
     return Checked(Row(line, claim_key(line, claim, id_), claim, id_, extra or {}), result)
 

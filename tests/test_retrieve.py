@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 
 from service.corpus import Corpus
+from service.ingest.language import detect_language
 from service.retrieve.hybrid import HybridRetriever
 from service.retrieve.text import words
 from tests.conftest import SEEDS
@@ -26,25 +27,32 @@ def test_stemming_meets_plural_and_accents():
     assert "189" in words("189 millions d'abonnés", "fr")
 
 
+def _language(claim: str) -> str:
+    """The claim's language, as the Verifier detects it once and hands it to the retriever."""
+    return detect_language(claim, default="fr")
+
+
 def test_bm25_finds_the_passage_with_the_exact_number(retriever):
     hits = retriever.lexical.search("189 millions d'abonnés", "fr", 3)
     assert "189 millions" in hits[0].passage.text
 
 
 def test_fused_list_keeps_both_retrievers_candidates(retriever):
-    cands = retriever.retrieve("Kim Kardashian a 189 millions d'abonnés sur Instagram", k=10)
+    cands = retriever.retrieve("Kim Kardashian a 189 millions d'abonnés sur Instagram", 10, _language("Kim Kardashian a 189 millions d'abonnés sur Instagram"))
     assert any(c.dense_rank and c.lexical_rank for c in cands)
     assert any("189 millions" in c.hit.passage.text for c in cands[:3])
     assert [c.fused for c in cands] == sorted((c.fused for c in cands), reverse=True)
 
 
 def test_english_claim_reaches_french_passages(retriever):
-    cands = retriever.retrieve("Kim Kardashian will not post on Instagram on Wednesday", k=5)
+    cands = retriever.retrieve("Kim Kardashian will not post on Instagram on Wednesday", 5,
+                               _language("Kim Kardashian will not post on Instagram on Wednesday"))
     assert any("ne publiera pas sur Instagram mercredi" in c.hit.passage.text for c in cands)
 
 
 def test_language_filter_applies_to_both_retrievers(retriever):
-    cands = retriever.retrieve("Kim Kardashian Instagram Facebook", k=10, languages=["en"])
+    cands = retriever.retrieve("Kim Kardashian Instagram Facebook", 10, _language("Kim Kardashian Instagram Facebook"),
+                               languages=["en"])
     assert cands and all(c.hit.passage.language == "en" for c in cands)
 
 

@@ -18,6 +18,7 @@ from service.corpus import Corpus
 from service.errors import RecoupeError
 from service.index import PassageIndex, ann
 from service.ingest.article import Article, Passage
+from service.ingest.language import detect_language
 from service.retrieve import shards
 from service.retrieve.hybrid import HybridRetriever
 from service.retrieve.lexical import LexicalIndex
@@ -130,8 +131,9 @@ def test_sharded_hybrid_retrieval_equals_the_single_index_on_the_seeds(seeds, co
         sharded = ShardedRetriever(seeds.embedder, [p.search for p in parts])
         lines = (SEEDS.parent / "tests" / "data" / "seed_claims.jsonl").read_text(encoding="utf-8").splitlines()
         claims = [json.loads(line)["claim"] for line in lines if line.strip()][:12]
-        a = single.retrieve_many(claims, 50)
-        b = sharded.retrieve_many(claims, 50)
+        languages = [detect_language(c, default="fr") for c in claims]  # detected once, by the caller
+        a = single.retrieve_many(claims, 50, languages)
+        b = sharded.retrieve_many(claims, 50, languages)
         for x, y in zip(a, b):
             assert [(c.hit.passage_id, round(c.fused, 9), c.dense_rank, c.lexical_rank) for c in x] == \
                    [(c.hit.passage_id, round(c.fused, 9), c.dense_rank, c.lexical_rank) for c in y]

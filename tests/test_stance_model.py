@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from service.errors import ModelMissing
+from service.stance import Stance
 from service.stance.model import StanceModel
 
 MODELS = Path(__file__).resolve().parents[1] / "models"
@@ -76,8 +77,10 @@ def test_probabilities_have_one_row_per_pair_in_label_order(model):
     probs = model.predict([(p, h) for p, h, _ in CLEAR[:3]])
     assert probs.shape == (3, 3)
     assert np.allclose(probs.sum(1), 1.0, atol=1e-4)
+    # the column order is the artefact's own (config.json id2label), and each column has the one name
+    # the whole service gives it: neutral is neutral, from the model to the API
     assert model.labels == ("entailment", "neutral", "contradiction")
-    assert model.stances == ("supports", "unrelated", "refutes")
+    assert model.stances == (Stance.SUPPORTS, Stance.NEUTRAL, Stance.REFUTES)
     assert model.predict([]).shape == (0, 3)
 
 

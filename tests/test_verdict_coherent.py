@@ -17,6 +17,7 @@ from service.verdict.features import with_gaps
 from service.verdict.model import VerdictModel
 from service.verdict.review import reverify
 from service.verdict.types import ClaimReason, FindingKind, Outcome, Reason, Stance, Verdict, Verification
+from service.verdict.facts import ClaimFacts, PassageFacts
 from service.verdict.wording import finding as wording_finding
 from tests.conftest import REPO, client_of, services_on_the_seeds
 
@@ -30,18 +31,26 @@ def model():
     return VerdictModel.load(Config().models_dir)
 
 
+def _inputs(claim, claim_language, passage, passage_language, probs, cosine, context=""):
+    """assess.inputs from texts: the claim's and the passage's facts built once, the stance model's
+    probabilities given as [p_supports, p_neutral, p_refutes] and keyed by Stance."""
+    reading = dict(zip((Stance.SUPPORTS, Stance.NEUTRAL, Stance.REFUTES), (float(p) for p in probs)))
+    return inputs(ClaimFacts.of(claim, claim_language), PassageFacts.of(passage, passage_language, context),
+                  reading, cosine)
+
+
 def _assess(model, claim, passages, claim_language="fr"):
     """passages: (text, language, [p_supports, p_neutral, p_refutes], cosine)."""
     rows, found = [], []
     for text, language, probs, cosine in passages:
-        x, f = inputs(claim, claim_language, text, language, "", probs, cosine)
+        x, f = _inputs(claim, claim_language, text, language, probs, cosine)
         rows.append(x)
         found.append(f)
     return assess_all(with_gaps(np.vstack(rows)), found, model)
 
 
 def _wording(claim, passage, claim_language="fr", passage_language="fr", cosine=0.9):
-    return wording_finding(claim, claim_language, passage, passage_language, cosine)
+    return wording_finding(ClaimFacts.of(claim, claim_language), PassageFacts.of(passage, passage_language), cosine)
 
 
 # ---------------------------------------------------------------- near-verbatim support and single flips

@@ -13,7 +13,8 @@ from service.verdict.decide import decide
 from service.verdict.dedupe import same_passage
 from service.verdict.features import with_gaps
 from service.verdict.model import VerdictModel
-from service.verdict.subjects import about_same_subject
+from service.verdict.facts import ClaimFacts, PassageFacts
+from service.verdict.subjects import subject_of
 from service.verdict.types import ClaimReason, Outcome, Reason, Stance, Verdict
 
 CLAIM = "Kim Kardashian a 189 millions d'abonnés sur Instagram"
@@ -26,11 +27,19 @@ def model():
     return VerdictModel.load(Config().models_dir)
 
 
+def _inputs(claim, claim_language, passage, passage_language, probs, cosine, context=""):
+    """assess.inputs from texts: the claim's and the passage's facts built once, the stance model's
+    probabilities given as [p_supports, p_neutral, p_refutes] and keyed by Stance."""
+    reading = dict(zip((Stance.SUPPORTS, Stance.NEUTRAL, Stance.REFUTES), (float(p) for p in probs)))
+    return inputs(ClaimFacts.of(claim, claim_language), PassageFacts.of(passage, passage_language, context),
+                  reading, cosine)
+
+
 def _assess(model, claim, passages, claim_language="fr"):
     """passages: (text, [p_supports, p_neutral, p_refutes], cosine)."""
     rows, found = [], []
     for text, probs, cosine in passages:
-        x, f = inputs(claim, claim_language, text, "fr", "", probs, cosine)
+        x, f = _inputs(claim, claim_language, text, "fr", probs, cosine)
         rows.append(x)
         found.append(f)
     return assess_all(with_gaps(np.vstack(rows)), found, model)
@@ -83,6 +92,10 @@ def test_a_quantity_conflict_refutes_even_when_the_stance_model_missed_it(model)
     f = a[0].findings[0]
     assert (f.outcome, f.claim_value, f.passage_value) == (Outcome.CONFLICT, "10 millions", "189 millions")
     assert decide(a, model).verdict == Verdict.REFUTED
+
+
+def about_same_subject(claim: str, passage: str, context: str = "") -> bool:
+    return subject_of(ClaimFacts.of(claim, "fr"), PassageFacts.of(passage, "fr", context)).same
 
 
 def test_numbers_about_someone_else_do_not_count():

@@ -12,8 +12,10 @@ import pytest
 from service.config import Config
 from lab.stance.sources_french import read_fever_fr
 from service.verdict.assess import inputs
+from service.verdict.facts import ClaimFacts, PassageFacts
 from service.verdict.features import with_gaps
 from service.verdict.model import VerdictModel
+from service.verdict.types import Stance
 from lab.verdict.train import MEASURE_EVERY, abstention_thresholds, part
 from lab.verdict.train_data import Case, fever_fr_claims
 from service.verify import Weighed
@@ -68,8 +70,9 @@ def _case(i: int, label: str, seen: bool, model) -> Case:
     """A real claim with one passage in its own words (the wording rule supports it), as the Verifier weighs it."""
     claim = f"Le groupe {i} a vendu {100 + i} albums en France en {1990 + i % 30}."
     passage = f"Selon la maison de disques, le groupe {i} a vendu {100 + i} albums en France en {1990 + i % 30}."
-    x, found = inputs(claim, "fr", passage, "fr", "", [0.5, 0.3, 0.2], 0.93)
-    weighed = Weighed(claim, "fr", [[None]], with_gaps(np.vstack([x])), [found])
+    reading = {Stance.SUPPORTS: 0.5, Stance.NEUTRAL: 0.3, Stance.REFUTES: 0.2}
+    x, found = inputs(ClaimFacts.of(claim, "fr"), PassageFacts.of(passage, "fr"), reading, 0.93)
+    weighed = Weighed(claim, "fr", [[None]], with_gaps(np.vstack([x])), [found], [reading])
     return Case("test", str(i), label, weighed, np.array([True]), "fr", seen)
 
 

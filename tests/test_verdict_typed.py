@@ -10,10 +10,11 @@ from pathlib import Path
 from service.verdict.types import Evidence, Verification
 
 REPO = Path(__file__).resolve().parent.parent
-# Everything on the path from passages to a verdict. render.py writes the words; types.py only
-# hands records to it when they are serialised.
+# Everything on the path from passages to a verdict. render.py writes the words; records.py is the
+# edge that serialises a Verification with them.
+EDGES = ("render.py", "records.py")
 DECISION_CODE = [p for p in sorted((REPO / "service" / "verdict").glob("*.py"))
-                 if p.name not in ("render.py", "types.py")] + [REPO / "service" / "verify.py"]
+                 if p.name not in EDGES] + [REPO / "service" / "verify.py"]
 TEXT_READERS = {"startswith", "endswith", "removeprefix", "removesuffix"}
 
 
@@ -43,3 +44,29 @@ def test_records_carry_typed_findings_and_reasons_not_text_flags():
     assert {"evidence_score", "strength", "findings", "reasons"} <= evidence and "checks" not in evidence
     verification = {f.name for f in dataclasses.fields(Verification)}
     assert {"reasons", "probabilities"} <= verification and "explanation" not in verification
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+    return out
+
+
+def test_the_domain_types_render_nothing_so_renderer_and_types_import_no_circle():
+    verdict = REPO / "service" / "verdict"
+    assert "service.verdict.render" not in _imports(verdict / "types.py")
+    assert not any(m.startswith("service.verdict.records") for m in _imports(verdict / "render.py"))
+    assert not hasattr(Verification, "to_dict") and not hasattr(Verification, "explanation")
+
+
+def test_one_name_for_neutral_from_the_stance_model_to_the_api():
+    from service.stance import STANCE_OF_LABEL, Stance
+    from service.verdict.types import STANCES
+
+    assert STANCE_OF_LABEL["neutral"] is Stance.NEUTRAL and set(STANCE_OF_LABEL.values()) == set(Stance)
+    assert STANCES == ("supports", "refutes", "neutral")

@@ -265,11 +265,11 @@ def seeds_batching(config, clients: int = 16) -> dict:
         corpus = Corpus(replace(config, data_dir=Path(tmp)), models.embedder)
         try:
             corpus.ingest_paths([SEED_CORPUS])
-            bare = Verifier(corpus, models.stance, models.verdict)
+            bare = Verifier.on_corpus(corpus, models.stance, models.verdict)
             alone = [bare.verify(c) for c in claims]
             by16 = [v for i in range(0, len(claims), 16) for v in bare.verify_many(claims[i:i + 16])]
             corpus.embedder = models.shared_embedder
-            shared = Verifier(corpus, models.shared_stance, models.verdict)
+            shared = Verifier.on_corpus(corpus, models.shared_stance, models.verdict)
             shared.stance.cache._data.clear()
             got: list = [None] * len(claims)
             next_i = iter(range(len(claims)))

@@ -1,8 +1,8 @@
 """Claim-level verdicts through the service's own Verifier.
 
 On SciFact and Climate-FEVER the corpus is held in memory (no SQLite/FAISS
-index is built for an evaluation): `PoolVerifier` is the real `Verifier`
-with its retriever swapped for the candidates that `retrieval.service_fuse`
+index is built for an evaluation): `pool_verifier` is the real `Verifier`
+handed a retriever that answers with the candidates that `retrieval.service_fuse`
 already computed (the same `fuse` over each retriever's top 50), so
 grouping, the stance model, the quantity check and `decide` are exactly the
 service's. The seeds go through the whole service: an index built from
@@ -24,7 +24,10 @@ from collections import Counter, defaultdict
 from dataclasses import replace
 
 from lab.evaluate.metrics import classification_scores
+from service.claims import normalise_claim
+from service.limits import DEFAULT_TOP_K
 from service.verify import Verifier
+from service.verify_options import VerifyOptions
 
 SCIFACT_MAP = {"supported": "SUPPORT", "refuted": "CONTRADICT", "not_enough_evidence": "NEI", "conflicting": "NEI"}
 SCIFACT_LABELS = ("SUPPORT", "CONTRADICT", "NEI")
@@ -32,35 +35,33 @@ CLIMATE_MAP = {"supported": "SUPPORTS", "refuted": "REFUTES", "not_enough_eviden
                "conflicting": "DISPUTED"}
 CLIMATE_LABELS = ("SUPPORTS", "REFUTES", "NOT_ENOUGH_INFO", "DISPUTED")
 VERDICTS = ("supported", "refuted", "not_enough_evidence", "conflicting")
-TOP_K = 10  # evidence passages weighed per claim: the API's default
+TOP_K = DEFAULT_TOP_K  # evidence passages weighed per claim: the API's default
 
 
-class _PrecomputedRetriever:
+class PrecomputedRetriever:
+    """A retriever answering with candidates computed beforehand, per claim (as the Verifier reads it).
+    It embeds nothing, so it names no embedder for the Verifier's batching queues."""
+
     def __init__(self, claims: list[str], candidates: list):
-        self._by_claim = {" ".join(c.split()): cands for c, cands in zip(claims, candidates)}
+        self._by_claim = {normalise_claim(c): cands for c, cands in zip(claims, candidates)}
 
-    def retrieve_many(self, claims, k=50, claim_languages=None, **filters):
+    def retrieve_many(self, claims, k, claim_languages, **filters):
         return [self._by_claim[c][:k] for c in claims]
 
 
-class PoolVerifier(Verifier):
-    """The service's Verifier over candidates retrieved beforehand from an in-memory pool."""
-
-    def __init__(self, claims: list[str], candidates: list, stance_model, verdict_model=None):
-        self.corpus = None
-        self.stance = stance_model
-        self.verdict = verdict_model
-        self.retriever = _PrecomputedRetriever(claims, candidates)
-        self.matcher = None  # evaluation claims are not matched to earlier checks
-        self.models_in_flight = (stance_model,)  # nothing is embedded: the candidates are given
+def pool_verifier(claims: list[str], candidates: list, stance_model, verdict_model=None) -> Verifier:
+    """The service's Verifier over candidates retrieved beforehand from an in-memory pool; evaluation
+    claims are not matched to earlier checks."""
+    return Verifier(None, stance_model, verdict_model, retriever=PrecomputedRetriever(claims, candidates))
 
 
 def verify_claims(verifier: Verifier, texts: list[str], top_k: int = TOP_K, batch: int = 16):
     from tqdm import tqdm
 
+    options = VerifyOptions(top_k=top_k)
     out = []
     for i in tqdm(range(0, len(texts), batch), desc="verify", unit="batch", dynamic_ncols=True):
-        out += verifier.verify_many(texts[i:i + batch], top_k)
+        out += verifier.verify_many(texts[i:i + batch], options)
     return out
 
 
@@ -68,7 +69,7 @@ def pool_verdicts(claims, candidates, stance_model, verdict_model, mapping: dict
     """claims: datasets.Claim with `label`; candidates: the service's fused candidates per claim."""
     texts = [c.text for c in claims]
     log(f"verdicts: {len(claims)} claims through the Verifier (top {TOP_K} evidence each)")
-    results = verify_claims(PoolVerifier(texts, candidates, stance_model, verdict_model), texts)
+    results = verify_claims(pool_verifier(texts, candidates, stance_model, verdict_model), texts)
     gold = [c.label for c in claims]
     pred = [mapping[r.verdict.value] for r in results]
     out = {"mapping": mapping, "scores": classification_scores(gold, pred, labels),
@@ -106,7 +107,7 @@ def seed_verdicts(config, embedder, stance_model, verdict_model, rows: list[dict
         try:
             summary = corpus.ingest_paths([corpus_dir])
             log(f"seeds: {summary.articles_added} articles, {summary.passages_added} passages indexed")
-            verifier = Verifier(corpus, stance_model, verdict_model)
+            verifier = Verifier.on_corpus(corpus, stance_model, verdict_model)
             results = verify_claims(verifier, [r["claim"] for r in rows])
         finally:
             corpus.close()

@@ -32,8 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from lab.evaluate.datasets import Claim, Doc, RetrievalSet, Unit
+from service.limits import DEFAULT_TOP_K
 
-TOP_K = 10  # evidence groups per claim: the API's default, as in `recoupe eval`
+TOP_K = DEFAULT_TOP_K  # evidence groups per claim: the API's default, as in `recoupe eval`
 
 
 @dataclass
@@ -97,13 +98,15 @@ def h(key: str) -> int:
 # ---------------------------------------------------------------- through the Verifier
 
 def _weigh(claims: list[Claim], candidates: list, stance, log) -> list:
-    from lab.evaluate.verdicts import PoolVerifier
+    from lab.evaluate.verdicts import pool_verifier
+    from service.verify_options import VerifyOptions
 
     texts = [c.text for c in claims]
-    verifier = PoolVerifier(texts, candidates, stance)
+    verifier = pool_verifier(texts, candidates, stance)
+    options = VerifyOptions(top_k=TOP_K)
     out = []
     for i in range(0, len(texts), 64):
-        out += verifier.weigh_many(texts[i:i + 64], TOP_K)[0]
+        out += verifier.weigh_many(texts[i:i + 64], options)[0]
         log(f"  {min(i + 64, len(texts))}/{len(texts)} claims weighed")
     return out
 

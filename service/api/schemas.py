@@ -12,12 +12,12 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from service.claims import claim_problem, normalise_claim, sent_length
-from service.limits import MAX_BATCH_CHARS, MAX_CLAIM_CHARS, MAX_TOP_K
+from service.claims import read_claim
+from service.errors import InvalidInput
+from service.limits import (DEFAULT_TOP_K, MAX_ARTICLES_PER_REQUEST, MAX_BATCH_CHARS, MAX_BATCH_CLAIMS,
+                            MAX_CLAIM_CHARS, MAX_TOP_K)
 from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
-MAX_BATCH = 64
-MAX_ARTICLES_PER_REQUEST = 64
 MAX_PAGE = 200
 # Offsets past this cannot name a stored article, and SQLite's integers end at 2**63.
 MAX_OFFSET = 2**53
@@ -77,18 +77,16 @@ class IsoDate(Text):
 
 
 class ClaimText(fields.String):
-    """A claim, normalised as every door reads it (`service.claims`), refused when nothing is left to check."""
+    """A claim, read as every door reads it (`service.claims.read_claim`: normalised, its length
+    checked as sent), refused with that function's message."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         _refuse_lone_surrogates(value)
-        if sent_length(value) > MAX_CLAIM_CHARS:  # as sent: NFKC may make one character eighteen
-            raise ValidationError(f"must be 1 to {MAX_CLAIM_CHARS} characters (spaces trimmed)")
-        value = normalise_claim(value)
-        problem = claim_problem(value)
-        if problem:
-            raise ValidationError(problem)
-        return value
+        try:
+            return read_claim(value)
+        except InvalidInput as exc:
+            raise ValidationError(exc.message) from None
 
 
 def _language_list():
@@ -105,7 +103,7 @@ def _language_list():
 class VerifyOptions(Schema):
     top_k = fields.Integer(
         strict=True,
-        load_default=10,
+        load_default=DEFAULT_TOP_K,
         validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
         metadata={"description": "how many evidence passages to retrieve and weigh"},
     )
@@ -139,7 +137,7 @@ class BatchVerifyRequest(VerifyOptions):
     claims = fields.List(
         ClaimText(metadata={"minLength": 1, "maxLength": MAX_CLAIM_CHARS}),
         required=True,
-        validate=validate.Length(1, MAX_BATCH, error=f"send 1 to {MAX_BATCH} claims per request"),
+        validate=validate.Length(1, MAX_BATCH_CLAIMS, error=f"send 1 to {MAX_BATCH_CLAIMS} claims per request"),
         metadata={"description": f"statements to check; the options apply to each; {MAX_BATCH_CHARS:,} "
                                  "characters in all at most"},
     )

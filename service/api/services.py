@@ -23,6 +23,7 @@ from service.ingest.article import Article
 # The JSON record -> Article rules of `recoupe ingest`, so an article posted to
 # the API is cleaned, dated and identified exactly like one in a .json file.
 from service.ingest.loaders import article_from_record
+from service.verify_options import VerifyOptions
 
 
 class Services:
@@ -50,10 +51,11 @@ class Services:
     # ------------------------------------------------------------ verification
 
     def verify(self, claim: str, **options):
-        return self._verifier().verify(claim, **options)
+        """options: a request's loaded fields (top_k, languages, sources, dates), as VerifyOptions takes them."""
+        return self._verifier().verify(claim, VerifyOptions.of(options))
 
     def verify_many(self, claims: list[str], **options):
-        return self._verifier().verify_many(claims, **options)
+        return self._verifier().verify_many(claims, VerifyOptions.of(options))
 
     def _verifier(self):
         if self.verifier is None:
@@ -75,7 +77,7 @@ class Services:
 
     def list_articles(self, limit: int, offset: int) -> dict:
         refs = self.corpus.index.list_articles(limit=limit, offset=offset)
-        total = self.corpus.stats()["articles"]
+        total = self.stats()["articles"]
         following = offset + len(refs)
         return {"articles": refs, "total": total, "limit": limit, "offset": offset,
                 "next_offset": following if following < total else None}
@@ -93,12 +95,13 @@ class Services:
         return self.corpus.stats()
 
     def health(self) -> dict:
-        stats = self.corpus.stats()
+        stats = self.stats()
         models = {"embedder": self.corpus.embedder is not None, "stance": self.verifier is not None}
         return {
             "status": "ok" if all(models.values()) else "degraded",
             "models": models,
-            "index": {"articles": stats["articles"], "passages": stats["passages"], "vectors": stats["faiss_vectors"]},
+            "index": {"articles": stats["articles"], "passages": stats["passages"], "vectors": stats["faiss_vectors"],
+                      **({"shards": stats["shards"]} if "shards" in stats else {})},
         }
 
 

@@ -31,10 +31,11 @@ from service.check.inputs import BadRow, Row, read_claims
 from service.check.journal import Journal, journal_path
 from service.check.writers import REPORT_ORDER, VERDICT_LABELS, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput, RecoupeError
+from service.limits import MAX_BATCH_CLAIMS
 from service.verdict.types import VERDICTS
 
 DEFAULT_BATCH = 16
-MAX_SERVER_BATCH = 64  # POST /v1/verify/batch takes at most this many claims
+MAX_SERVER_BATCH = MAX_BATCH_CLAIMS  # POST /v1/verify/batch takes at most this many claims
 BAD_ROWS_PRINTED = 50
 
 
@@ -64,7 +65,10 @@ class LocalBackend:
         return cls(load_verifier(config), owned=True)
 
     def verify_batch(self, claims: list[str], top_k: int) -> list[dict]:
-        return [v.to_dict() for v in self.verifier.verify_many(claims, top_k)]
+        from service.verdict.records import verification_record
+        from service.verify_options import VerifyOptions
+
+        return [verification_record(v) for v in self.verifier.verify_many(claims, VerifyOptions(top_k=top_k))]
 
     def close(self) -> None:
         if self.owned:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.cli.output import print_json
+from service.limits import DEFAULT_TOP_K, MAX_TOP_K
 
 _MARK = {"supports": "+", "refutes": "-", "neutral": " "}
 
@@ -10,7 +11,8 @@ _MARK = {"supports": "+", "refutes": "-", "neutral": " "}
 def register(sub) -> None:
     p = sub.add_parser("verify", help="verify one claim against the corpus")
     p.add_argument("claim")
-    p.add_argument("-k", "--top-k", type=int, default=10, help="evidence passages to weigh (1-50, default 10)")
+    p.add_argument("-k", "--top-k", type=int, default=DEFAULT_TOP_K,
+                   help=f"evidence passages to weigh (1-{MAX_TOP_K}, default {DEFAULT_TOP_K})")
     p.add_argument("--language", action="append", help="only evidence in this language (repeatable)")
     p.add_argument("--source", action="append", help="only evidence from this source (repeatable)")
     p.add_argument("--json", action="store_true")
@@ -18,19 +20,19 @@ def register(sub) -> None:
 
 
 def verify(args, config) -> int:
-    from service.claims import claim_problem, normalise_claim
-    from service.errors import InvalidInput
+    from service.claims import read_claim
+    from service.verdict.records import verification_record
     from service.verify import load_verifier
+    from service.verify_options import VerifyOptions
 
-    claim = normalise_claim(args.claim)  # as the API reads it
-    if problem := claim_problem(claim):
-        raise InvalidInput(problem)
+    claim = read_claim(args.claim)  # as the API reads it, refused with the same message
+    options = VerifyOptions(top_k=args.top_k, languages=args.language, sources=args.source)
     verifier = load_verifier(config)
     try:
-        result = verifier.verify(claim, args.top_k, languages=args.language, sources=args.source)
+        result = verifier.verify(claim, options)
     finally:
         verifier.corpus.close()
-    out = result.to_dict()  # the words are rendered here, at the edge, in the claim's language
+    out = verification_record(result)  # the words are rendered here, at the edge, in the claim's language
     if args.json:
         print_json(out)
         return 0

@@ -1,5 +1,6 @@
-"""The Services object of the cluster's ingress: the same views, the same schemas,
-searches scattered over the shard deployments.
+"""The Services object of the cluster's ingress: the single-process `Services`
+(service/api/services.py) over a read-only view of the store, with a Verifier
+handed the sharded retriever; searches are scattered over the shard deployments.
 
 Writes are refused with a 503 problem: the store has one writer, and a write
 here would not reach the shards until they are rebuilt. Articles are added
@@ -15,11 +16,19 @@ from service.retrieve.sharded import ShardedRetriever
 
 
 class ClusterCorpus:
-    """What the Verifier reads from a corpus: its embedder (the ingress searches through shards)."""
+    """What Services and the Verifier read from a corpus: its embedder, the store (a read-only view)
+    and its counts, which name the shard set being served."""
 
-    def __init__(self, embedder, view):
+    def __init__(self, embedder, view, current: dict):
         self.embedder = embedder
         self.index = view
+        self.current = current
+
+    def stats(self) -> dict:
+        return self.index.stats(self.current)
+
+    def close(self) -> None:
+        self.index.close()
 
 
 class ClusterServices(Services):
@@ -27,13 +36,10 @@ class ClusterServices(Services):
         from service.verify import Verifier, load_matcher
 
         self.view, self.current, self.shards = view, current, shards
-        corpus = ClusterCorpus(embedder, view)
-        verifier = Verifier(corpus, stance, verdict, load_matcher(view.data_dir, models_dir, embedder, verdict))
-        verifier.retriever = ShardedRetriever(embedder, shards)  # the shards, not a local index
+        corpus = ClusterCorpus(embedder, view, current)
+        verifier = Verifier(corpus, stance, verdict, load_matcher(view.data_dir, models_dir, embedder, verdict),
+                            retriever=ShardedRetriever(embedder, shards))  # the shards, not a local index
         super().__init__(corpus, verifier)
-
-    def close(self) -> None:
-        self.view.close()
 
     def add_articles(self, records: list[dict]) -> dict:
         raise self._read_only()
@@ -46,23 +52,3 @@ class ClusterServices(Services):
             "this cluster server is read-only: the store has a single writer. Ingest where the store lives "
             f"(`recoupe ingest` or `recoupe ingest --ray`), then `recoupe shards build --shards "
             f"{self.current['shards']}` and restart the shard replicas")
-
-    def list_articles(self, limit: int, offset: int) -> dict:
-        refs = self.view.list_articles(limit=limit, offset=offset)
-        total = self.stats()["articles"]
-        following = offset + len(refs)
-        return {"articles": refs, "total": total, "limit": limit, "offset": offset,
-                "next_offset": following if following < total else None}
-
-    def get_article(self, article_id: str) -> dict:
-        article = self.view.get_article(article_id)
-        return {**article.to_dict(), "passages": self.view.passages_of(article_id)}
-
-    def stats(self) -> dict:
-        return self.view.stats(self.current)
-
-    def health(self) -> dict:
-        stats = self.stats()
-        return {"status": "ok", "models": {"embedder": True, "stance": True},
-                "index": {"articles": stats["articles"], "passages": stats["passages"],
-                          "vectors": stats["faiss_vectors"], "shards": self.current["shards"]}}

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from service.errors import InvalidInput, ModelMissing
 from service.history.export import review_rows
 from service.history.store import HistoryStore, Retraction, Review, SavedCheck
-from service.verdict.records import verification_from_dict
+from service.limits import DEFAULT_TOP_K
+from service.verdict.records import verification_from_dict, verification_record
 from service.verdict.review import Action, reverify, reviewed_stance
 from service.verdict.types import Stance, Verification
 
@@ -75,11 +76,13 @@ class Desk:
         if self.verifier is None:
             raise ModelMissing("claim verification is not available on this server: the stance model is not loaded")
         generation = self.corpus.index.generation
-        results = self.verifier.verify_many(claims, **options)
-        settings = {"top_k": options.get("top_k", 10),
+        from service.verify_options import VerifyOptions
+
+        results = self.verifier.verify_many(claims, VerifyOptions.of(options))
+        settings = {"top_k": options.get("top_k", DEFAULT_TOP_K),
                     **{k: options[k] for k in ("languages", "sources", "date_from", "date_to") if options.get(k)}}
         entries = [(v.claim, v.language, v.verdict, v.confidence, settings, generation, self.model_versions(),
-                    v.to_dict(), [s.article_id for e in v.evidence for s in e.sources]) for v in results]
+                    verification_record(v), [s.article_id for e in v.evidence for s in e.sources]) for v in results]
         return self.store.save_checks(entries, batch)
 
     def open(self, check_id: str) -> CheckView:
@@ -136,7 +139,7 @@ class Desk:
         reviews applied and the verdict decided again (`verdict.review.reverify`). The store keeps what it
         returns whenever a review changes, so lists, filters, counts and exports read it from SQLite."""
         original = verification_from_dict(model_record)
-        return reverify(original, {i: r.stance for i, r in reviews.items()}, self._model()).to_dict()
+        return verification_record(reverify(original, {i: r.stance for i, r in reviews.items()}, self._model()))
 
     def export_reviews(self):
         """One dict per reviewed evidence item, for retraining (see `export.py`)."""

@@ -23,6 +23,7 @@ from service.page import highlight
 from service.page.errors import error_page
 from service.page.i18n import claim_too_long, field_errors, helpers
 from service.translations.locale import COOKIE, LANGUAGES, pick_language
+from service.verdict.render import explain
 from service.verdict.types import STANCES, VERDICTS
 
 bp = Blueprint("page", __name__, template_folder="templates", static_folder="static",
@@ -120,7 +121,7 @@ def check_view(check_id: str):
     groups = {s: [(i, e) for i, e in enumerate(shown.evidence) if e.stance == s] for s in STANCES}
     # The explanation in the interface's language (render.explain picks French or English from `language`;
     # the API renders it in the claim's language).
-    explanation = replace(shown, language=g.lang).explanation
+    explanation = explain(replace(shown, language=g.lang))
     return render_template("check.html", view=view, shown=shown, groups=groups, explanation=explanation,
                            order=("supports", "refutes", "neutral"),
                            already_checked=view.check.record.get("already_checked"))  # as matched when checked

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.ingest.language import detect_language
 from service.retrieve.lexical import LexicalIndex
 
 RRF_K = 60  # the constant of Cormack et al. (2009); flattens the top ranks
@@ -28,21 +27,27 @@ class Candidate:
 
 
 class HybridRetriever:
+    """Candidates for claims whose language the caller has detected (the Verifier, once per claim):
+    BM25 stems a claim in its language."""
+
     def __init__(self, corpus):
         self.corpus = corpus
         self.lexical = LexicalIndex(corpus.index)
 
-    def retrieve(self, claim: str, k: int = 50, claim_language: str | None = None, **filters) -> list[Candidate]:
+    @property
+    def embedder(self):
+        return self.corpus.embedder
+
+    def retrieve(self, claim: str, k: int, claim_language: str, **filters) -> list[Candidate]:
         return self.retrieve_many([claim], k, [claim_language], **filters)[0]
 
-    def retrieve_many(self, claims: list[str], k: int = 50, claim_languages: list | None = None,
+    def retrieve_many(self, claims: list[str], k: int, claim_languages: list[str],
                       **filters) -> list[list[Candidate]]:
         """filters: languages, sources, date_from, date_to, as for PassageIndex.search."""
         vectors = self.corpus.embedder.encode_queries(claims)
         dense = self.corpus.index.search_many(vectors, k, **filters)
         out = []
-        for i, claim in enumerate(claims):
-            lang = (claim_languages or [None] * len(claims))[i] or detect_language(claim, default="fr")
+        for i, (claim, lang) in enumerate(zip(claims, claim_languages, strict=True)):
             lexical = self.lexical.search(claim, lang, k, **filters)
             out.append(_with_cosines(fuse(dense[i], lexical, k), vectors[i], self.corpus.index))
         return out

@@ -17,7 +17,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from service.ingest.language import detect_language
 from service.retrieve.hybrid import fuse
 
 
@@ -42,13 +41,15 @@ class ShardedRetriever:
         self.shards = list(shards)
         self._pool = ThreadPoolExecutor(max_workers=len(self.shards)) if parallel and len(self.shards) > 1 else None
 
-    def retrieve(self, claim: str, k: int = 50, claim_language: str | None = None, **filters):
+    def retrieve(self, claim: str, k: int, claim_language: str, **filters):
         return self.retrieve_many([claim], k, [claim_language], **filters)[0]
 
-    def retrieve_many(self, claims: list[str], k: int = 50, claim_languages: list | None = None, **filters):
+    def retrieve_many(self, claims: list[str], k: int, claim_languages: list[str], **filters):
+        """As HybridRetriever.retrieve_many: the claims' languages are the caller's (detected once)."""
+        if len(claim_languages) != len(claims):
+            raise ValueError("one language per claim")
         vectors = self.embedder.encode_queries(claims)
-        languages = [(claim_languages or [None] * len(claims))[i] or detect_language(c, default="fr")
-                     for i, c in enumerate(claims)]
+        languages = list(claim_languages)
         per_shard = self.scatter(vectors, claims, languages, k, **filters)
         out = []
         for i in range(len(claims)):

@@ -32,13 +32,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from service.verdict import wording
-from service.verdict.features import PASSAGE_FEATURES, passage_features, support_share
+from service.verdict.facts import ClaimFacts, PassageFacts
+from service.verdict.features import PASSAGE_FEATURES, passage_features
 from service.verdict.rules import findings as rule_findings
+from service.verdict.sides import RULE_KINDS, rule_conflict, rule_match, support_share
+from service.verdict.subjects import subject_of
 from service.verdict.types import Finding, FindingKind, Outcome, Reason, Stance
 
 _AT = {name: i for i, name in enumerate(PASSAGE_FEATURES)}
 SAME_WORDS = 0.5  # share of an unnamed claim's content words that makes a rule finding about the same thing
-RULE_KINDS = (FindingKind.QUANTITY, FindingKind.DATE, FindingKind.WEEKDAY)  # what the models' features count
 
 
 @dataclass
@@ -62,11 +64,11 @@ class Assessment:
 
     @property
     def rule_conflict(self) -> bool:
-        return any(f.outcome == Outcome.CONFLICT and f.kind in RULE_KINDS for f in self.findings)
+        return rule_conflict(self.findings)
 
     @property
     def rule_match(self) -> bool:
-        return any(f.outcome == Outcome.MATCH and f.kind in RULE_KINDS for f in self.findings)
+        return rule_match(self.findings)
 
     @property
     def counted(self) -> bool:
@@ -74,13 +76,14 @@ class Assessment:
         return Reason.SET_ASIDE not in self.reasons
 
 
-def inputs(claim: str, claim_language: str, passage: str, passage_language: str, context: str,
-           probabilities, cosine: float) -> tuple[np.ndarray, list[Finding]]:
+def inputs(claim: ClaimFacts, passage: PassageFacts, probabilities: dict[Stance, float],
+           cosine: float) -> tuple[np.ndarray, list[Finding]]:
     """The model-free part of an assessment: the feature vector and the findings (rules, then wording).
     The features count the rule findings only, as the verdict model was trained."""
-    found = rule_findings(claim, claim_language, passage, passage_language, context)
-    x = passage_features(claim, claim_language, passage, passage_language, context, probabilities, cosine, found)
-    said = wording.finding(claim, claim_language, passage, passage_language, cosine)
+    subject = subject_of(claim, passage)  # one subject test for the rules and the features
+    found = rule_findings(claim, passage, subject)
+    x = passage_features(claim, passage, subject, probabilities, cosine, found)
+    said = wording.finding(claim, passage, cosine)
     return x, found + ([said] if said else [])
 
 
@@ -94,14 +97,14 @@ def assess_all(features: np.ndarray, found: list[list[Finding]], model) -> list[
 
 def _assessment(e: float, x: np.ndarray, found: list[Finding], model) -> Assessment:
     rules = [f for f in found if f.kind in RULE_KINDS]
-    conflict = any(f.outcome == Outcome.CONFLICT for f in rules)
-    share = 0.0 if conflict else support_share(x[_AT["p_supports"]], x[_AT["p_refutes"]])
+    conflict = rule_conflict(found)
+    share = support_share({Stance.SUPPORTS: x[_AT["p_supports"]], Stance.REFUTES: x[_AT["p_refutes"]]}, found)
     reasons = [Reason.EVIDENCE if e >= model.evidence_threshold else Reason.NOT_EVIDENCE]
     if x[_AT["other_names_only"]]:
         reasons.append(Reason.OTHER_SUBJECT)
     if conflict:
         reasons.append(Reason.RULE_CONFLICT)
-    elif any(f.outcome == Outcome.MATCH for f in rules):
+    elif rule_match(found):
         reasons.append(Reason.RULE_MATCH)
     if _about_someone_else(x, rules):
         return Assessment(e, share, Stance.NEUTRAL, 0.0, found, reasons + [Reason.SET_ASIDE], x)
@@ -132,7 +135,7 @@ def _stated(x: np.ndarray, found: list[Finding], known: dict) -> tuple[Stance | 
     if said is not None and said.outcome == Outcome.CONFLICT:
         return Stance.REFUTES, known["wording"], Reason.WORDING_FLIP
     same_thing = _same_thing(x)
-    if same_thing and any(f.outcome == Outcome.CONFLICT and f.kind in RULE_KINDS for f in found):
+    if same_thing and rule_conflict(found):
         return Stance.REFUTES, known["rule"], None  # RULE_CONFLICT is already among its reasons
     if said is not None:
         return Stance.SUPPORTS, known["wording"], Reason.WORDING_MATCH

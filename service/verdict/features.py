@@ -10,12 +10,16 @@ trained on another feature list is refused at load time instead of misread.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from service.retrieve.text import words
-from service.verdict.subjects import claim_names, name_overlap
-from service.verdict.types import Outcome
+from service.verdict.sides import rule_conflict, rule_match
+from service.verdict.types import Stance
+
+if TYPE_CHECKING:
+    from service.verdict.facts import ClaimFacts, PassageFacts
+    from service.verdict.subjects import Subject
 
 PASSAGE_FEATURES = (
     "p_supports", "p_refutes", "p_neutral",  # the stance model's calibrated probabilities
@@ -39,22 +43,19 @@ CLAIM_FEATURES = (
 )
 
 
-def passage_features(claim: str, claim_language: str, passage: str, passage_language: str, context: str,
-                     probabilities, cosine: float, findings) -> np.ndarray:
-    p_sup, p_neu, p_ref = (float(x) for x in probabilities)  # the stance model's column order
-    cross = claim_language != passage_language
+def passage_features(claim: "ClaimFacts", passage: "PassageFacts", subject: "Subject",
+                     probabilities: dict[Stance, float], cosine: float, findings) -> np.ndarray:
+    """One passage's row. `findings`: its rule findings only, as the verdict model was trained."""
+    p_sup, p_neu, p_ref = (probabilities[s] for s in (Stance.SUPPORTS, Stance.NEUTRAL, Stance.REFUTES))
+    cross = claim.language != passage.language
     overlap = 0.0
     if not cross:
-        names = claim_names(claim)
-        claim_words = {w for w in words(claim, claim_language) if w not in names}
+        claim_words = {w for w in claim.words if w not in claim.names}
         if claim_words:
-            overlap = len(claim_words & set(words(passage, passage_language))) / len(claim_words)
-    share, has_names, others_only = name_overlap(claim, passage, context)
-    conflict = any(f.outcome == Outcome.CONFLICT for f in findings)
-    match = any(f.outcome == Outcome.MATCH for f in findings)
-    return np.array([p_sup, p_ref, p_neu, cosine, overlap, float(cross), share, float(has_names),
-                     float(others_only), float(conflict), float(match),
-                     math.log1p(len(passage.split())), 0.0, 0.0], dtype=np.float64)
+            overlap = len(claim_words & set(passage.words)) / len(claim_words)
+    return np.array([p_sup, p_ref, p_neu, cosine, overlap, float(cross), subject.share, float(subject.claim_named),
+                     float(subject.others_only), float(rule_conflict(findings)), float(rule_match(findings)),
+                     math.log1p(len(passage.text.split())), 0.0, 0.0], dtype=np.float64)
 
 
 def with_gaps(rows: np.ndarray) -> np.ndarray:
@@ -64,12 +65,6 @@ def with_gaps(rows: np.ndarray) -> np.ndarray:
             i, j = PASSAGE_FEATURES.index(name), PASSAGE_FEATURES.index(gap)
             rows[:, j] = rows[:, i] - rows[:, i].max()
     return rows
-
-
-def support_share(p_supports: float, p_refutes: float) -> float:
-    """Of the two sides the stance model weighs, the share that supports."""
-    total = p_supports + p_refutes
-    return 0.5 if total <= 0 else p_supports / total
 
 
 def claim_features(scores, shares, conflicts, matches) -> np.ndarray:

@@ -1,14 +1,19 @@
-"""A serialised Verification (`Verification.to_dict()`, as the API returns it and
-the history stores it) read back into typed values.
+"""A Verification as a record (the JSON the API returns, the CLI prints and the
+history stores) and back: the edge where words are rendered.
 
-A saved check keeps the record exactly as it was shown; reading it back lets
-the verdict layer recompute a decision from it (`review.py`) without re-running
-retrieval or the stance model. The rendered words (`explanation`, `checks`) are
-not read: they are rendered again from the typed values.
+`verification_record` writes enums as their values and adds the words a
+person reads (`explanation`, `checks`, in the claim's language, render.py).
+`verification_from_dict` reads a saved record back into typed values, so the
+verdict layer can recompute a decision from it (`review.py`) without
+re-running retrieval or the stance model; the rendered words are not read:
+they are rendered again from the typed values.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
+from service.verdict.render import explain, finding_text
 from service.verdict.types import (
     ClaimReason,
     Evidence,
@@ -21,6 +26,21 @@ from service.verdict.types import (
     Verdict,
     Verification,
 )
+
+def verification_record(v: Verification) -> dict:
+    """The serialised record (API, CLI, batch, history): enums as their values, words rendered."""
+    out = asdict(v)
+    out["verdict"] = v.verdict.value
+    out["reasons"] = [r.value for r in v.reasons]
+    out["explanation"] = explain(v)
+    for e, d in zip(v.evidence, out["evidence"]):
+        d["stance"] = e.stance.value
+        d["probabilities"] = {str(s): p for s, p in e.probabilities.items()}  # a Stance is its value
+        d["reasons"] = [r.value for r in e.reasons]
+        d["findings"] = [{**asdict(f), "kind": f.kind.value, "outcome": f.outcome.value} for f in e.findings]
+        d["checks"] = [finding_text(f, v.language) for f in e.findings]
+    return out
+
 
 _SOURCE_FIELDS = ("article_id", "title", "source", "url", "published_at", "language", "passage_id", "start", "end")
 
@@ -37,7 +57,7 @@ def verification_from_dict(d: dict) -> Verification:
 def _evidence(e: dict) -> Evidence:
     return Evidence(
         text=e["text"], language=e["language"], stance=Stance(e["stance"]),
-        probabilities={k: float(v) for k, v in e["probabilities"].items()},
+        probabilities={Stance(k): float(v) for k, v in e["probabilities"].items()},
         retrieval_score=float(e["retrieval_score"]), context=dict(e.get("context", {})),
         sources=[Source(**{k: s.get(k) for k in _SOURCE_FIELDS}) for s in e.get("sources", [])],
         evidence_score=float(e.get("evidence_score", 0.0)), strength=float(e.get("strength", 0.0)),

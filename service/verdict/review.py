@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import replace
 from enum import StrEnum
 
-from service.verdict.assess import RULE_KINDS, Assessment
+from service.verdict.assess import Assessment
 from service.verdict.decide import decide
-from service.verdict.features import support_share
+from service.verdict.sides import support_share
 from service.verdict.types import Evidence, Finding, Outcome, Reason, Stance, Verification
 
 
@@ -61,8 +61,7 @@ def reverify(v: Verification, reviewed: dict[int, Stance], model) -> Verificatio
 
 
 def _as_assessed(e: Evidence, model) -> Assessment:
-    conflict = any(f.outcome == Outcome.CONFLICT and f.kind in RULE_KINDS for f in e.findings)
-    share = 0.0 if conflict else support_share(e.probabilities.get("supports", 0.0), e.probabilities.get("refutes", 0.0))
+    share = support_share(e.probabilities, e.findings)
     known = e.known
     if known is None:  # saved before stances were weighed as evidence: a rule conflict then refuted for sure
         known = model.known["rule"] if e.stance == Stance.REFUTES and Reason.RULE_CONFLICT in e.reasons else 0.0

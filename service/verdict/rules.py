@@ -16,36 +16,38 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from service.retrieve.text import fold, words
-from service.verdict.quantities import MONTHS, WEEKDAYS, agrees, extract
-from service.verdict.subjects import about_same_subject, claim_names
+from service.retrieve.text import fold
+from service.verdict.quantities import MONTHS, WEEKDAYS, agrees
 from service.verdict.types import Finding, FindingKind, Outcome
 from service.verdict.vocabulary import (ENGLISH_NEGATIONS, FRENCH_NEGATION_ANCHORS, FRENCH_NEGATION_PARTS,
                                         PLATFORMS)
+
+if TYPE_CHECKING:
+    from service.verdict.facts import ClaimFacts, PassageFacts
+    from service.verdict.subjects import Subject
 
 _TOKEN = re.compile(r"[a-z]+")
 _TIME_WORDS = set(WEEKDAYS) | set(MONTHS) | {"soir", "matin", "evening", "morning", "ce", "cette", "this", "next",
                                                "prochain", "dernier", "last"}
 
 
-def findings(claim: str, claim_language: str, passage: str, passage_language: str,
-             context: str = "") -> list[Finding]:
-    c, p = extract(claim), extract(passage)
+def findings(claim: "ClaimFacts", passage: "PassageFacts", subject: "Subject") -> list[Finding]:
+    """The rule findings of one passage; `subject`: whom it is about (subjects.subject_of)."""
+    c, p = claim.values, passage.values
     out: list[Finding] = []
     if c.quantities and p.quantities:
-        out += _quantities(claim, passage, context, c, p)
+        out += _quantities(claim, c, p, subject.same)
     if (c.weekdays and p.weekdays) or (c.dates and p.dates):
-        same_event = (_same_event(claim, claim_language, passage, passage_language)
-                      and about_same_subject(claim, passage, context))
+        same_event = _same_event(claim, passage) and subject.same
         out += _weekdays(c, p, same_event) + _dates(c, p, same_event)
     return out
 
 
-def _quantities(claim, passage, context, c, p) -> list[Finding]:
+def _quantities(claim, c, p, same_entity: bool) -> list[Finding]:
     out = []
-    entity = " ".join(sorted(claim_names(claim))) or None
-    same_entity = about_same_subject(claim, passage, context)
+    entity = " ".join(sorted(claim.names)) or None
     for cq in c.quantities:
         if cq.concept is None:
             continue
@@ -106,12 +108,12 @@ def negated(text: str) -> bool:
     return False
 
 
-def _same_event(claim: str, claim_language: str, passage: str, passage_language: str) -> bool:
+def _same_event(claim: "ClaimFacts", passage: "PassageFacts") -> bool:
     """Do claim and passage speak of the same event, so that another day means another fact?"""
-    if negated(claim):
+    if claim.negated:
         return False
-    if claim_language != passage_language:
+    if claim.language != passage.language:
         return True  # words cannot be compared across languages; the subject check still applies
-    ignore = claim_names(claim) | set(PLATFORMS) | _TIME_WORDS
-    what = {w for w in words(claim, claim_language) if w not in ignore and not w.isdigit()}
-    return bool(what & set(words(passage, passage_language)))
+    ignore = claim.names | set(PLATFORMS) | _TIME_WORDS
+    what = {w for w in claim.words if w not in ignore and not w.isdigit()}
+    return bool(what & set(passage.words))

@@ -1,17 +1,23 @@
 """Whom a claim or a passage is about: the names in it (runs of capitalised words).
 
-Used by the rules (a number refutes only when said of the claim's subject) and
-as features of the evidence model (a passage naming only other people is
-rarely evidence).
+One subject test (`subject_of`), read by the rules (a number refutes only when
+said of the claim's subject) and by the evidence model's features (a passage
+naming only other people is rarely evidence), so the two never disagree on a
+passage.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from service import linear_regex
 from service.retrieve.text import fold
 from service.verdict.vocabulary import PLATFORMS
+
+if TYPE_CHECKING:
+    from service.verdict.facts import ClaimFacts, PassageFacts
 
 _STOP_CAPS = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an", "selon", "according", "en", "in", "on",
               "il", "elle", "ils", "elles", "he", "she", "they", "it", "ce", "cette", "this", "that", "de", "du"}
@@ -19,7 +25,7 @@ _STOP_CAPS = {"le", "la", "les", "l", "un", "une", "des", "the", "a", "an", "sel
 # RE2: in `re` this is quadratic on a run such as "A-A-A-…" (every "A" a start, each read to the run's end).
 _NAME = linear_regex.compile(r"(?:^|\W)([A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)+)")
 _CAPITALISED = re.compile(r"\b[A-ZÀ-Ý][\w'’-]+")
-_WORDS = re.compile(r"[\w'’-]+")
+WORDS = re.compile(r"[\w'’-]+")  # words as written, where a name is looked for
 
 
 def subject_words(text: str) -> set[str]:
@@ -37,28 +43,29 @@ def claim_names(claim: str) -> set[str]:
     return names - _STOP_CAPS - set(PLATFORMS)
 
 
-def about_same_subject(claim: str, passage: str, context: str = "") -> bool:
-    """Is the passage about whom the claim is about? It is when it names them;
-    it is not when it names only other people ("Katy Perry et ses 107 millions
-    d'abonnés" says nothing of Kim Kardashian's); a passage naming nobody ("la
-    star aux 189 millions") is read with its context (title, previous sentence)."""
-    names = claim_names(claim)
-    if not names:
-        return True
-    if names & {fold(w) for w in _WORDS.findall(passage)}:
-        return True
-    if subject_words(passage):
-        return False
-    return not context or bool(names & {fold(w) for w in _WORDS.findall(context)})
+@dataclass(frozen=True)
+class Subject:
+    """Whom a passage is about, against the claim's subject."""
+
+    claim_named: bool  # the claim names someone
+    share: float  # share of the claim's names found in the passage or its context
+    others_only: bool  # the passage names only other people than the claim's
+    context_given: bool  # the passage was read with a context (title, previous sentence)
+
+    @property
+    def same(self) -> bool:
+        """Is the passage about whom the claim is about? It is when it names them; it is not when it
+        names only other people ("Katy Perry et ses 107 millions d'abonnés" says nothing of Kim
+        Kardashian's); a passage naming nobody ("la star aux 189 millions") is read with its context."""
+        if not self.claim_named:
+            return True
+        return not self.others_only and (self.share > 0 or not self.context_given)
 
 
-def name_overlap(claim: str, passage: str, context: str = "") -> tuple[float, bool, bool]:
-    """(share of the claim's names found in the passage or its context, the claim names someone,
-    the passage names only other people)."""
-    names = claim_names(claim)
+def subject_of(claim: "ClaimFacts", passage: "PassageFacts") -> Subject:
+    names = claim.names
     if not names:
-        return 0.0, False, False
-    here = {fold(w) for w in _WORDS.findall(f"{passage} {context}")}
-    share = len(names & here) / len(names)
-    others_only = not (names & {fold(w) for w in _WORDS.findall(passage)}) and bool(subject_words(passage))
-    return share, True, others_only
+        return Subject(False, 0.0, False, bool(passage.context))
+    share = len(names & (passage.tokens | passage.context_tokens)) / len(names)
+    others_only = not (names & passage.tokens) and bool(passage.names)
+    return Subject(True, share, others_only, bool(passage.context))

@@ -2,14 +2,18 @@
 serialise these same records.
 
 Every decision travels as typed values (enums, numbers, structured rule
-findings); words a person reads are rendered from them only when a record is
-serialised (`render.py`, in the claim's language). No verdict logic reads text.
+findings); words a person reads are rendered from them only at the edges, when
+a record is serialised (`records.verification_record`, with `render.py`, in the
+claim's language). No verdict logic reads text, and nothing here renders.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+# What one passage does to the claim: the stance model's own vocabulary (service/stance), one name each.
+from service.stance import Stance
 
 
 class Verdict(StrEnum):
@@ -17,15 +21,6 @@ class Verdict(StrEnum):
     REFUTED = "refuted"
     CONFLICTING = "conflicting"
     NOT_ENOUGH_EVIDENCE = "not_enough_evidence"
-
-
-class Stance(StrEnum):
-    """What one passage does to the claim. The stance model's columns map onto these
-    (entailment -> supports, neutral -> neutral, contradiction -> refutes)."""
-
-    SUPPORTS = "supports"
-    REFUTES = "refutes"
-    NEUTRAL = "neutral"
 
 
 VERDICTS = tuple(v.value for v in Verdict)
@@ -110,7 +105,7 @@ class Evidence:
     text: str
     language: str
     stance: Stance
-    probabilities: dict[str, float]  # the stance model's {"supports", "refutes", "neutral"}, summing to 1
+    probabilities: dict[Stance, float]  # the stance model's {supports, neutral, refutes}, summing to 1
     retrieval_score: float  # fused retrieval score (higher is closer)
     context: dict[str, str]  # {"title", "before", "after"}
     sources: list[Source]
@@ -137,24 +132,3 @@ class Verification:
     probabilities: dict[str, float] = field(default_factory=dict)
     # earlier checks and published fact-checks of the same claim (factchecks/match.py: AlreadyChecked)
     already_checked: object | None = None
-
-    @property
-    def explanation(self) -> list[str]:
-        from service.verdict.render import explain
-
-        return explain(self)
-
-    def to_dict(self) -> dict:
-        """The serialised record (API, CLI, batch): enums as their values, words rendered."""
-        from service.verdict.render import finding_text
-
-        out = asdict(self)
-        out["verdict"] = self.verdict.value
-        out["reasons"] = [r.value for r in self.reasons]
-        out["explanation"] = self.explanation
-        for e, d in zip(self.evidence, out["evidence"]):
-            d["stance"] = e.stance.value
-            d["reasons"] = [r.value for r in e.reasons]
-            d["findings"] = [{**asdict(f), "kind": f.kind.value, "outcome": f.outcome.value} for f in e.findings]
-            d["checks"] = [finding_text(f, self.language) for f in e.findings]
-        return out

@@ -26,12 +26,15 @@ to be recognised by its words.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from service.retrieve.text import fold, words
 from service.verdict.rules import negated
-from service.verdict.subjects import claim_names
 from service.verdict.types import Finding, FindingKind, Outcome
 from service.verdict.vocabulary import ENGLISH_NEGATIONS, FRENCH_NEGATION_PARTS
+
+if TYPE_CHECKING:
+    from service.verdict.facts import ClaimFacts, PassageFacts
 
 MISSING_PER = 5  # one content word of the claim may be missing per this many beyond the first
 SPAN = 4  # words around the claim's content in the passage whose negations count
@@ -40,7 +43,6 @@ MIN_WORDS = 3  # content words a claim needs to be recognised by its words
 CROSS_COSINE = 0.89  # query/passage cosine from which a passage in the other language reads as the claim
 
 _NUMBER = re.compile(r"\d+(?:[  .,]\d{3})*(?:[.,]\d+)?")
-_WORDS = re.compile(r"[\w'’-]+")
 _RAW = re.compile(r"\w+")
 _NEGATION_WORDS = " ".join(sorted(FRENCH_NEGATION_PARTS | ENGLISH_NEGATIONS | {"jamais", "aucunement"}))
 
@@ -54,33 +56,30 @@ def numbers(text: str) -> set[str]:
     return out
 
 
-def finding(claim: str, claim_language: str, passage: str, passage_language: str,
-            cosine: float) -> Finding | None:
+def finding(claim: "ClaimFacts", passage: "PassageFacts", cosine: float) -> Finding | None:
     """The wording finding of one passage, or None when the passage does not carry the claim's words."""
-    names = claim_names(claim)
-    passage_words = {fold(w) for w in _WORDS.findall(passage)}
-    if names - passage_words:
+    names = claim.names
+    if names - passage.tokens:
         return None
-    claim_numbers, passage_numbers = numbers(claim), numbers(passage)
+    claim_numbers, passage_numbers = claim.numbers, passage.numbers
     missing = {n for n in claim_numbers if not any(_same_number(n, m) for m in passage_numbers)}
     others = {m for m in passage_numbers if not any(_same_number(n, m) for n in claim_numbers)}
-    claim_negated = negated(claim)
-    if claim_language != passage_language:
-        if cosine < CROSS_COSINE or not (names or claim_numbers) or missing or negated(passage) != claim_negated:
+    claim_negated = claim.negated
+    if claim.language != passage.language:
+        if cosine < CROSS_COSINE or not (names or claim_numbers) or missing or passage.negated != claim_negated:
             return None
         return Finding(FindingKind.WORDING, Outcome.MATCH, _polarity(claim_negated), _polarity(claim_negated))
-    content = _content(claim, claim_language)
+    content = set(claim.content)
     if len(content) < MIN_WORDS and not names and not claim_numbers:
         return None
-    tokens = words(passage, passage_language)
-    if not content or len(content - set(tokens)) > (len(content) - 1) // MISSING_PER:
+    if not content or len(content - set(passage.words)) > (len(content) - 1) // MISSING_PER:
         return None
     if len(missing) == 1 and others:
         # One of the claim's numbers replaced by another: the same sentence, another value.
         return Finding(FindingKind.WORDING, Outcome.CONFLICT, missing.pop(), " / ".join(sorted(others)), "number")
     if missing:
         return None
-    passage_negated = negated(_around(passage, passage_language, content | claim_numbers | names))
+    passage_negated = negated(_around(passage.text, passage.language, content | claim_numbers | names))
     if claim_negated != passage_negated:
         return Finding(FindingKind.WORDING, Outcome.CONFLICT, _polarity(claim_negated), _polarity(passage_negated),
                        "negation")
@@ -99,7 +98,8 @@ def _around(passage: str, language: str, content: set[str]) -> str:
     return " ".join(raw[max(0, at[0] - SPAN):at[-1] + SPAN + 1] if at else raw)
 
 
-def _content(claim: str, language: str) -> set[str]:
+def content_words(claim: str, language: str) -> set[str]:
+    """The claim's content words, stemmed: negations and numbers aside."""
     negations = set(words(_NEGATION_WORDS, language))
     return {w for w in words(claim, language) if w not in negations and not w[:1].isdigit()}
 

@@ -8,6 +8,8 @@ from service.api.openapi import doc
 from service.api.payload import load_body, respond
 from service.api.schemas import BatchVerifyRequest, BatchVerifyResponse, VerifyRequest, VerifyResponse
 from service.api.services import services
+from service.limits import MAX_BATCH_CLAIMS
+from service.verdict.records import verification_record
 
 bp = Blueprint("verify", __name__, url_prefix="/v1")
 
@@ -20,12 +22,12 @@ def verify():
     options = load_body(VerifyRequest())
     claim = options.pop("claim")
     # Rendered here, at the edge: the words of the explanation and checks, in the claim's language.
-    return respond(VerifyResponse(), services().verify(claim, **options).to_dict())
+    return respond(VerifyResponse(), verification_record(services().verify(claim, **options)))
 
 
 @bp.post("/verify/batch")
-@doc("Verify up to 64 claims", tag="verify", body=BatchVerifyRequest, responses={200: BatchVerifyResponse, 503: None})
+@doc(f"Verify up to {MAX_BATCH_CLAIMS} claims", tag="verify", body=BatchVerifyRequest, responses={200: BatchVerifyResponse, 503: None})
 def verify_batch():
     options = load_body(BatchVerifyRequest())
     claims = options.pop("claims")
-    return respond(BatchVerifyResponse(), {"results": [v.to_dict() for v in services().verify_many(claims, **options)]})
+    return respond(BatchVerifyResponse(), {"results": [verification_record(v) for v in services().verify_many(claims, **options)]})
