@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -72,6 +73,8 @@ def sample_items() -> list[Checked]:
 
 
 INFO = ReportInfo("claims.csv", "2024-05-02", 10, [BadRow(5, "the claim is empty")], "Les Vérificateurs")
+# Most sample claims are French, so a report without a language is in French (test_check_language.py).
+EN = replace(INFO, language="en")
 
 
 def _csv_rows(path):
@@ -131,7 +134,7 @@ def test_jsonl_rows_hold_the_same_columns_with_native_types(tmp_path):
 
 def test_the_markdown_report_summarises_then_groups_claims_by_verdict(tmp_path):
     path = tmp_path / "out.md"
-    write_output(path, "md", sample_items(), INFO)
+    write_output(path, "md", sample_items(), EN)
     text = path.read_text(encoding="utf-8")
     assert "| Refuted | 1 |" in text and "| Supported | 1 |" in text and "| **Total** | **4** |" in text
     headings = re.findall(r"^## (.+)$", text, flags=re.M)
@@ -139,8 +142,9 @@ def test_the_markdown_report_summarises_then_groups_claims_by_verdict(tmp_path):
                         "Not enough evidence (1)", "Rows skipped"]
     assert "**Refutes** (supports 0.01, refutes 0.90)" in text
     assert f"*Kim Kardashian boycotte Instagram*, Le Monde, 2020-09-16, <{LE_MONDE}>" in text
-    assert "check: nombre : l'affirmation dit « 10 millions » (abonnés, kardashian kim) là où le passage dit " \
-           "« 189 millions »" in text
+    # the French claim's check, said again in the report's language
+    assert "check: number: the claim says “10 millions” (followers, Kim Kardashian) where the passage says " \
+           "“189 millions”" in text
     assert "| 5 | the claim is empty |" in text
     assert "<script>" not in text and "\\<script\\>" in text  # shown as text, not run by a Markdown viewer
     assert "](javascript:" not in text and "<javascript:" not in text
@@ -149,7 +153,7 @@ def test_the_markdown_report_summarises_then_groups_claims_by_verdict(tmp_path):
 
 def test_the_html_report_is_escaped_and_self_contained(tmp_path):
     path = tmp_path / "out.html"
-    write_output(path, "html", sample_items(), INFO)
+    write_output(path, "html", sample_items(), EN)
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in text
     assert "<script" not in text and "&lt;script&gt;alert(1)&lt;/script&gt;" in text
@@ -160,13 +164,13 @@ def test_the_html_report_is_escaped_and_self_contained(tmp_path):
     assert not re.search(r"<(link|script|img|iframe)\b|@import|url\(", text)
     sections = re.findall(r'<section id="([a-z_]+)">', text)
     assert sections == ["refuted", "conflicting", "supported", "not_enough_evidence", "skipped"]
-    assert "Le Monde · 2020-09-16" in text and "<cite>Kim Kardashian boycotte Instagram</cite>" in text
+    assert "Le Monde · 2020-09-16" in text and "<cite lang=\"fr\">Kim Kardashian boycotte Instagram</cite>" in text
 
 
 def test_an_output_is_replaced_whole_and_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "out.md"
     path.write_text("an older report")
-    write_output(path, "md", sample_items()[:1], INFO)
+    write_output(path, "md", sample_items()[:1], EN)
     assert path.read_text(encoding="utf-8").startswith("# Claim check report")
     assert [p.name for p in tmp_path.iterdir()] == ["out.md"]
 

@@ -23,3 +23,6 @@ class ReportInfo:
     top_k: int
     bad_rows: list[BadRow] = field(default_factory=list)
     organization: str = "Recoupe"  # the ClaimReview drafts' author
+    # The language the files are written in ("fr", "en"); None: each file decides from its claims
+    # (service/check/language.py).
+    language: str | None = None

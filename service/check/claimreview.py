@@ -9,8 +9,11 @@ does not exist yet, and whoever publishes adds both.
 
 The rating is a 1-5 scale (1 false, 3 disputed, 5 true); "not enough
 evidence" has no place on that scale, so its draft has no ratingValue, only
-its name ("Unverifiable"). Names are in the claim's language (English when the
-language has no names here).
+its name ("Unverifiable"). Each draft is in one language (check/language.py: the
+one asked for, else its claim's): the rating's name, the description and the
+explanation (`reviewBody`); a rating name in a language without names here is
+English, and so are the description and the explanation in a language without a
+catalogue.
 
 Facts about the claim itself come from the input's own columns when it has
 them: where it appeared (`appearance`, `url`, `claim_url`, `source_url`), where
@@ -25,7 +28,9 @@ import json
 import re
 
 from service.check.checked import Checked, ReportInfo
+from service.check.language import draft_language, explanation
 from service.links import safe_url
+from service.translations import N_, words
 
 CONTEXT = "https://schema.org"
 BEST, WORST = 5, 1
@@ -40,9 +45,9 @@ RATING_NAMES = {
     "it": {"supported": "Vero", "refuted": "Falso", "conflicting": "Controverso",
            "not_enough_evidence": "Non verificabile"},
 }
-DRAFT_NOTE = ("Draft generated automatically by Recoupe from its article corpus. A person must review the "
-              "rating, the explanation and the evidence, and add the url and datePublished of the published "
-              "fact check, before publishing.")
+DRAFT_NOTE = N_("Draft generated automatically by Recoupe from its article corpus. A person must review the "
+                "rating, the explanation and the evidence, and add the url and datePublished of the published "
+                "fact check, before publishing.")
 
 _APPEARANCE = ("appearance", "url", "claim_url", "source_url", "link")
 _FIRST_APPEARANCE = ("first_appearance", "first_appearance_url", "firstappearance")
@@ -57,21 +62,23 @@ def rating_name(verdict: str, language: str) -> str:
 
 def claim_review(item: Checked, info: ReportInfo) -> dict:
     r = item.result
+    language = draft_language(item, info)
+    w = words(language)
     rating = {"@type": "Rating", "ratingValue": RATING_VALUES.get(r["verdict"]), "bestRating": BEST,
-              "worstRating": WORST, "alternateName": rating_name(r["verdict"], r["language"])}
+              "worstRating": WORST, "alternateName": rating_name(r["verdict"], language)}
     if rating["ratingValue"] is None:
         del rating["ratingValue"]
     review = {
         "@context": CONTEXT,
         "@type": "ClaimReview",
         "creativeWorkStatus": "Draft",
-        "description": DRAFT_NOTE,
+        "description": w.gettext(DRAFT_NOTE),
         "dateCreated": info.date,
         "identifier": item.row.id if item.row.id is not None else f"line {item.row.line_no}",
-        "inLanguage": r["language"],
+        "inLanguage": language,
         "claimReviewed": r["claim"],
         "reviewRating": rating,
-        "reviewBody": " ".join(r.get("explanation") or []),
+        "reviewBody": " ".join(explanation(r, w.lang)),
         "itemReviewed": _claim(item),
         "author": {"@type": "Organization", "name": info.organization},
     }

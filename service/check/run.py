@@ -29,9 +29,10 @@ from pathlib import Path
 
 from service.check.inputs import BadRow, Row, read_claims
 from service.check.journal import Journal, journal_path
-from service.check.writers import REPORT_ORDER, VERDICT_LABELS, Checked, ReportInfo, output_format, write_output
+from service.check.writers import REPORT_ORDER, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput, RecoupeError
 from service.limits import MAX_BATCH_CLAIMS
+from service.translations.vocabulary import VERDICTS as VERDICT_WORDS
 from service.verdict.types import VERDICTS
 
 DEFAULT_BATCH = 16
@@ -173,7 +174,7 @@ class Summary:
         return self.checked / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
     def table(self) -> str:
-        rows = [(VERDICT_LABELS.get(v, v), self.verdicts[v]) for v in REPORT_ORDER]
+        rows = [(VERDICT_WORDS.get(v, v), self.verdicts[v]) for v in REPORT_ORDER]
         rows += [("claims", self.claims), ("bad rows (skipped)", len(self.bad_rows))]
         width = max(len(name) for name, _ in rows)
         lines = [f"{name:<{width}}  {count:>6}" for name, count in rows]
@@ -199,12 +200,14 @@ def run_check(
     log: Callable[[str], None] | None = None,
     stop_after_batches: int | None = None,
     date: str | None = None,
+    language: str | None = None,
 ) -> Summary:
     """Check every claim of `input_path` and write `output_path`; see the module docstring.
 
     `backend` is called (once) only when there are claims left to check.
     `stop_after_batches` stops cleanly after that many batches, leaving the
     journal for a later run (what an interruption does, without the signal).
+    `language` ("fr", "en"): the report's; None: the claims' most common (check/language.py).
     """
     log = log or _stderr
     input_path, output_path = Path(input_path), Path(output_path)
@@ -246,7 +249,8 @@ def run_check(
 
     items = [Checked(r, done[r.key]["result"]) for r in rows]
     summary.verdicts = Counter(i.result["verdict"] for i in items)
-    info = ReportInfo(input_path.name, date or dt.date.today().isoformat(), top_k, summary.bad_rows, organization)
+    info = ReportInfo(input_path.name, date or dt.date.today().isoformat(), top_k, summary.bad_rows, organization,
+                      language)
     write_output(output_path, fmt, items, info)
     journal.remove()
     summary.finished = True

@@ -21,8 +21,10 @@ from collections import Counter
 from pathlib import Path
 
 from service.check.checked import Checked, ReportInfo
+from service.check.language import checks, explanation, report_language
 from service.errors import InvalidInput
 from service.links import safe_url
+from service.translations import DEFAULT, N_, Words, vocabulary, words
 
 OUTPUT_FORMATS = ("csv", "jsonl", "md", "html", "claimreview")
 EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
@@ -30,9 +32,6 @@ EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".md": "md", ".markdown": "md", 
 
 # Reports list the claims a fact-checker must act on first.
 REPORT_ORDER = ("refuted", "conflicting", "supported", "not_enough_evidence")
-VERDICT_LABELS = {"supported": "Supported", "refuted": "Refuted", "conflicting": "Conflicting sources",
-                  "not_enough_evidence": "Not enough evidence"}
-STANCE_LABELS = {"supports": "Supports", "refutes": "Refutes", "neutral": "Neutral"}
 NEUTRAL_SHOWN = 3  # neutral passages quoted per claim in a report; supporting and refuting ones all are
 
 COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
@@ -177,6 +176,8 @@ def render_jsonl(items: list[Checked], info: ReportInfo) -> str:
 
 
 # ---------------------------------------------------------------- reports a person reads
+# In the report's language (language.py): headings and sentences from the gettext catalogue, numbers and dates
+# as that language writes them, the explanation and checks rendered again when the claim is in another language.
 
 
 def _grouped(items: list[Checked]) -> list[tuple[str, list[Checked]]]:
@@ -194,13 +195,52 @@ def _shown_evidence(result: dict) -> tuple[list[dict], int]:
     return decisive + neutral[:NEUTRAL_SHOWN], max(0, len(neutral) - NEUTRAL_SHOWN)
 
 
-def _probabilities(e: dict) -> str:
+def _verdict(verdict: str, w: Words) -> str:
+    return vocabulary.name(vocabulary.VERDICTS, verdict, w)
+
+
+def _stance(stance: str, w: Words) -> str:
+    """One passage's stance as a label ("Refutes", "Réfute")."""
+    text = vocabulary.name(vocabulary.STANCES, stance, w)
+    return text[:1].upper() + text[1:]
+
+
+def _probabilities(e: dict, w: Words) -> str:
     p = e.get("probabilities") or {}
-    return f"supports {p.get('supports', 0):.2f}, refutes {p.get('refutes', 0):.2f}"
+    return ", ".join(f"{vocabulary.name(vocabulary.STANCES, s, w)} {w.number(p.get(s, 0))}"
+                     for s in ("supports", "refutes"))
 
 
-def _heading(item: Checked) -> str:
-    return item.row.id if item.row.id is not None else f"line {item.row.line_no}"
+def _heading(item: Checked, w: Words) -> str:
+    return item.row.id if item.row.id is not None else w.gettext("line %(n)s", n=item.row.line_no)
+
+
+def _meta(items: list[Checked], info: ReportInfo, w: Words) -> str:
+    return " · ".join([
+        w.gettext("Input: %(name)s", name=info.input_name),
+        w.ngettext("%(num)s claim checked", "%(num)s claims checked", len(items)),
+        w.ngettext("%(num)s row skipped", "%(num)s rows skipped", len(info.bad_rows)),
+        w.date(info.date),
+        w.ngettext("up to %(num)s evidence passage per claim", "up to %(num)s evidence passages per claim",
+                   info.top_k)])
+
+
+def _skip_reason(b, w: Words) -> str:
+    """Why a row was skipped: the CLI's own English sentence, or its typed reason in another language."""
+    return b.reason if w.lang == DEFAULT else vocabulary.bad_row(b.code, b.values, w)
+
+
+def _language_name(code: str, w: Words) -> str:
+    return vocabulary.name(vocabulary.LANGUAGE_NAMES, code, w) if code in vocabulary.LANGUAGE_NAMES else code
+
+
+def _more_neutral(hidden: int, w: Words) -> str:
+    return w.ngettext("%(num)s more neutral passage not shown.", "%(num)s more neutral passages not shown.", hidden)
+
+
+REVIEW_NOTICE = N_("Verdicts are drafted automatically from the corpus: a person must review each claim and its "
+                   "evidence before anything is published.")
+TITLE = N_("Claim check report")
 
 
 # --- Markdown
@@ -218,64 +258,64 @@ def _md_url(url) -> str:
 
 
 def render_markdown(items: list[Checked], info: ReportInfo) -> str:
+    w = words(report_language(items, info))
     counts = Counter(i.result["verdict"] for i in items)
     out = [
-        "# Claim check report", "",
-        f"Input: {_md(info.input_name)} · {len(items)} claim{'s' if len(items) != 1 else ''} checked · "
-        f"{len(info.bad_rows)} row{'s' if len(info.bad_rows) != 1 else ''} skipped · {info.date} · "
-        f"up to {info.top_k} evidence passages per claim", "",
-        "> Verdicts are drafted automatically from the corpus: a person must review each claim and its "
-        "evidence before anything is published.", "",
-        "## Summary", "",
-        "| Verdict | Claims |", "|---|---:|",
+        f"# {_md(w.gettext(TITLE))}", "", _md(_meta(items, info, w)), "", f"> {_md(w.gettext(REVIEW_NOTICE))}", "",
+        f"## {_md(w.gettext('Summary'))}", "",
+        f"| {_md(w.gettext('Verdict'))} | {_md(w.gettext('Claims'))} |", "|---|---:|",
     ]
-    out += [f"| {VERDICT_LABELS.get(v, v)} | {counts[v]} |" for v, _ in _grouped(items)]
-    out += [f"| **Total** | **{len(items)}** |"]
+    out += [f"| {_md(_verdict(v, w))} | {w.number(counts[v], 0)} |" for v, _ in _grouped(items)]
+    out += [f"| **{_md(w.gettext('Total'))}** | **{w.number(len(items), 0)}** |"]
     if info.bad_rows:
-        out += [f"| Rows skipped | {len(info.bad_rows)} |"]
+        out += [f"| {_md(w.gettext('Rows skipped'))} | {w.number(len(info.bad_rows), 0)} |"]
     for verdict, group in _grouped(items):
         if not group:
             continue
-        out += ["", f"## {VERDICT_LABELS.get(verdict, verdict)} ({len(group)})"]
+        out += ["", f"## {_md(_verdict(verdict, w))} ({w.number(len(group), 0)})"]
         for item in group:
-            out += _md_claim(item)
+            out += _md_claim(item, w)
     if info.bad_rows:
-        out += ["", "## Rows skipped", "", "| Line | Reason |", "|---:|---|"]
-        out += [f"| {b.line_no} | {_md(b.reason)} |" for b in info.bad_rows]
+        out += ["", f"## {_md(w.gettext('Rows skipped'))}", "",
+                f"| {_md(w.gettext('Line'))} | {_md(w.gettext('Reason'))} |", "|---:|---|"]
+        out += [f"| {b.line_no} | {_md(_skip_reason(b, w))} |" for b in info.bad_rows]
     return "\n".join(out) + "\n"
 
 
-def _md_claim(item: Checked) -> list[str]:
+def _md_claim(item: Checked, w: Words) -> list[str]:
     r = item.result
-    out = ["", f"### {_md(_heading(item))}: {_md(r['claim'])}", "",
-           f"- **Verdict:** {VERDICT_LABELS.get(r['verdict'], r['verdict'])} "
-           f"(confidence {r['confidence']:.2f})",
-           *_md_review(item.review),
-           f"- **Claim language:** {_md(r['language'])}",
-           f"- **Explanation:** {_md(' '.join(r.get('explanation') or [])) or 'none'}"]
+    explained = " ".join(explanation(r, w.lang))
+    out = ["", f"### {_md(_heading(item, w))}: {_md(r['claim'])}", "",
+           f"- **{_md(w.gettext('Verdict:'))}** {_md(_verdict(r['verdict'], w))} "
+           f"({_md(w.gettext('confidence %(value)s', value=w.number(r['confidence'])))})",
+           *_md_review(item.review, w),
+           f"- **{_md(w.gettext('Claim language:'))}** {_md(_language_name(r['language'], w))}",
+           f"- **{_md(w.gettext('Explanation:'))}** {_md(explained) or _md(w.gettext('none'))}"]
     shown, hidden = _shown_evidence(r)
     if not shown:
-        return out + ["", "No evidence passage was retrieved."]
-    out += ["", "Evidence:"]
+        return out + ["", _md(w.gettext("No evidence passage was retrieved."))]
+    out += ["", _md(w.gettext("Evidence:"))]
     for n, e in enumerate(shown, 1):
-        out += ["", f"{n}. **{STANCE_LABELS.get(e['stance'], e['stance'])}** ({_probabilities(e)})", "",
+        out += ["", f"{n}. **{_md(_stance(e['stance'], w))}** ({_md(_probabilities(e, w))})", "",
                 f"   > {_md(e['text'])}", ""]
         for s in e.get("sources") or []:
             parts = [f"*{_md(s.get('title') or '')}*", _md(s.get("source") or ""), _md(s.get("published_at") or ""),
                      _md_url(s.get("url"))]
             out.append("   - " + ", ".join(p for p in parts if p and p != "**"))
-        out += [f"   - check: {_md(c)}" for c in e.get("checks") or []]
+        out += [f"   - {_md(w.gettext('check: %(finding)s', finding=c))}" for c in checks(r, e, w.lang)]
     if hidden:
-        out += ["", f"{hidden} more neutral passage{'s' if hidden > 1 else ''} not shown."]
+        out += ["", _md(_more_neutral(hidden, w))]
     return out
 
 
-def _md_review(review: dict | None) -> list[str]:
-    if not review:
-        return []
-    model = review["model_verdict"]
-    return [f"- **Reviewed by** {_md(review['reviewer'])} ({_md(review['reviewed_at'])}); the models' verdict was "
-            f"{VERDICT_LABELS.get(model, model)} (confidence {review['model_confidence']:.2f})"]
+def _review_line(review: dict, w: Words) -> str:
+    return w.gettext("Reviewed by %(reviewer)s (%(when)s); the models' verdict was %(verdict)s (confidence "
+                     "%(confidence)s)", reviewer=review["reviewer"], when=w.datetime(review["reviewed_at"]),
+                     verdict=_verdict(review["model_verdict"], w), confidence=w.number(review["model_confidence"]))
+
+
+def _md_review(review: dict | None, w: Words) -> list[str]:
+    return [f"- {_md(_review_line(review, w))}"] if review else []
 
 
 # --- HTML
@@ -305,68 +345,81 @@ def _h_url(url) -> str:
     return _h(url) if url else ""
 
 
+def _h_cite(source: dict) -> str:
+    if not source.get("title"):
+        return ""
+    lang = f' lang="{_h(source["language"])}"' if source.get("language") else ""
+    return f"<cite{lang}>{_h(source['title'])}</cite>"
+
+
 def render_html(items: list[Checked], info: ReportInfo) -> str:
+    w = words(report_language(items, info))
     counts = Counter(i.result["verdict"] for i in items)
     groups = _grouped(items)
     out = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        "<!DOCTYPE html>", f'<html lang="{_h(w.lang)}">', "<head>", '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>Claim check report: {_h(info.input_name)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-        "<h1>Claim check report</h1>",
-        f'<p class="meta">Input: {_h(info.input_name)} · {len(items)} claims checked · {len(info.bad_rows)} rows '
-        f"skipped · {_h(info.date)} · up to {info.top_k} evidence passages per claim</p>",
-        '<p class="notice">Verdicts are drafted automatically from the corpus: a person must review each claim '
-        "and its evidence before anything is published.</p>",
-        "<h2>Summary</h2>", "<table>", "<tr><th>Verdict</th><th>Claims</th></tr>",
+        f"<title>{_h(w.gettext(TITLE))}: {_h(info.input_name)}</title>", f"<style>{_CSS}</style>", "</head>",
+        "<body>", f"<h1>{_h(w.gettext(TITLE))}</h1>",
+        f'<p class="meta">{_h(_meta(items, info, w))}</p>',
+        f'<p class="notice">{_h(w.gettext(REVIEW_NOTICE))}</p>',
+        f"<h2>{_h(w.gettext('Summary'))}</h2>", "<table>",
+        f"<tr><th>{_h(w.gettext('Verdict'))}</th><th>{_h(w.gettext('Claims'))}</th></tr>",
     ]
     for verdict, group in groups:
-        label = _h(VERDICT_LABELS.get(verdict, verdict))
+        label = _h(_verdict(verdict, w))
         cell = f'<a href="#{_h(verdict)}">{label}</a>' if group else label
-        out.append(f'<tr><td>{cell}</td><td class="n">{counts[verdict]}</td></tr>')
-    out.append(f'<tr><th>Total</th><th class="n">{len(items)}</th></tr>')
+        out.append(f'<tr><td>{cell}</td><td class="n">{w.number(counts[verdict], 0)}</td></tr>')
+    out.append(f'<tr><th>{_h(w.gettext("Total"))}</th><th class="n">{w.number(len(items), 0)}</th></tr>')
     if info.bad_rows:
-        out.append(f'<tr><td><a href="#skipped">Rows skipped</a></td><td class="n">{len(info.bad_rows)}</td></tr>')
+        out.append(f'<tr><td><a href="#skipped">{_h(w.gettext("Rows skipped"))}</a></td>'
+                   f'<td class="n">{w.number(len(info.bad_rows), 0)}</td></tr>')
     out.append("</table>")
     for verdict, group in groups:
         if not group:
             continue
-        out.append(f'<section id="{_h(verdict)}"><h2>{_h(VERDICT_LABELS.get(verdict, verdict))} ({len(group)})</h2>')
+        out.append(f'<section id="{_h(verdict)}"><h2>{_h(_verdict(verdict, w))} ({w.number(len(group), 0)})</h2>')
         for item in group:
-            out += _html_claim(item)
+            out += _html_claim(item, w)
         out.append("</section>")
     if info.bad_rows:
-        out += ['<section id="skipped"><h2>Rows skipped</h2>', "<table>", "<tr><th>Line</th><th>Reason</th></tr>"]
-        out += [f'<tr><td class="n">{b.line_no}</td><td>{_h(b.reason)}</td></tr>' for b in info.bad_rows]
+        out += [f'<section id="skipped"><h2>{_h(w.gettext("Rows skipped"))}</h2>', "<table>",
+                f"<tr><th>{_h(w.gettext('Line'))}</th><th>{_h(w.gettext('Reason'))}</th></tr>"]
+        out += [f'<tr><td class="n">{b.line_no}</td><td>{_h(_skip_reason(b, w))}</td></tr>' for b in info.bad_rows]
         out += ["</table>", "</section>"]
     out += ["</body>", "</html>"]
     return "\n".join(out) + "\n"
 
 
-def _html_claim(item: Checked) -> list[str]:
+def _html_claim(item: Checked, w: Words) -> list[str]:
     r = item.result
     verdict = r["verdict"]
-    out = ["<article>", f"<h3>{_h(_heading(item))}: {_h(r['claim'])}</h3>",
-           f'<p><span class="verdict {_h(verdict)}">{_h(VERDICT_LABELS.get(verdict, verdict))}</span> '
-           f"confidence {r['confidence']:.2f} · claim language {_h(r['language'])}</p>",
-           f"<p>{_h(' '.join(r.get('explanation') or []))}</p>"]
+    facts = " · ".join([w.gettext("confidence %(value)s", value=w.number(r["confidence"])),
+                        w.gettext("claim language: %(name)s", name=_language_name(r["language"], w))])
+    # The corpus's words (claim, passages, titles) carry their own language, for screen readers and translators.
+    out = ["<article>", f'<h3>{_h(_heading(item, w))}: <span lang="{_h(r["language"])}">{_h(r["claim"])}</span></h3>',
+           f'<p><span class="verdict {_h(verdict)}">{_h(_verdict(verdict, w))}</span> {_h(facts)}</p>']
+    if item.review:
+        out.append(f"<p>{_h(_review_line(item.review, w))}</p>")
+    out.append(f"<p>{_h(' '.join(explanation(r, w.lang)))}</p>")
     shown, hidden = _shown_evidence(r)
     if not shown:
-        out.append("<p>No evidence passage was retrieved.</p>")
+        out.append(f"<p>{_h(w.gettext('No evidence passage was retrieved.'))}</p>")
     else:
         out.append("<ol>")
         for e in shown:
-            out.append(f'<li class="{_h(e["stance"])}"><span class="stance">'
-                       f'{_h(STANCE_LABELS.get(e["stance"], e["stance"]))}</span> ({_h(_probabilities(e))})')
-            out.append(f"<blockquote>{_h(e['text'])}</blockquote>")
+            out.append(f'<li class="{_h(e["stance"])}"><span class="stance">{_h(_stance(e["stance"], w))}</span> '
+                       f"({_h(_probabilities(e, w))})")
+            out.append(f'<blockquote lang="{_h(e.get("language") or r["language"])}">{_h(e["text"])}</blockquote>')
             for s in e.get("sources") or []:
-                parts = [f"<cite>{_h(s.get('title') or '')}</cite>", _h(s.get("source") or ""),
+                parts = [_h_cite(s), _h(s.get("source") or ""),
                          _h(s.get("published_at") or ""), _h_url(s.get("url"))]
-                out.append('<div class="src">' + " · ".join(p for p in parts if p and p != "<cite></cite>") + "</div>")
-            for c in e.get("checks") or []:
-                out.append(f'<div class="checks">check: {_h(c)}</div>')
+                out.append('<div class="src">' + " · ".join(p for p in parts if p) + "</div>")
+            for c in checks(r, e, w.lang):
+                out.append(f'<div class="checks">{_h(w.gettext("check: %(finding)s", finding=c))}</div>')
             out.append("</li>")
         out.append("</ol>")
         if hidden:
-            out.append(f"<p>{hidden} more neutral passage{'s' if hidden > 1 else ''} not shown.</p>")
+            out.append(f"<p>{_h(_more_neutral(hidden, w))}</p>")
     out.append("</article>")
     return out

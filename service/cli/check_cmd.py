@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from service.errors import InvalidInput
+from service.translations import LANGUAGES
 
 
 def register(sub) -> None:
@@ -25,6 +26,9 @@ def register(sub) -> None:
     p.add_argument("--batch-size", type=int, default=16,
                    help="claims sent through the models at once (default 16; at most 64 with --server)")
     p.add_argument("--organization", default="Recoupe", help="author of the ClaimReview drafts (default Recoupe)")
+    p.add_argument("--language", choices=LANGUAGES,
+                   help="language of the report and the ClaimReview drafts (default: the language most claims are "
+                        "in for a report, each claim's own for its draft)")
     p.set_defaults(func=check)
 
 
@@ -44,7 +48,8 @@ def check(args, config) -> int:
 
     try:
         summary = run_check(args.input, args.output, backend=backend, fmt=args.format, top_k=args.top_k,
-                            batch_size=args.batch_size, organization=args.organization)
+                            batch_size=args.batch_size, organization=args.organization,
+                            language=args.language)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

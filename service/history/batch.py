@@ -67,14 +67,15 @@ def run_batch(desk, batch_id: str) -> None:
         store.finish_batch(batch_id, "failed", getattr(exc, "message", None) or str(exc))
 
 
-def download(desk, batch_id: str, fmt: str) -> tuple[bytes, str, str]:
-    """(bytes, media type, file name) of the batch's results in one of the `recoupe check` formats."""
+def download(desk, batch_id: str, fmt: str, language: str | None = None) -> tuple[bytes, str, str]:
+    """(bytes, media type, file name) of the batch's results in one of the `recoupe check` formats, written in
+    `language` (None: the claims', service/check/language.py)."""
     if fmt not in DOWNLOADS:
         raise InvalidInput(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOADS)}")
     batch = desk.store.get_batch(batch_id)
     items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record, review_of(r.check))
              for r in desk.store.batch_rows(batch_id) if r.check is not None]
-    info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, batch.bad_rows)
+    info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, batch.bad_rows, language=language)
     media, ext = DOWNLOADS[fmt]
     return render_output(fmt, items, info), media, f"{Path(batch.name).stem}-checked.{ext}"
 

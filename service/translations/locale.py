@@ -15,14 +15,20 @@ from service.translations import DEFAULT, DIRECTORY, DOMAIN, LANGUAGES, Words, w
 COOKIE = "recoupe_lang"
 
 
-def pick_language() -> str:
+def asked_language() -> str | None:
+    """The language the request names (?lang, the cookie, Accept-Language), or None when it names none of ours
+    (a script's plain request: a file it downloads is then in its claims' language, check/language.py)."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         return asked
     remembered = request.cookies.get(COOKIE)
     if remembered in LANGUAGES:
         return remembered
-    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def pick_language() -> str:
+    return asked_language() or DEFAULT
 
 
 def init_babel(app: Flask) -> None:

@@ -16,6 +16,7 @@ from service.api.uploads import saved_uploads, sent_files
 from service.check.inputs import INPUT_FORMATS
 from service.errors import InvalidInput
 from service.history import batch as batches
+from service.translations.locale import asked_language
 
 bp = Blueprint("batches", __name__, url_prefix="/v1")
 
@@ -80,7 +81,9 @@ def batch_rows(batch_id: str):
 @bp.get("/batches/<batch_id>/download/<fmt>")
 @doc("Download a batch's results", tag="batches", responses={200: None}, path_values={"fmt": tuple(batches.DOWNLOADS)},
      description=f"The claims checked so far, in one of {', '.join(batches.DOWNLOADS)} (the writers of "
-                 "`recoupe check`), as an attachment.")
+                 "`recoupe check`), as an attachment. The reports and ClaimReview drafts are written in the "
+                 "language the request names (`?lang=fr|en` or Accept-Language), else in the claims' language.")
 def batch_download(batch_id: str, fmt: str):
-    data, media, filename = batches.download(services().desk, batch_id, fmt)
+    # the reports and drafts in the language the request names (a page's reader), else in the claims'
+    data, media, filename = batches.download(services().desk, batch_id, fmt, asked_language())
     return Response(data, mimetype=media, headers={"Content-Disposition": attachment(filename)})
