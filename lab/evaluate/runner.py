@@ -166,7 +166,7 @@ def _scifact(ctx, results: dict) -> None:
     stance = ctx.stance(results)
     if stance is None:
         return
-    from lab.evaluate.stance_eval import evaluate_pairs
+    from lab.stance.evaluate import evaluate_pairs
 
     t = time.perf_counter()
     texts = {c.text for c in rset.claims}
@@ -218,7 +218,7 @@ def _climate_fever(ctx, results: dict) -> None:
     stance = ctx.stance(results)
     if stance is None:
         return
-    from lab.evaluate.stance_eval import evaluate_pairs
+    from lab.stance.evaluate import evaluate_pairs
 
     held = [c for c in rset.claims if c.heldout]
     by_unit = {u.id: u for u in rset.units}
@@ -252,7 +252,7 @@ def _stance_plots(ctx, results: dict, s: dict, title: str, suffix: str = "") -> 
 
 def _xnli(ctx, results: dict) -> None:
     from lab.evaluate.datasets import load_xnli_heldout
-    from lab.evaluate.stance_eval import evaluate_pairs
+    from lab.stance.evaluate import evaluate_pairs
 
     pairs = load_xnli_heldout(ctx.data_dir, ctx.limit)
     if ctx.limit is not None:

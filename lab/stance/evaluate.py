@@ -1,59 +1,111 @@
-"""Held-out metrics of the stance model: `recoupe models eval-stance`.
+"""The stance evaluator: every figure of the stance model on labelled (evidence, claim) pairs.
 
-Every set here is held out from training (see data.py for how each split is
-fixed): SNLI test (all 9,824 pairs unless `limit` is given), XNLI-fr (990
-French pairs; 990 English; 1,980 cross-lingual: French claim vs English
-evidence and the reverse), RTE3-FR (300), FEVER, Climate-FEVER and
-COVID-Fact held-out parts, SciFact dev, and the hand-written probe
-(probe.py; contradiction recall is its target). For each: accuracy, per-class
-precision / recall / F1 and the confusion matrix (rows: gold, columns:
-predicted, in the order entailment, neutral, contradiction).
+Two callers read the same scores:
 
-Speed is measured on realistic pairs (held-out Climate-FEVER claims against
-Wikipedia sentences, FEVER claims against their evidence) with the given
-threads. With the int8 runtime, the fp32 reference is also run on the French
-sets and a fixed 1,000-pair SNLI subset to report what quantisation costs.
+- `recoupe models eval-stance` (or `python -m lab.stance.evaluate`): the held-out
+  table. Every set here is held out from training (see data.py for how each split
+  is fixed): SNLI test (all 9,824 pairs unless `limit` is given), XNLI-fr (990
+  French pairs; 990 English; 1,980 cross-lingual: French claim vs English
+  evidence and the reverse), RTE3-FR (300), FEVER, Climate-FEVER and COVID-Fact
+  held-out parts, SciFact dev, and the hand-written probe (probe.py;
+  contradiction recall is its target). Speed is measured on realistic pairs
+  (held-out Climate-FEVER claims against Wikipedia sentences, FEVER claims
+  against their evidence) with the given threads. With the int8 runtime, the
+  fp32 reference is also run on the French sets and a fixed 1,000-pair SNLI
+  subset to report what quantisation costs. Writes models/stance/metrics.json.
+- `recoupe eval DATASET` (lab/evaluate/runner.py) through `evaluate_pairs`: the
+  same probabilities read two ways, "argmax" (the most probable class) and
+  "service" (a fixed 0.5 rule, kept so that stance figures stay comparable over
+  time: refutes when P(contradiction) >= 0.5 and at least P(entailment),
+  supports when P(entailment) >= 0.5, else neutral; the service itself now
+  weighs passages with the verdict model, see service/verdict/assess.py), with
+  threshold curves: precision and recall of "P(class) >= t" for entailment and
+  contradiction, t from 0.05 to 0.95.
 
-Writes models/stance/metrics.json.
+Each set's scores are lab/evaluate/metrics.py's `classification_scores`:
+accuracy, per-class precision / recall / F1, macro-F1 and the confusion matrix
+(rows: gold, columns: predicted, in the order entailment, neutral,
+contradiction).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from service.config import REPO_ROOT
-from service.stance import LABELS
+from lab.evaluate.metrics import classification_scores, threshold_curve
 from lab.stance.data import Pair, h, load_sources, resolve_data_dir
 from lab.stance.probe import PROBE
+from service.config import REPO_ROOT
+from service.stance import LABELS
 
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+ENTAILMENT, CONTRADICTION = LABELS.index("entailment"), LABELS.index("contradiction")
+
+
+# ---------------------------------------------------------------- scores of one set
 
 def scores(gold: list[int], pred: list[int]) -> dict:
-    gold, pred = np.asarray(gold), np.asarray(pred)
-    cm = np.zeros((3, 3), dtype=int)
-    for g, p in zip(gold, pred):
-        cm[g, p] += 1
-    per = {}
-    for k, name in enumerate(LABELS):
-        tp = cm[k, k]
-        prec = tp / cm[:, k].sum() if cm[:, k].sum() else 0.0
-        rec = tp / cm[k].sum() if cm[k].sum() else 0.0
-        f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
-        per[name] = {"precision": round(float(prec), 4), "recall": round(float(rec), 4), "f1": round(float(f1), 4),
-                     "support": int(cm[k].sum())}
-    present = [n for n in LABELS if per[n]["support"]]
-    return {
-        "n": int(len(gold)),
-        "accuracy": round(float((gold == pred).mean()), 4) if len(gold) else None,
-        "macro_f1": round(float(np.mean([per[n]["f1"] for n in present])), 4) if present else None,
-        "per_class": per,
-        "confusion": cm.tolist(),
-    }
+    """Accuracy, macro-F1, per-class figures and confusion of label ids, to 4 places (as metrics.json keeps
+    them; a figure with no pair to count is None)."""
+    return _rounded(classification_scores([LABELS[g] for g in gold], [LABELS[int(p)] for p in pred], LABELS))
 
+
+def _rounded(value):
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    return value
+
+
+def service_rule(p) -> int:
+    """The fixed 0.5 reading of one pair's probabilities (see the module's docstring)."""
+    sup, ref = float(p[ENTAILMENT]), float(p[CONTRADICTION])
+    if ref >= 0.5 and ref >= sup:
+        return CONTRADICTION
+    return ENTAILMENT if sup >= 0.5 else LABELS.index("neutral")
+
+
+def curves(gold: list[int], probs: np.ndarray) -> dict:
+    probs = np.asarray(probs)
+    if not len(gold):
+        return {}
+    return {LABELS[k]: threshold_curve(probs[:, k].tolist(), [g == k for g in gold], THRESHOLDS)
+            for k in (ENTAILMENT, CONTRADICTION)}
+
+
+def score_pairs(gold: list[int], probs: np.ndarray, groups: list[str] | None = None) -> dict:
+    """gold: label ids; probs: (n, 3); groups: e.g. a language per pair, scored apart when there are several."""
+    probs = np.asarray(probs).reshape(len(gold), len(LABELS))
+    out = {"argmax": scores(gold, probs.argmax(1)), "service": scores(gold, [service_rule(p) for p in probs]),
+           "curves": curves(gold, probs)}
+    if groups is not None and len(set(groups)) > 1:
+        by = defaultdict(list)
+        for i, g in enumerate(groups):
+            by[g].append(i)
+        out["by_language"] = {g: score_pairs([gold[i] for i in idx], probs[idx]) for g, idx in sorted(by.items())}
+    return out
+
+
+def predict(model, pairs: list[Pair]) -> np.ndarray:
+    """The model's (n, 3) probabilities of (premise, hypothesis) pairs."""
+    return model.predict([(p.premise, p.hypothesis) for p in pairs])
+
+
+def evaluate_pairs(pairs: list[Pair], model, log=print, name: str = "pairs") -> dict:
+    """`recoupe eval`'s stance block: score_pairs of the model's probabilities, by language where there are several."""
+    log(f"stance: {len(pairs)} {name} through {model.name}")
+    return score_pairs([p.label for p in pairs], predict(model, pairs), [p.lang for p in pairs])
+
+
+# ---------------------------------------------------------------- the held-out table
 
 # Fixed hash-ordered subsets keep the run under ~15 minutes on 2 cores;
 # targets are read on the sets named in models/README.md.
@@ -110,17 +162,17 @@ def premise_tokens(model, pairs: list[Pair]) -> list[int]:
     return [len(e.ids) for e in tok.encode_batch([p.premise for p in pairs], add_special_tokens=False)]
 
 
+def length_buckets(lengths: list[int]) -> dict[str, list[int]]:
+    """The positions of `lengths` in each bucket of LENGTH_BUCKETS, by the bucket's name ("33-64", ">256")."""
+    edges = (0,) + LENGTH_BUCKETS + (math.inf,)
+    return {f"{lo + 1}-{hi}" if hi < math.inf else f">{lo}": [i for i, n in enumerate(lengths) if lo < n <= hi]
+            for lo, hi in zip(edges[:-1], edges[1:])}
+
+
 def by_premise_length(model, pairs: list[Pair], pred) -> dict:
     """Accuracy by premise length in tokens (the model's tokenizer), over the given pairs."""
-    lengths = premise_tokens(model, pairs)
-    out = {}
-    edges = (0,) + LENGTH_BUCKETS + (10**9,)
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        idx = [i for i, n in enumerate(lengths) if lo < n <= hi]
-        if idx:
-            name = f"{lo + 1}-{hi}" if hi < 10**9 else f">{lo}"
-            out[name] = {"n": len(idx), "accuracy": round(float(np.mean([pred[i] == pairs[i].label for i in idx])), 4)}
-    return out
+    return {name: {"n": len(idx), "accuracy": round(float(np.mean([pred[i] == pairs[i].label for i in idx])), 4)}
+            for name, idx in length_buckets(premise_tokens(model, pairs)).items() if idx}
 
 
 def length_report(models_dirs: list[Path], data_dir: Path, runtime: str = "onnx-int8", threads: int = 2,
@@ -133,13 +185,8 @@ def length_report(models_dirs: list[Path], data_dir: Path, runtime: str = "onnx-
     sets = heldout_sets(Path(data_dir))
     pooled = [p for name, pairs in sets.items() if name != "snli_test" for p in pairs]
     first = StanceModel(Path(models_dirs[0]), runtime, threads)
-    lengths = premise_tokens(first, pooled)
-    edges = (0,) + LENGTH_BUCKETS + (10**9,)
-    buckets = {}
-    for lo, hi in zip(edges[:-1], edges[1:]):
-        name = f"{lo + 1}-{hi}" if hi < 10**9 else f">{lo}"
-        inside = [p for p, n in zip(pooled, lengths) if lo < n <= hi]
-        buckets[name] = _subset(inside, per_bucket)
+    buckets = {name: _subset([pooled[i] for i in idx], per_bucket)
+               for name, idx in length_buckets(premise_tokens(first, pooled)).items()}
     out: dict = {"pairs_per_bucket": {k: len(v) for k, v in buckets.items()}}
     for d in models_dirs:
         for n in (128, 256):
@@ -147,7 +194,7 @@ def length_report(models_dirs: list[Path], data_dir: Path, runtime: str = "onnx-
             row = {}
             for name, pairs in buckets.items():
                 if pairs:
-                    pred = model.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+                    pred = predict(model, pairs).argmax(1)
                     row[name] = round(float(np.mean([y == p.label for y, p in zip(pred, pairs)])), 4)
             out[f"{d} @ {n}"] = row
             log(f"{d} cut at {n}: {row}")
@@ -171,6 +218,14 @@ def probe_scores(model) -> dict:
     out["missed"] = [{"premise": PROBE[i][0], "hypothesis": PROBE[i][1], "predicted": LABELS[pred[i]]}
                      for i in range(len(PROBE)) if pred[i] != PROBE[i][2]]
     return out
+
+
+def speed_pairs(sources: dict) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The pairs speed is timed on: 512 realistic held-out (evidence, claim) pairs (Climate-FEVER claims
+    against Wikipedia sentences, FEVER claims against their evidence), and 256 of them with 256 held-out
+    HealthVer pairs, whose passages run to 100-250 tokens (what the serving length costs)."""
+    short = [(p.premise, p.hypothesis) for p in sources["climate_fever"]["heldout"][:256] + sources["fever"]["heldout"][:256]]
+    return short, short[:256] + [(p.premise, p.hypothesis) for p in sources["healthver"]["heldout"][:256]]
 
 
 def speed(model, pairs: list[tuple[str, str]], batch_size: int = 32) -> float:
@@ -202,7 +257,7 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
         if sets and name not in sets:
             continue
         t = time.time()
-        probs = model.predict([(p.premise, p.hypothesis) for p in pairs])
+        probs = predict(model, pairs)
         preds[name] = probs.argmax(1)
         results["sets"][name] = scores([p.label for p in pairs], preds[name].tolist())
         if name in NEUTRAL_SETS:
@@ -220,14 +275,11 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
     log(f"probe: contradiction recall {results['probe']['contradiction_recall']}, "
         f"accuracy {results['probe']['accuracy']} on {len(PROBE)} pairs")
 
-    src = load_sources(data_dir)
-    realistic = [(p.premise, p.hypothesis) for p in src["climate_fever"]["heldout"][:256]]
-    realistic += [(p.premise, p.hypothesis) for p in src["fever"]["heldout"][:256]]
+    realistic, mixed = speed_pairs(load_sources(data_dir))
     results["pairs_per_s"] = speed(model, realistic)
     results["pairs_per_s_on"] = f"{len(realistic)} held-out Climate-FEVER and FEVER (evidence, claim) pairs, batch 32"
     log(f"speed: {results['pairs_per_s']} pairs/s ({runtime}, {threads} threads, max length {model.max_length})")
     # What the serving length costs: the same pairs plus long HealthVer passages, cut at 128 and at 256.
-    mixed = realistic[:256] + [(p.premise, p.hypothesis) for p in src["healthver"]["heldout"][:256]]
     results["pairs_per_s_by_max_length"] = {
         str(n): speed(StanceModel(models_dir, runtime, threads, max_length=n), mixed) for n in (128, 256)}
     results["pairs_per_s_by_max_length_on"] = (f"{len(mixed)} pairs: 256 of the above and 256 held-out HealthVer "
@@ -237,14 +289,14 @@ def evaluate(models_dir: str | os.PathLike | None = None, data_dir: str | os.Pat
     if compare_fp32 and runtime != "torch-fp32":
         ref = StanceModel.load(models_dir, runtime="torch-fp32", threads=threads)
         cmp_sets = {"xnli_fr": all_sets["xnli_fr"], "rte3_fr": all_sets["rte3_fr"],
-                    "snli_test_1000": sorted(all_sets["snli_test"], key=lambda p: h(p.premise + "\t" + p.hypothesis))[:1000]}
+                    "snli_test_1000": _subset(all_sets["snli_test"], 1000)}
         comparison = {}
         for name, pairs in cmp_sets.items():
             gold = np.array([p.label for p in pairs])
-            ref_pred = ref.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+            ref_pred = predict(ref, pairs).argmax(1)
             fast_pred = preds.get(name)
             if fast_pred is None:
-                fast_pred = model.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1)
+                fast_pred = predict(model, pairs).argmax(1)
             comparison[name] = {"fp32": round(float((ref_pred == gold).mean()), 4),
                                 runtime: round(float((fast_pred == gold).mean()), 4),
                                 "agreement": round(float((ref_pred == fast_pred).mean()), 4)}
@@ -267,9 +319,7 @@ def speed_side_by_side(models_dirs: list[Path], data_dir: Path, runtime: str = "
     (old and new on the same machine in the same minutes); the best of `rounds` turns is kept."""
     from service.stance.model import StanceModel
 
-    src = load_sources(Path(data_dir))
-    pairs = [(p.premise, p.hypothesis) for p in src["climate_fever"]["heldout"][:256] + src["fever"]["heldout"][:256]]
-    long = pairs[:256] + [(p.premise, p.hypothesis) for p in src["healthver"]["heldout"][:256]]
+    pairs, long = speed_pairs(load_sources(Path(data_dir)))
     models = {(str(d), n): StanceModel(Path(d), runtime, threads, max_length=n) for d in models_dirs for n in (128, 256)}
     best: dict = {}
     for _ in range(rounds):
