@@ -60,7 +60,7 @@ def test_openapi_document_describes_every_route_from_the_schemas(app, client):
                 "/v1/articles/{article_id}": {"get", "delete"}, "/v1/health": {"get"}, "/v1/stats": {"get"},
                 "/v1/checks": {"get", "post"}, "/v1/checks/{check_id}": {"get", "patch"},
                 "/v1/checks/{check_id}/reviews": {"post"}, "/v1/checks/{check_id}/reviews/{item}": {"delete"},
-                "/v1/reviews/export": {"get"}, "/v1/batches": {"post"}, "/v1/batches/{batch_id}": {"get"},
+                "/v1/checks/{check_id}/export/{fmt}": {"get"}, "/v1/reviews/export": {"get"}, "/v1/batches": {"post"}, "/v1/batches/{batch_id}": {"get"},
                 "/v1/batches/{batch_id}/rows": {"get"}, "/v1/batches/{batch_id}/download/{fmt}": {"get"},
                 "/v1/articles/{article_id}/retract": {"post"},
                 # already checked? what to check? (earlier checks, published fact-checks, check-worthiness)

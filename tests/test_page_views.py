@@ -294,9 +294,9 @@ def test_a_batch_is_checked_triaged_and_written_by_the_writers_of_recoupe_check(
     assert response.status_code == 303
     batch_id = response.headers["Location"].rsplit("/", 1)[1]
     batch = _finished(services, batch_id)
-    assert (batch.status, batch.done, batch.total) == ("done", 2, 2) and batch.bad_rows == [(3, "the claim is empty")]
+    assert (batch.status, batch.done, batch.total) == ("done", 2, 2) and [(b.line_no, b.reason, b.code) for b in batch.bad_rows] == [(3, "the claim is empty", "empty")]
     status = client.get(f"/v1/batches/{batch_id}").get_json()
-    assert status["done"] == 2 and status["bad_rows"] == [{"line": 3, "reason": "the claim is empty"}]
+    assert status["done"] == 2 and status["bad_rows"] == [{"line": 3, "reason": "the claim is empty", "code": "empty", "values": {}}]
     rows = services.desk.store.batch_rows(batch_id, verdict="refuted")
     assert [r.row_id for r in rows] == ["b1"] and rows[0].check.settings["top_k"] == 5
     csv = client.get(f"/v1/batches/{batch_id}/download/csv").data.decode("utf-8-sig").splitlines()

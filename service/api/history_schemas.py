@@ -94,6 +94,8 @@ class CheckOut(CheckSummary):
                           metadata={"description": "the current review of each reviewed item"})
     retracted = fields.List(fields.Nested(RetractionOut), required=True,
                             metadata={"description": "cited articles retracted from the corpus since, and why"})
+    articles_gone = fields.List(fields.String(), required=True, metadata={
+        "description": "ids of cited articles deleted from the corpus since (without a retraction)"})
 
 
 class CheckListQuery(Schema):

@@ -17,6 +17,7 @@ from pathlib import Path
 from service.check.inputs import BadRow, Row, read_claims
 from service.check.writers import OUTPUT_FORMATS, Checked, ReportInfo, render_output
 from service.errors import InvalidInput
+from service.history.export import review_of
 
 CHUNK = 8  # claims per pass through the models (and per transaction)
 MAX_CLAIMS = 2000
@@ -78,14 +79,6 @@ def download(desk, batch_id: str, fmt: str, language: str | None = None) -> tupl
     info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, batch.bad_rows, language=language)
     media, ext = DOWNLOADS[fmt]
     return render_output(fmt, items, info), media, f"{Path(batch.name).stem}-checked.{ext}"
-
-
-def review_of(check) -> dict | None:
-    """What the writers say beside a reviewed check's verdict of record (None when nobody reviewed it)."""
-    if not check.reviewed:
-        return None
-    return {"model_verdict": check.model_verdict.value, "model_confidence": check.model_confidence,
-            "reviewer": check.reviewer, "reviewed_at": check.reviewed_at}
 
 
 def _spawn(desk, batch_id: str) -> None:

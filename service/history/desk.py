@@ -30,6 +30,7 @@ class CheckView:
     reviews: dict[int, Review]  # evidence index -> its current review
     corpus_generation: int  # the corpus generation now
     retracted: dict[str, Retraction] = field(default_factory=dict)  # cited articles retracted since
+    gone: set[str] = field(default_factory=set)  # cited articles deleted from the corpus since (not retracted)
 
     @property
     def corpus_changed(self) -> bool:
@@ -49,6 +50,7 @@ class CheckView:
             "original": {"verdict": self.original.verdict.value, "confidence": self.original.confidence},
             "result": c.record,  # the record of record, as stored (reviewed when reviewed)
             "reviews": [self.reviews[i].to_dict() for i in sorted(self.reviews)],
+            "articles_gone": sorted(self.gone),
             "retracted": [{"article_id": r.article_id, "title": r.title, "source": r.source, "reason": r.reason,
                            "retracted_at": r.retracted_at} for r in self.retracted.values()],
         }
@@ -94,7 +96,10 @@ class Desk:
         original = verification_from_dict(saved.model_record)
         shown = verification_from_dict(saved.record)  # the verdict of record, as stored by the last review
         cited = {s.article_id for e in original.evidence for s in e.sources}
-        return CheckView(saved, original, shown, reviews, self.corpus.index.generation, self.store.retractions(cited))
+        retracted = self.store.retractions(cited)
+        # deleted since (a retraction says why; a plain deletion only that the article is no longer there)
+        gone = {a for a in cited - set(retracted) if self.corpus.index.content_hash_of(a) is None}
+        return CheckView(saved, original, shown, reviews, self.corpus.index.generation, retracted, gone)
 
     def history(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
                 limit: int = 50, offset: int = 0, **filters) -> tuple[list[SavedCheck], int]:

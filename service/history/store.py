@@ -29,7 +29,7 @@ from pathlib import Path
 from service.check.inputs import BadRow
 from service.errors import IndexCorrupt, InvalidInput, NotFound
 from service.history.folding import fold
-from service.history.workflow import FIRST_STATUS, MAX_ASSIGNEE_CHARS, CheckStatus
+from service.history.workflow import FIRST_STATUS, MAX_ASSIGNEE_CHARS, STATUSES, CheckStatus
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
 
@@ -365,7 +365,9 @@ class HistoryStore(DeskFile):
             if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
                 raise NotFound(f"no saved check {check_id!r}")
             if status is not None:
-                conn.execute("UPDATE checks SET status = ? WHERE id = ?", (CheckStatus(status).value, check_id))
+                if status not in STATUSES:
+                    raise InvalidInput(f"a check's status is one of {', '.join(STATUSES)}, not {status!r}")
+                conn.execute("UPDATE checks SET status = ? WHERE id = ?", (status, check_id))
             if assignee is not None:
                 assignee = assignee.strip()
                 if len(assignee) > MAX_ASSIGNEE_CHARS:

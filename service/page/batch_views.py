@@ -15,6 +15,8 @@ from service.history import batch as batches
 from service.history.store import BATCH_SORTS
 from service.page.keys import key_refusal
 from service.page.views import bp
+from service.translations import vocabulary
+from service.translations.locale import request_words
 from service.verdict.types import VERDICTS
 
 
@@ -45,7 +47,11 @@ def batch_view(batch_id: str):
     sort = sort if sort in BATCH_SORTS else "line"
     descending = request.args.get("order", "desc" if sort == "confidence" else "asc") == "desc"
     rows = desk.store.batch_rows(batch_id, verdict, sort, descending)
+    # the file's own columns, kept through to the table: its id (when it has one) and every other column
+    columns = list(dict.fromkeys(name for r in rows for name in r.extra))
+    w = request_words()
     return render_template("batch_view.html", batch=batch, rows=rows, verdict=verdict, verdicts=VERDICTS,
                            sort=sort, sorts=tuple(BATCH_SORTS), descending=descending,
-                           formats=tuple(batches.DOWNLOADS))
+                           formats=tuple(batches.DOWNLOADS), has_ids=any(r.row_id is not None for r in rows),
+                           columns=columns, bad_row=lambda b: vocabulary.bad_row(b.code, b.values, w))
 

@@ -8,6 +8,7 @@ the page's script to `/v1/checks/<id>/reviews` (service/api/v1/checks.py).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -18,6 +19,8 @@ from service.api.schemas import VerifyRequest
 from service.api.services import services
 from service.claims import sent_length
 from service.errors import RecoupeError
+from service.history.export import CHECK_EXPORTS
+from service.history.workflow import MAX_ASSIGNEE_CHARS, STATUSES
 from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
 from service.page import highlight
 from service.page.errors import error_page
@@ -84,7 +87,10 @@ def _switch_url() -> str:
 def home():
     example = request.args.get("example", type=int)
     claim = EXAMPLES[example][0] if example is not None and 0 <= example < len(EXAMPLES) else ""
-    return _home(claim=claim, chosen={})
+    # "Check again" from a saved check: its claim and filters, filled in (nothing is checked until sent)
+    chosen = {**{k: request.args.getlist(k) for k in ("languages", "sources") if request.args.getlist(k)},
+              **{k: request.args[k] for k in ("date_from", "date_to", "top_k") if request.args.get(k)}}
+    return _home(claim=request.args.get("claim", "")[:MAX_CLAIM_CHARS] or claim, chosen=chosen)
 
 
 @bp.post("/check")
@@ -138,12 +144,26 @@ def history():
         verdict = None
     article = request.args.get("article") or None
     page = max(request.args.get("page", 1, type=int), 1)
+    # the days the checks were run, and the newsroom workflow (history/workflow.py); a value out of its
+    # rules is left out of the filter, as an unknown verdict is
+    filters = {k: v for k in ("checked_from", "checked_until") if _is_day(v := request.args.get(k, ""))}
+    if (status := request.args.get("status")) in STATUSES:
+        filters["status"] = status
+    if assignee := request.args.get("assignee", "").strip()[:MAX_ASSIGNEE_CHARS]:
+        filters["assignee"] = assignee
     checks, total = services().desk.history(query, verdict, article, limit=HISTORY_PAGE,
-                                            offset=(page - 1) * HISTORY_PAGE)
-    reviewed = {c.id: bool(services().desk.store.current_reviews(c.id)) for c in checks}
+                                            offset=(page - 1) * HISTORY_PAGE, **filters)
     return render_template("history.html", checks=checks, total=total, query=query, verdict=verdict,
-                           verdicts=VERDICTS, reviewed=reviewed, page=page, article=article,
+                           verdicts=VERDICTS, statuses=STATUSES, filters=filters, page=page, article=article,
                            more=page * HISTORY_PAGE < total)
+
+
+def _is_day(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 # ------------------------------------------------------------------ articles

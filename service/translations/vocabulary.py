@@ -27,6 +27,9 @@ UNITS = {"followers": N_("followers"), "years": N_("years"), "hours": N_("hours"
          "stars": N_("celebrities")}
 POLARITIES = {"negative": N_("negative"), "affirmative": N_("affirmative")}
 REVIEW_ACTIONS = {"accept": N_("accepted"), "reject": N_("rejected"), "stance": N_("stance given")}
+# A saved check's place in the newsroom (history/workflow.py).
+CHECK_STATUSES = {"to_check": N_("to check"), "in_progress": N_("in progress"), "checked": N_("checked"),
+                  "published": N_("published")}
 BATCH_STATUSES = {"running": N_("running"), "done": N_("finished"), "failed": N_("stopped on an error")}
 LANGUAGE_NAMES = {"fr": N_("French"), "en": N_("English")}
 ERROR_KINDS = {"invalid-input": N_("What was sent cannot be used"), "too-large": N_("Too large for this server"),
@@ -42,6 +45,33 @@ def name(table: dict[str, str], value, words: Words) -> str:
     return words.gettext(table[key]) if key in table else str(key)
 
 
+# Why a row of a claims file could not be checked (check/inputs.py BAD_ROW_CODES), with the values it names.
+BAD_ROWS = {"duplicate_id": N_("the id %(id)s is already used on line %(line)s"),
+            "not_text": N_("the claim is not text"),
+            "not_unicode": N_("the claim or id is not valid Unicode text"),
+            "too_long": N_("the claim is %(length)s characters long, over the limit of %(limit)s"),
+            "empty": N_("the claim is empty"),
+            "no_word": N_("the claim has no word to check: only punctuation, symbols or stop words"),
+            "not_utf8": N_("the row holds bytes that are not UTF-8 (save the file as UTF-8)"),
+            "bad_json": N_("not valid JSON (%(detail)s)"),
+            "not_object": N_("not a JSON object with a \"claim\" field"),
+            "no_claim_field": N_("no \"claim\" field (fields found: %(fields)s)"),
+            "bad_id": N_("the id must be text or a whole number (got %(id)s)"),
+            "bad_csv": N_("not a valid CSV row (%(detail)s)"),
+            "field_count": N_("the row has %(fields)s fields but the header has %(header)s (a separator inside an "
+                              "unquoted claim?)"),
+            "unreadable": N_("the row cannot be read")}
+
+
+def bad_row(code: str, values: dict, words: Words) -> str:
+    """Why a claims file's row was skipped, in `words`' language; numbers formatted, lists joined."""
+    shown = {k: words.number(v, 0) if isinstance(v, int) and not isinstance(v, bool) else
+             ", ".join(map(str, v)) if isinstance(v, list) else v for k, v in values.items()}
+    return words.gettext(BAD_ROWS.get(code, BAD_ROWS["unreadable"]), **shown)
+
+
+# One check's downloads (history/export.py CHECK_EXPORTS).
+CHECK_EXPORTS = {"md": N_("Download as Markdown"), "json": N_("Download as JSON")}
 # The batch screen's downloads (history/batch.py DOWNLOADS) and sort orders (history/store.py BATCH_SORTS).
 DOWNLOADS = {"csv": N_("CSV (one row per claim)"), "jsonl": N_("JSON Lines (whole results)"),
              "md": N_("Markdown report"), "html": N_("HTML report"),

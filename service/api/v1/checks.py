@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, Response, current_app, url_for
 
 from service.api.auth import api_key_required
 from service.api.history_schemas import CheckListQuery, CheckListResponse, CheckOut, ReviewIn, WorkflowIn
 from service.api.openapi import doc
-from service.api.payload import load_body, load_query, respond
+from service.api.payload import attachment, load_body, load_query, respond
 from service.api.schemas import VerifyRequest
 from service.api.services import services
+from service.history.export import CHECK_EXPORTS
+from service.history.export import export_check as check_export
 
 bp = Blueprint("checks", __name__, url_prefix="/v1")
 
@@ -80,6 +82,16 @@ def add_review(check_id: str):
 @api_key_required
 def undo_review(check_id: str, item: int):
     return respond(CheckOut(), services().desk.undo(check_id, item).to_dict())
+
+
+@bp.get("/checks/<check_id>/export/<fmt>")
+@doc("Download one check", tag="checks", responses={200: None}, path_values={"fmt": tuple(CHECK_EXPORTS)},
+     description="The check as a Markdown report (the writers of `recoupe check`: verdict of record, the "
+                 "reviewer and the models' verdict beside it, every passage with its sources) or as the JSON "
+                 "of GET /v1/checks/<id>, as an attachment.")
+def export_check(check_id: str, fmt: str):
+    data, media, filename = check_export(services().desk.open(check_id), fmt)
+    return Response(data, mimetype=media, headers={"Content-Disposition": attachment(filename)})
 
 
 @bp.get("/reviews/export")

@@ -22,6 +22,22 @@
     });
   }
 
+  // ---------------------------------------------------------------- copy a citation
+  // Without this script the citation is still there to select; the button only appears with it.
+  document.querySelectorAll("button.copy-citation").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", async function () {
+      const field = document.getElementById(button.dataset.target);
+      try {
+        await navigator.clipboard.writeText(field.value);
+      } catch (e) {
+        field.select();
+        document.execCommand("copy");
+      }
+      document.getElementById(button.dataset.target + "-done").textContent = text("msg-copied");
+    });
+  });
+
   // ---------------------------------------------------------------- batch progress
   const progress = document.getElementById("batch-progress");
   if (progress && progress.dataset.status === "running") {
