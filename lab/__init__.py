@@ -2,7 +2,8 @@
 
 `stance/` (training mixes, the one training loop, distillation, export and the ONNX builds,
 calibration, evaluation), `verdict/` and `checkworthy/` (the linear models' training), `evaluate/`
-(`recoupe eval`), `bench/` (`recoupe bench`) and `models/` (the embedder build). The lab imports
-`service`; `service` never imports the lab, except the command line, which reaches a lab command
-inside that command's function (tests/test_package_layout.py holds both rules).
+(`recoupe eval`), `bench/` (`recoupe bench`), `models/` (the embedder build) and `cli/` (the
+arguments of those commands). The lab imports `service`; `service` never imports the lab, except
+the command line, which registers lab/cli's commands when it is not running one of its own
+(tests/test_package_layout.py holds both rules).
 """

@@ -99,7 +99,7 @@ def test_stance_sets_run_when_the_stance_model_is_built(config, embedder, tmp_pa
 
 
 def test_cli_command_parses_its_options():
-    from service.cli.eval_cmd import register
+    from lab.cli.eval_cmd import register
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

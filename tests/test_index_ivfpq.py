@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from lab.bench.scale import SyntheticEmbeddings
-from service.index import PassageIndex, measure_recall
+from lab.bench.recall import measure_recall
+from service.index import PassageIndex
 from service.index import ann
 from tests.test_index_store import DIM, make_item
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from service.index import measure_recall
+from lab.bench.recall import measure_recall
 
 N, DIM, QUERIES, K = 5000, 32, 200, 10
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from lab.bench.data import bench_data_dir, scifact_claims, scifact_corpus
 from service.corpus import Corpus
-from service.index import measure_recall
+from lab.bench.recall import measure_recall
 from service.ingest.article import Article
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import InvalidInput
 from service.index import ann
-from service.index.recall import profile_index
+from lab.bench.recall import profile_index
 
 DIM = 384
 DEFAULT_SIZES = (10_000, 100_000, 1_000_000)

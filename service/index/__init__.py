@@ -15,7 +15,6 @@ _EXPORTS = {
     "ArticleRef": "service.index.records",
     "Hit": "service.index.records",
     "DimensionMismatch": "service.index.errors",
-    "measure_recall": "service.index.recall",
 }
 
 __all__ = sorted(_EXPORTS)

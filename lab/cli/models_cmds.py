@@ -11,8 +11,6 @@ def register(sub) -> None:
     b.add_argument("--no-onnx", action="store_true", help="skip the int8 ONNX graph (torch-fp32 runtime only)")
     b.set_defaults(func=build_embedder)
     register_stance(msub)
-    from service.cli.verdict_cmds import register_verdict
-
     register_verdict(msub)
 
 
@@ -142,4 +140,21 @@ def eval_stance(args, config) -> int:
         from lab.stance.evaluate import compare_table
 
         print(compare_table(json.loads(Path(args.compare).read_text()), results, "older", "this model"))
+    return 0
+
+
+def register_verdict(msub) -> None:
+    t = msub.add_parser("train-verdict",
+                        help="learn evidence selection and claim aggregation from labelled claims (minutes)")
+    t.add_argument("--data", help="benchmark data folder (default: ../shared/data beside the repository)")
+    t.add_argument("--out", help="output folder (default: MODELS_DIR/verdict)")
+    t.add_argument("--sources", nargs="+", help="training sources (default: all; see verdict/train_data.py)")
+    t.set_defaults(func=train_verdict)
+
+
+def train_verdict(args, config) -> int:
+    from lab.bench.data import bench_data_dir
+    from lab.verdict.train import train
+
+    train(config, bench_data_dir(args.data), args.out, tuple(args.sources) if args.sources else None)
     return 0

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-
-class LabChoices:
-    """argparse choices read from lab/evaluate only when a command line is checked or its help printed:
-    building the parser (for every command, `recoupe serve` too) never imports the lab."""
-
-    def __init__(self, name: str):
-        self.name = name
-
-    def _values(self) -> tuple[str, ...]:
-        import lab.evaluate
-
-        return getattr(lab.evaluate, self.name)
-
-    def __iter__(self):
-        return iter(self._values())
-
-    def __contains__(self, value) -> bool:
-        return value in self._values()
+from lab.evaluate import DATASETS, RETRIEVERS  # names only: lab/evaluate/__init__.py imports nothing
 
 
 def register(sub) -> None:
     p = sub.add_parser("eval", help="measure retrieval, stance and verdicts on a benchmark; JSON, Markdown and plots")
-    p.add_argument("dataset", choices=LabChoices("DATASETS"), metavar="DATASET",
+    p.add_argument("dataset", choices=DATASETS, metavar="DATASET",
                    help="one of: %(choices)s")
     p.add_argument("--data", help="benchmark data folder (default: ../shared/data beside the repository)")
     p.add_argument("--out", help="output folder (default: reports/eval/DATASET)")
     p.add_argument("--limit", type=int, help="development subset: at most N corpus items (xnli-fr: pairs per "
                                              "direction; seeds: claims); figures are then not comparable")
     p.add_argument("--claims", type=int, help="development subset: at most N claims")
-    p.add_argument("--retrievers", nargs="+", choices=LabChoices("RETRIEVERS"), metavar="RETRIEVER",
+    p.add_argument("--retrievers", nargs="+", choices=RETRIEVERS, metavar="RETRIEVER",
                    help="retrievers to evaluate, of: %(choices)s (default: all)")
     p.add_argument("--no-stance", action="store_true", help="skip everything that needs the stance model")
     p.add_argument("--rescore-top", type=int, default=20, help="documents re-scored by the stance model (SciFact)")
@@ -40,7 +23,6 @@ def register(sub) -> None:
 
 
 def evaluate(args, config) -> int:
-    from lab.evaluate import RETRIEVERS
     from lab.evaluate.runner import run
 
     run(args.dataset, config, data=args.data, out=args.out, limit=args.limit, claims=args.claims,

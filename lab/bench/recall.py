@@ -2,7 +2,8 @@
 
 An approximate index (HNSW, IVF) is only worth its speed if it still finds the
 true nearest passages: measure before switching `index_type` for a corpus.
-The benchmarks print these figures; the tests assert a floor on them.
+The benchmarks print these figures (`recoupe bench scale`, `bench ingest-scifact`);
+the tests assert a floor on them. Measuring only: nothing that serves imports this.
 """
 
 from __future__ import annotations
