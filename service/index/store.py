@@ -73,7 +73,7 @@ class PassageIndex:
         """Open (creating if needed) the index in data_dir, loading or rebuilding the FAISS cache.
 
         index_type "flat" searches exactly; "hnsw", "ivf" and "ivfpq" are approximate, for
-        large corpora (see `recall.measure_recall`). Changing index_type or a
+        large corpora (see lab/bench/recall.py). Changing index_type or a
         build parameter between opens just rebuilds the cache from SQLite.
         """
         if isinstance(dim, bool) or not isinstance(dim, int) or dim < 1:
