@@ -81,6 +81,7 @@ calls += [
     ("/v1/verify/batch", {"claims": claims[:8]}),
     ("/v1/verify/batch", {"claims": claims[8:20], "top_k": 4, "languages": ["fr"]}),
     ("/v1/verify", {"claim": "  Kim   Kardashian a 189\u00a0millions d\u2019abonn\u00e9s sur Instagram  "}),
+    ("/v1/verify", {"claim": "\ufdfa" * 115, "top_k": 2}),  # 115 characters sent, 2,070 once NFKC-normalised
     ("/v1/verify", {"claim": ""}),
     ("/v1/verify", {"claim": "   "}),
     ("/v1/verify", {"claim": "?!"}),
@@ -188,10 +189,15 @@ def main(argv=None) -> int:
     # The words a person reads (rendered at the edge from the typed values) are reported apart: they
     # change with the catalogues; what is decided must not.
     words = [d for d in found if any(f".{k}" in d.split(":")[0] for k in RENDERED)]
-    found = [d for d in found if d not in words]
+    # A field added to an answer (every old field still there, with its value) is reported, not a change.
+    added = [d for d in found if ": new field (" in d]
+    found = [d for d in found if d not in words and d not in added]
     answered = sum(1 for a in new["api"] if a["status"] == 200)
     print(f"{len(new['eval_seeds'].get('verdict', {}).get('claims', []) or [])} seed claims evaluated; "
           f"{len(new['api'])} API calls ({answered} answered 200); {len(new['cli_verify'])} CLI verifications")
+    if added:
+        fields = sorted({d.split(": new field")[0].rsplit(".", 1)[-1] for d in added})
+        print(f"{len(added)} field(s) added, in {len(fields)} name(s): {', '.join(fields)} (every old field kept)")
     if words:
         print(f"{len(words)} difference(s) in rendered words only (explanation, checks, problem messages):")
         for line in words[:args.words]:

@@ -42,17 +42,25 @@ def claim_problem(claim: str) -> str | None:
     return None
 
 
-def read_claim(text) -> str:
+class Claim(str):
+    """A claim as read by `read_claim` (normalised, checked): the doors hand it on and the Verifier does
+    not read it again, which it could not do right (its length as sent is gone once normalised)."""
+
+
+def read_claim(text) -> Claim:
     """The claim as every door reads it (API, CLI, claims files, the Verifier), or InvalidInput with
     the one message for each refusal: over the length limit as sent, or nothing left to check."""
     from service.errors import InvalidInput
     from service.limits import MAX_CLAIM_CHARS
 
+    if isinstance(text, Claim):
+        return text  # read already, by the door it came through
     if not isinstance(text, str):
         raise InvalidInput("the claim must be text")
     if (sent := sent_length(text)) > MAX_CLAIM_CHARS:
-        raise InvalidInput(f"the claim is {sent:,} characters long, over the {MAX_CLAIM_CHARS:,}-character limit")
+        raise InvalidInput("the claim is %(length)s characters long, over the %(limit)s-character limit",
+                           values={"length": sent, "limit": MAX_CLAIM_CHARS})
     claim = normalise_claim(text)
     if problem := claim_problem(claim):
         raise InvalidInput(problem)
-    return claim
+    return Claim(claim)

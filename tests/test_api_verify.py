@@ -40,6 +40,27 @@ def test_the_response_matches_the_documented_schema(client):
     assert VerifyResponse().validate(result) == {}
 
 
+def test_a_claim_is_refused_with_one_message_whichever_door_it_comes_through(client, services):
+    from service.errors import InvalidInput
+
+    message = "the claim is 1001 characters long, over the 1000-character limit"
+    answer = client.post("/v1/verify", json={"claim": "a" * 1001})
+    assert answer.status_code == 400 and answer.get_json()["errors"]["claim"] == [message]
+    with pytest.raises(InvalidInput, match=message):
+        services.verifier.verify("a" * 1001)  # the Verifier called directly reads it the same way
+    # the limit is on the claim as sent: 115 characters that NFKC makes 2,070 are read once, at the door,
+    # and the Verifier does not count them again
+    wide = client.post("/v1/verify", json={"claim": "\ufdfa" * 115, "top_k": 1})
+    assert wide.status_code == 200, wide.get_data(as_text=True)
+
+
+def test_the_evidence_shows_each_compared_value_at_its_offsets_in_the_passage(client):
+    result = client.post("/v1/verify", json={"claim": "Kim Kardashian a 189 millions d'abonnés sur Instagram"}).get_json()
+    placed = [(e["text"], v) for e in result["evidence"] for f in e["findings"] for v in f["passage_values"]]
+    assert placed
+    assert all(text[v["start"]:v["end"]] == v["text"] for text, v in placed)
+
+
 def test_the_language_filter_reaches_the_evidence(client):
     result = client.post("/v1/verify", json={"claim": CLAIM, "languages": ["en"]}).get_json()
     assert all(e["language"] == "en" for e in result["evidence"])  # the seeds are French

@@ -3,8 +3,10 @@ like compared with like, and both values shown."""
 
 from __future__ import annotations
 
+from service.verdict.facts import ClaimFacts, PassageFacts
 from service.verdict.quantities import extract
 from service.verdict.rules import findings
+from service.verdict.subjects import subject_of
 from service.verdict.types import FindingKind, Outcome
 
 
@@ -17,7 +19,9 @@ class _Check:
 
 def compare(claim: str, passage: str, context: str = "", claim_language: str = "fr",
             passage_language: str = "fr") -> _Check:
-    return _Check(findings(claim, claim_language, passage, passage_language, context))
+    c, p = ClaimFacts.of(claim, claim_language), PassageFacts.of(passage, passage_language, context)
+    return _Check(findings(c, p, subject_of(c, p)))
+
 
 P002 = ("Pour que vous mesuriez l’ampleur de cette déclaration, Kim Kardashian compte plus de 188 millions "
         "d’abonnés sur Instagram et 30 millions sur Facebook.")

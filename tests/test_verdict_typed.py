@@ -70,3 +70,42 @@ def test_one_name_for_neutral_from_the_stance_model_to_the_api():
 
     assert STANCE_OF_LABEL["neutral"] is Stance.NEUTRAL and set(STANCE_OF_LABEL.values()) == set(Stance)
     assert STANCES == ("supports", "refutes", "neutral")
+
+
+def _rule_findings(claim: str, passage: str):
+    from service.verdict.facts import ClaimFacts, PassageFacts
+    from service.verdict.rules import findings
+    from service.verdict.subjects import subject_of
+
+    c, p = ClaimFacts.of(claim, "fr"), PassageFacts.of(passage, "fr")
+    return findings(c, p, subject_of(c, p))
+
+
+def test_findings_carry_each_value_as_written_with_its_offsets_and_the_page_emphasises_them_all():
+    from service.page.highlight import runs
+
+    claim = "Kim Kardashian a 10 millions d'abonnés le 17 février"
+    passage = ("Kim Kardashian compte 188 millions d'abonnés sur Instagram et 30 millions d'abonnés sur Facebook, "
+               "selon un message du 16 Février.")
+    found = _rule_findings(claim, passage)
+    quantity = next(f for f in found if f.kind == "quantity")
+    # two values of the passage: joined for reading, typed and placed for the page
+    assert quantity.passage_value == "188 millions / 30 millions"
+    assert [(v.text, passage[v.start:v.end]) for v in quantity.passage_values] == [
+        ("188 millions", "188 millions"), ("30 millions", "30 millions")]
+    assert [(v.start, v.end) for v in quantity.claim_values] == [(claim.index("10 millions"),
+                                                                  claim.index("10 millions") + 11)]
+    date = next(f for f in found if f.kind == "date")
+    assert date.passage_value == "16 fevrier" and [v.text for v in date.passage_values] == ["16 Février"]
+    emphasised = [piece for piece, em in runs(passage, found) if em]
+    assert emphasised == ["188 millions", "30 millions", "16 Février"]
+
+
+def test_typed_values_survive_the_record_and_a_record_saved_before_them_reads_back_without():
+    from service.verdict.records import _finding
+
+    f = _rule_findings("Kim Kardashian a 10 millions d'abonnés", "Kim Kardashian compte 188 millions d'abonnés")[0]
+    record = {**dataclasses.asdict(f), "kind": f.kind.value, "outcome": f.outcome.value}
+    assert _finding(record) == f
+    older = {k: v for k, v in record.items() if k not in ("claim_values", "passage_values")}
+    assert _finding(older).passage_values == () and _finding(older).passage_value == "188 millions"

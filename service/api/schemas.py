@@ -16,6 +16,7 @@ from service.claims import read_claim
 from service.errors import InvalidInput
 from service.limits import (DEFAULT_TOP_K, MAX_ARTICLES_PER_REQUEST, MAX_BATCH_CHARS, MAX_BATCH_CLAIMS,
                             MAX_CLAIM_CHARS, MAX_TOP_K)
+from service.translations import N_  # messages the API says in the reader's language (api/errors.py)
 from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
 MAX_PAGE = 200
@@ -41,7 +42,7 @@ def _refuse_lone_surrogates(value: str) -> None:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ValidationError("must be valid Unicode text (it holds a lone surrogate)") from None
+        raise ValidationError(N_("must be valid Unicode text (it holds a lone surrogate)")) from None
 
 
 class Text(fields.String):
@@ -67,7 +68,7 @@ class IsoDate(Text):
     def _deserialize(self, value, attr, data, **kwargs):
         value = super()._deserialize(value, attr, data, **kwargs)
         if not _ISO_DATE.match(value):
-            raise ValidationError("must be an ISO date: YYYY, YYYY-MM or YYYY-MM-DD")
+            raise ValidationError(N_("must be an ISO date: YYYY, YYYY-MM or YYYY-MM-DD"))
         parts = [int(p) for p in value.split("-")] + [1, 1]
         try:
             dt.date(parts[0], parts[1], parts[2])
@@ -91,7 +92,7 @@ class ClaimText(fields.String):
 
 def _language_list():
     return fields.List(
-        Text(validate=validate.Regexp(_LANGUAGE, error="must be a language code such as 'fr' or 'en'")),
+        Text(validate=validate.Regexp(_LANGUAGE, error=N_("must be a language code such as 'fr' or 'en'"))),
         validate=validate.Length(1, 20),
         metadata={"description": "only evidence passages in these languages", "example": ["fr", "en"]},
     )
@@ -122,7 +123,7 @@ class VerifyOptions(Schema):
         if start and end:
             n = min(len(start), len(end))
             if start[:n] > end[:n]:
-                raise ValidationError("must not be before date_from", "date_to")
+                raise ValidationError(N_("must not be before date_from"), "date_to")
 
 
 class VerifyRequest(VerifyOptions):
@@ -177,13 +178,24 @@ class PassageContext(Schema):
     after = fields.String(required=True)
 
 
+class ValueOut(Schema):
+    text = fields.String(required=True, metadata={"description": "the value as written", "example": "188 millions"})
+    start = fields.Integer(required=True, metadata={"description": "offset of its first character in the claim's "
+                                                                  "or the passage's text"})
+    end = fields.Integer(required=True, metadata={"description": "offset just after its last character"})
+
+
 class FindingOut(Schema):
     kind = fields.String(required=True, validate=validate.OneOf([k.value for k in FindingKind]))
     outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]), metadata={
         "description": "match, conflict (the same thing, another value: the passage refutes), other_event / "
                        "other_entity (another value, but not of the same event or entity: set aside)"})
-    claim_value = fields.String(required=True, metadata={"example": "10 millions"})
-    passage_value = fields.String(required=True, metadata={"example": "plus de 188 millions"})
+    claim_value = fields.String(required=True, metadata={
+        "example": "10 millions", "description": "the claim's value(s) for reading, joined with \" / \" when "
+                                                 "several; claim_values holds them typed, with their offsets"})
+    passage_value = fields.String(required=True, metadata={
+        "example": "plus de 188 millions", "description": "the passage's value(s) for reading, joined with "
+                                                          "\" / \" when several; see passage_values"})
     unit = fields.String(allow_none=True, metadata={"example": "followers"})
     entity = fields.String(allow_none=True, metadata={"example": "kardashian kim"})
     published_at = fields.String(allow_none=True, metadata={
@@ -192,6 +204,11 @@ class FindingOut(Schema):
     bound_only = fields.Boolean(metadata={
         "description": "a quantity match only because one side is a bound (\"more than 188 million\" for 300 "
                        "million): compatible, not the same value"})
+    claim_values = fields.List(fields.Nested(ValueOut), metadata={
+        "description": "the claim's values compared, each as written with its offsets in the claim"})
+    passage_values = fields.List(fields.Nested(ValueOut), metadata={
+        "description": "the passage's values compared, each as written with its offsets in the passage's text "
+                       "(`text` of the evidence)"})
 
 
 class EvidenceOut(Schema):

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from service.claims import claim_problem, normalise_claim, sent_length
+from service.claims import Claim, claim_problem, normalise_claim, sent_length
 from service.errors import InvalidInput
 from service.limits import MAX_CLAIM_CHARS
 
@@ -129,7 +129,7 @@ def _row(line_no: int, claim, id_=None, extra: dict | None = None) -> Row | BadR
         return BadRow(line_no, "the claim is empty", "empty")
     if problem := claim_problem(claim):
         return BadRow(line_no, problem, "no_word")  # not empty (above), so: no word to check
-    return Row(line_no, claim_key(line_no, claim, id_), claim, id_, extra or {})
+    return Row(line_no, claim_key(line_no, claim, id_), Claim(claim), id_, extra or {})  # read as read_claim reads it
 
 
 def _lines(text: str) -> list[str]:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from service.links import safe_url  # the one rule; the page's templates call it as highlight.safe_url
 
 
-def runs(text: str, values) -> list[tuple[str, bool]]:
-    """`text` cut into (piece, emphasised) runs, each of `values` (a rule finding's value as written in the
-    passage) emphasised where it occurs, case-insensitively; overlapping matches merge."""
-    spans = []
-    low = text.lower()
-    for value in {v for v in values if v}:
-        needle, at = value.lower(), 0
-        while (i := low.find(needle, at)) >= 0:
-            spans.append((i, i + len(needle)))
-            at = i + len(needle)
+def runs(text: str, findings) -> list[tuple[str, bool]]:
+    """`text` (a passage) cut into (piece, emphasised) runs: every value the findings compared is
+    emphasised at its offsets in the passage (Finding.passage_values), whatever its case or accents and
+    however many values a finding holds; overlapping values merge. Nothing is searched for."""
+    spans = [(v.start, v.end) for f in findings for v in f.passage_values
+             if 0 <= v.start < v.end <= len(text) and text[v.start:v.end] == v.text]
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

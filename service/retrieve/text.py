@@ -20,6 +20,19 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+def fold_offsets(text: str) -> list[int] | None:
+    """For each character of fold(text), the offset in `text` of the character it comes from, so that
+    what is found in the folded text can be pointed at in the text as written; None in the rare text
+    whose characters fold differently one by one than together (a final Greek sigma)."""
+    folded, at = [], []
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKD", ch.lower()):
+            if not unicodedata.combining(c):
+                folded.append(c)
+                at.append(i)
+    return at if "".join(folded) == fold(text) else None
+
+
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
     from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_FRENCH

@@ -13,7 +13,7 @@ from service.verdict.quantities import Facts as Values
 from service.verdict.quantities import extract
 from service.verdict.rules import negated
 from service.verdict.subjects import WORDS, claim_names, subject_words
-from service.verdict.wording import content_words, numbers
+from service.verdict.wording import content_words, numbers_at
 
 
 @dataclass(frozen=True)
@@ -24,14 +24,16 @@ class ClaimFacts:
     words: tuple[str, ...]  # its content words, stemmed in its language (retrieve/text.py)
     content: frozenset[str]  # the same without negations and numbers (wording.py)
     numbers: frozenset[str]  # its numbers, without separators
+    number_spans: tuple[tuple[str, int, int], ...]  # each number with where it is written
     values: Values  # its quantities, dates and weekdays (quantities.py)
     negated: bool
 
     @classmethod
     def of(cls, text: str, language: str) -> "ClaimFacts":
+        spans = numbers_at(text)
         return cls(text, language, frozenset(claim_names(text)), tuple(words(text, language)),
-                   frozenset(content_words(text, language)), frozenset(numbers(text)), extract(text),
-                   negated(text))
+                   frozenset(content_words(text, language)), frozenset(n for n, _, _ in spans), spans,
+                   extract(text), negated(text))
 
 
 @dataclass(frozen=True)
@@ -44,13 +46,16 @@ class PassageFacts:
     context_tokens: frozenset[str]
     names: frozenset[str]  # the names it carries (subjects.subject_words)
     numbers: frozenset[str]
+    number_spans: tuple[tuple[str, int, int], ...]
     values: Values
     negated: bool
 
     @classmethod
     def of(cls, text: str, language: str, context: str = "") -> "PassageFacts":
+        spans = numbers_at(text)
         return cls(text, language, context, tuple(words(text, language)), _tokens(text), _tokens(context),
-                   frozenset(subject_words(text)), frozenset(numbers(text)), extract(text), negated(text))
+                   frozenset(subject_words(text)), frozenset(n for n, _, _ in spans), spans, extract(text),
+                   negated(text))
 
 
 def _tokens(text: str) -> frozenset[str]:

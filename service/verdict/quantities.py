@@ -9,9 +9,9 @@ Rules, not a model: NLI models are weakest exactly here (they read "188" and
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
-from service.retrieve.text import fold
+from service.retrieve.text import fold, fold_offsets
 from service.verdict.vocabulary import PLATFORMS
 
 # Nouns that name what is counted, folded; synonyms across French and English
@@ -67,6 +67,8 @@ class Quantity:
     platform: str | None
     bound: str  # "exact", "at_least", "at_most", "about"
     text: str
+    # where it is written in the text given to `extract` (start, end); None when it cannot be told
+    span: tuple[int, int] | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,10 @@ class Facts:
     weekdays: tuple[int, ...]
     date_texts: tuple[str, ...] = ()  # each date as written (folded), in the order of `dates`
     weekday_texts: tuple[str, ...] = ()
+    # Where each is written in the text (start, end), None when it cannot be told: date_spans in the order
+    # of `dates`; weekday_spans: every weekday mentioned, with its folded name.
+    date_spans: tuple[tuple[int, int] | None, ...] = ()
+    weekday_spans: tuple[tuple[str, tuple[int, int] | None], ...] = ()
 
 
 def extract(text: str) -> Facts:
@@ -92,7 +98,12 @@ def extract(text: str) -> Facts:
     found = _WEEKDAY_RE.findall(folded)
     weekdays = tuple(sorted({WEEKDAYS[w] for w in found}))
     date_texts = tuple(folded[a:b] for a, b in date_spans)
-    return Facts(tuple(quantities), tuple(dates), weekdays, date_texts, tuple(dict.fromkeys(found)))
+    at = fold_offsets(text)
+    written = (lambda a, b: (at[a], at[b - 1] + 1) if at is not None and b > a else None)
+    quantities = [replace(q, span=written(*q.span)) for q in quantities]
+    return Facts(tuple(quantities), tuple(dates), weekdays, date_texts, tuple(dict.fromkeys(found)),
+                 tuple(written(a, b) for a, b in date_spans),
+                 tuple((m.group(1), written(*m.span())) for m in _WEEKDAY_RE.finditer(folded)))
 
 
 def _dates(folded: str):
@@ -152,7 +163,7 @@ def _finish(value, concept, folded, m, after) -> Quantity:
         if any(re.search(rf"\b{w}\s*$", before) for w in words):
             bound = name
     platform = next((p for p in PLATFORMS if re.match(rf"[^.;:]{{0,40}}\b{p}\b", after)), None)
-    return Quantity(value, concept, platform, bound, m.group(0))
+    return Quantity(value, concept, platform, bound, m.group(0), m.span())  # span in the folded text
 
 
 def agrees(claim: Quantity, passage: Quantity) -> bool:

@@ -23,6 +23,7 @@ from service.verdict.types import (
     Reason,
     Source,
     Stance,
+    Value,
     Verdict,
     Verification,
 )
@@ -69,4 +70,10 @@ def _evidence(e: dict) -> Evidence:
 
 def _finding(f: dict) -> Finding:
     return Finding(FindingKind(f["kind"]), Outcome(f["outcome"]), f["claim_value"], f["passage_value"],
-                   f.get("unit"), f.get("entity"), f.get("published_at"), bool(f.get("bound_only", False)))
+                   f.get("unit"), f.get("entity"), f.get("published_at"), bool(f.get("bound_only", False)),
+                   _values(f.get("claim_values")), _values(f.get("passage_values")))
+
+
+def _values(values) -> tuple[Value, ...]:
+    """A finding's typed values; a record saved before findings carried them has none."""
+    return tuple(Value(str(v["text"]), int(v["start"]), int(v["end"])) for v in values or [])

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from service.retrieve.text import fold
 from service.verdict.quantities import MONTHS, WEEKDAYS, agrees
-from service.verdict.types import Finding, FindingKind, Outcome
+from service.verdict.types import Finding, FindingKind, Outcome, Value
 from service.verdict.vocabulary import (ENGLISH_NEGATIONS, FRENCH_NEGATION_ANCHORS, FRENCH_NEGATION_PARTS,
                                         PLATFORMS)
 
@@ -38,14 +38,20 @@ def findings(claim: "ClaimFacts", passage: "PassageFacts", subject: "Subject") -
     c, p = claim.values, passage.values
     out: list[Finding] = []
     if c.quantities and p.quantities:
-        out += _quantities(claim, c, p, subject.same)
+        out += _quantities(claim, passage, c, p, subject.same)
     if (c.weekdays and p.weekdays) or (c.dates and p.dates):
         same_event = _same_event(claim, passage) and subject.same
-        out += _weekdays(c, p, same_event) + _dates(c, p, same_event)
+        out += _weekdays(claim.text, passage.text, c, p, same_event)
+        out += _dates(claim.text, passage.text, c, p, same_event)
     return out
 
 
-def _quantities(claim, c, p, same_entity: bool) -> list[Finding]:
+def _values(text: str, spans) -> tuple[Value, ...]:
+    """The values at these (start, end) spans of `text`, as written there; spans not known are left out."""
+    return tuple(Value(text[a:b], a, b) for a, b in (s for s in spans if s is not None))
+
+
+def _quantities(claim, passage, c, p, same_entity: bool) -> list[Finding]:
     out = []
     entity = " ".join(sorted(claim.names)) or None
     for cq in c.quantities:
@@ -62,8 +68,10 @@ def _quantities(claim, c, p, same_entity: bool) -> list[Finding]:
         else:
             outcome = Outcome.CONFLICT if same_entity else Outcome.OTHER_ENTITY
         bound_only = bool(agreeing) and not any(agrees(_exact(cq), _exact(pq)) for pq in agreeing)
+        compared = agreeing[:1] or same
         out.append(Finding(FindingKind.QUANTITY, outcome, cq.text, shown, cq.concept, entity,
-                           bound_only=bound_only))
+                           bound_only=bound_only, claim_values=_values(claim.text, [cq.span]),
+                           passage_values=_values(passage.text, [q.span for q in compared])))
     return out
 
 
@@ -72,29 +80,34 @@ def _exact(q):
     return replace(q, bound="about" if q.bound == "about" else "exact")
 
 
-def _weekdays(c, p, same_event: bool) -> list[Finding]:
+def _weekdays(claim_text: str, passage_text: str, c, p, same_event: bool) -> list[Finding]:
     if not (c.weekdays and p.weekdays):
         return []
     shared = set(c.weekdays) & set(p.weekdays)
     claim_value, passage_value = " / ".join(c.weekday_texts), " / ".join(p.weekday_texts)
-    if shared:
-        return [Finding(FindingKind.WEEKDAY, Outcome.MATCH, claim_value, passage_value)]
-    return [Finding(FindingKind.WEEKDAY, Outcome.CONFLICT if same_event else Outcome.OTHER_EVENT,
-                    claim_value, passage_value)]
+    outcome = Outcome.MATCH if shared else Outcome.CONFLICT if same_event else Outcome.OTHER_EVENT
+    return [Finding(FindingKind.WEEKDAY, outcome, claim_value, passage_value,
+                    claim_values=_values(claim_text, [s for _, s in c.weekday_spans]),
+                    passage_values=_values(passage_text, [s for _, s in p.weekday_spans]))]
 
 
-def _dates(c, p, same_event: bool) -> list[Finding]:
+def _dates(claim_text: str, passage_text: str, c, p, same_event: bool) -> list[Finding]:
     out = []
-    for (month, day, year), text in zip(c.dates, c.date_texts):
-        known = [(d, t) for d, t in zip(p.dates, p.date_texts) if d[0] == month or d[1] == day]
+    passage_dates = list(zip(p.dates, p.date_texts, p.date_spans or [None] * len(p.dates)))
+    for (month, day, year), text, span in zip(c.dates, c.date_texts, c.date_spans or [None] * len(c.dates)):
+        known = [(d, t, s) for d, t, s in passage_dates if d[0] == month or d[1] == day]
         if not known:
             continue
-        same = [t for d, t in known if d[0] == month and d[1] == day and (year is None or d[2] is None or d[2] == year)]
+        same = [(t, s) for d, t, s in known
+                if d[0] == month and d[1] == day and (year is None or d[2] is None or d[2] == year)]
+        claim_values = _values(claim_text, [span])
         if same:
-            out.append(Finding(FindingKind.DATE, Outcome.MATCH, text, same[0]))
+            out.append(Finding(FindingKind.DATE, Outcome.MATCH, text, same[0][0], claim_values=claim_values,
+                               passage_values=_values(passage_text, [same[0][1]])))
         else:
             out.append(Finding(FindingKind.DATE, Outcome.CONFLICT if same_event else Outcome.OTHER_EVENT, text,
-                               " / ".join(t for _, t in known)))
+                               " / ".join(t for _, t, _ in known), claim_values=claim_values,
+                               passage_values=_values(passage_text, [s for _, _, s in known])))
     return out
 
 

@@ -70,17 +70,32 @@ class ClaimReason(StrEnum):
 
 
 @dataclass(frozen=True)
+class Value:
+    """A value as written in the claim or the passage, and where: its characters start:end there."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule comparison between the claim and a passage, with both values."""
 
     kind: FindingKind
     outcome: Outcome
-    claim_value: str  # as written in the claim ("10 millions", "mercredi", "17 septembre")
-    passage_value: str  # as written in the passage
+    # Each side's value for reading, as before values were typed: several values of one side joined with
+    # " / " ("188 millions / 30 millions"); for wording, "affirmative" / "negative" or a number. Kept in
+    # records and the API for the clients that read them; the page reads claim_values / passage_values.
+    claim_value: str
+    passage_value: str
     unit: str | None = None  # what is counted ("followers"), for quantities; for wording, "negation" or "number"
     entity: str | None = None  # whom or what the value is about, when the rule could tell
     published_at: str | None = None  # the passage's publication date; None: the passage is undated
     bound_only: bool = False  # a quantity match only because one side is a bound ("plus de 188" for 300)
+    # The values compared, each with its offsets in the claim's / the passage's text (a polarity has none).
+    claim_values: tuple[Value, ...] = ()
+    passage_values: tuple[Value, ...] = ()
 
 
 @dataclass

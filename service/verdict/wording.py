@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from service.retrieve.text import fold, words
 from service.verdict.rules import negated
-from service.verdict.types import Finding, FindingKind, Outcome
+from service.verdict.types import Finding, FindingKind, Outcome, Value
 from service.verdict.vocabulary import ENGLISH_NEGATIONS, FRENCH_NEGATION_PARTS
 
 if TYPE_CHECKING:
@@ -49,11 +49,16 @@ _NEGATION_WORDS = " ".join(sorted(FRENCH_NEGATION_PARTS | ENGLISH_NEGATIONS | {"
 
 def numbers(text: str) -> set[str]:
     """The numbers of a text, written without separators ("1 200" -> "1200", "1,200" -> "1200")."""
-    out = set()
-    for n in _NUMBER.findall(text):
-        digits = re.sub(r"[  .,](?=\d{3}\b)", "", n)
-        out.add(digits.replace(",", "."))
-    return out
+    return {n for n, _, _ in numbers_at(text)}
+
+
+def numbers_at(text: str) -> tuple[tuple[str, int, int], ...]:
+    """Each number of a text without separators, with where it is written (start, end)."""
+    out = []
+    for m in _NUMBER.finditer(text):
+        digits = re.sub(r"[  .,](?=\d{3}\b)", "", m.group(0))
+        out.append((digits.replace(",", "."), m.start(), m.end()))
+    return tuple(out)
 
 
 def finding(claim: "ClaimFacts", passage: "PassageFacts", cosine: float) -> Finding | None:
@@ -76,7 +81,10 @@ def finding(claim: "ClaimFacts", passage: "PassageFacts", cosine: float) -> Find
         return None
     if len(missing) == 1 and others:
         # One of the claim's numbers replaced by another: the same sentence, another value.
-        return Finding(FindingKind.WORDING, Outcome.CONFLICT, missing.pop(), " / ".join(sorted(others)), "number")
+        replaced = missing.pop()
+        return Finding(FindingKind.WORDING, Outcome.CONFLICT, replaced, " / ".join(sorted(others)), "number",
+                       claim_values=_written(claim.text, claim.number_spans, {replaced}),
+                       passage_values=_written(passage.text, passage.number_spans, others))
     if missing:
         return None
     passage_negated = negated(_around(passage.text, passage.language, content | claim_numbers | names))
@@ -84,6 +92,10 @@ def finding(claim: "ClaimFacts", passage: "PassageFacts", cosine: float) -> Find
         return Finding(FindingKind.WORDING, Outcome.CONFLICT, _polarity(claim_negated), _polarity(passage_negated),
                        "negation")
     return Finding(FindingKind.WORDING, Outcome.MATCH, _polarity(claim_negated), _polarity(passage_negated))
+
+
+def _written(text: str, spans, wanted: set[str]) -> tuple[Value, ...]:
+    return tuple(Value(text[a:b], a, b) for n, a, b in spans if n in wanted)
 
 
 def _same_number(a: str, b: str) -> bool:
