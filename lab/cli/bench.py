@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from service.cli.output import print_json
+from service.limits import DEFAULT_TOP_K
 
 
 def register(sub) -> None:
@@ -63,7 +64,7 @@ def register(sub) -> None:
     lat.add_argument("--clients", default="1,4,16",
                      help="numbers of concurrent clients, one level each (default 1,4,16)")
     lat.add_argument("--requests", type=int, default=60, help="requests per level (default 60)")
-    lat.add_argument("--top-k", type=int, default=10, help="top_k of each request (default 10)")
+    lat.add_argument("--top-k", type=int, default=DEFAULT_TOP_K, help=f"top_k of each request (default {DEFAULT_TOP_K})")
     lat.add_argument("--warmup", type=int, default=5, help="untimed requests first (default 5)")
     lat.add_argument("--out", help="write the figures as JSON here")
     lat.set_defaults(func=latency)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
-from service.limits import MAX_TOP_K
+from service.limits import DEFAULT_TOP_K, MAX_TOP_K
 from service.check.inputs import BAD_ROW_CODES
 from service.history.store import BATCH_SORTS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
 from service.history.workflow import MAX_ASSIGNEE_CHARS, STATUSES
@@ -149,7 +149,7 @@ class BatchOut(Schema):
 class BatchIn(Schema):
     """The form fields sent beside the claims file (multipart/form-data, so every value arrives as text)."""
 
-    top_k = fields.Integer(load_default=10, validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
+    top_k = fields.Integer(load_default=DEFAULT_TOP_K, validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
                            metadata={"description": "passages to weigh per claim"})
 
 

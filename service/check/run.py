@@ -31,7 +31,7 @@ from service.check.inputs import BadRow, Row, read_claims
 from service.check.journal import Journal, journal_path
 from service.check.writers import REPORT_ORDER, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput, RecoupeError
-from service.limits import MAX_BATCH_CLAIMS
+from service.limits import DEFAULT_TOP_K, MAX_BATCH_CLAIMS
 from service.translations.vocabulary import VERDICTS as VERDICT_WORDS
 from service.verdict.types import VERDICTS
 
@@ -193,7 +193,7 @@ def run_check(
     *,
     backend: Callable[[], object],
     fmt: str | None = None,
-    top_k: int = 10,
+    top_k: int = DEFAULT_TOP_K,
     batch_size: int = DEFAULT_BATCH,
     organization: str = "Recoupe",
     progress: bool = True,

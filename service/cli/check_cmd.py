@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from service.errors import InvalidInput
+from service.limits import DEFAULT_TOP_K, MAX_TOP_K
 from service.translations import LANGUAGES
 
 
@@ -21,8 +22,8 @@ def register(sub) -> None:
                    help="output format (default: from OUTPUT's extension)")
     p.add_argument("--server", metavar="URL",
                    help="verify through a running service (e.g. http://127.0.0.1:8000) instead of this process")
-    p.add_argument("-k", "--top-k", type=int, default=10,
-                   help="evidence passages to weigh per claim (1-50, default 10)")
+    p.add_argument("-k", "--top-k", type=int, default=DEFAULT_TOP_K,
+                   help=f"evidence passages to weigh per claim (1-{MAX_TOP_K}, default {DEFAULT_TOP_K})")
     p.add_argument("--batch-size", type=int, default=16,
                    help="claims sent through the models at once (default 16; at most 64 with --server)")
     p.add_argument("--organization", default="Recoupe", help="author of the ClaimReview drafts (default Recoupe)")

@@ -21,7 +21,7 @@ from service.claims import sent_length
 from service.errors import RecoupeError
 from service.history.export import CHECK_EXPORTS
 from service.history.workflow import MAX_ASSIGNEE_CHARS, STATUSES
-from service.limits import MAX_CLAIM_CHARS, MAX_TOP_K
+from service.limits import DEFAULT_TOP_K, MAX_CLAIM_CHARS, MAX_TOP_K
 from service.page import highlight
 from service.page.errors import error_page
 from service.page.i18n import claim_too_long, field_errors, helpers
@@ -71,7 +71,7 @@ def _headers(response):
 @bp.app_context_processor
 def _helpers():
     return {**helpers(), "switch_url": _switch_url, "runs": highlight.runs, "safe_url": highlight.safe_url,
-            "max_top_k": MAX_TOP_K, "csrf_token": form_token}
+            "max_top_k": MAX_TOP_K, "default_top_k": DEFAULT_TOP_K, "csrf_token": form_token}
 
 
 def _switch_url() -> str:

@@ -16,6 +16,7 @@ from service.api.uploads import saved_uploads, sent_files
 from service.check.inputs import INPUT_FORMATS
 from service.errors import InvalidInput
 from service.history import batch as batches
+from service.limits import DEFAULT_TOP_K
 from service.translations.locale import asked_language
 
 bp = Blueprint("batches", __name__, url_prefix="/v1")
@@ -23,7 +24,7 @@ bp = Blueprint("batches", __name__, url_prefix="/v1")
 _UPLOAD = {"type": "object", "required": ["claims"], "properties": {
     "claims": {"type": "string", "format": "binary",
                "description": f"the claims file ({', '.join(INPUT_FORMATS)}; at most {batches.MAX_CLAIMS:,} claims)"},
-    "top_k": {"type": "integer", "minimum": 1, "default": 10, "description": "passages to weigh per claim"}}}
+    "top_k": {"type": "integer", "minimum": 1, "default": DEFAULT_TOP_K, "description": "passages to weigh per claim"}}}
 
 
 def start_upload(form, files) -> "batches.Batch":
