@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+from html import escape as html_escape
 from html.parser import HTMLParser
 
 import pytest
@@ -152,6 +153,49 @@ def test_a_french_reader_meets_no_english_on_any_screen(client, keyed, services)
     assert re.search(r'id="delete-key"[^>]*autofocus', refused) and "clé d" in refused
     _french(keyed.post("/batch", data={}, headers=FR), 401)
     _french(c.post("/claims/batch", data={}, headers=FR), 400)
+    # sentences sent to a batch without the key: the ranked sentences come back as ticked, the reason beside
+    # the focused key field
+    text = "La tour Eiffel mesure 330 mètres. Elle a été construite en 1889 par Gustave Eiffel."
+    ticked = "Elle a été construite en 1889 par Gustave Eiffel."
+    refused = _french(keyed.post("/claims/batch", data={"claims": [ticked], "text": text, "top": "5"}, headers=FR),
+                      401)
+    assert re.search(r'id="cx-key"[^>]*autofocus', refused) and 'id="cx-key-error"' in refused
+    boxes = dict(re.findall(r'<input type="checkbox" name="claims" value="([^"]*)"[^>]*?( checked)?>', refused))
+    assert boxes == {"La tour Eiffel mesure 330 mètres.": "", ticked: " checked"}, boxes
+    # an unknown address and a form over the size limit: the page's error screen, not the API's JSON
+    _french(c.get("/no-such-screen", headers={**FR, "Accept": "text/html,*/*;q=0.8"}), 404)
+    over = c.post("/corpus/upload", data={"files": (io.BytesIO(b"x" * (2 * 1024 * 1024)), "big.txt")},
+                  content_type="multipart/form-data", headers=FR)
+    assert "Mo" in _french(over, 413)
+    assert c.get("/v1/no-such-operation", headers={**FR, "Accept": "text/html"}).mimetype == "application/problem+json"
+    _downloads_in_french(c, batch_path.rsplit("/", 1)[1])
+
+
+def _downloads_in_french(c, batch_id):
+    """The batch's reports and ClaimReview drafts, downloaded by a French reader, are French; an English
+    reader gets the same batch (of a French claim) in English: the requester's language decides."""
+    def download(fmt, headers=FR):
+        response = c.get(f"/v1/batches/{batch_id}/download/{fmt}", headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+        return response.get_data(as_text=True)
+
+    html = download("html")
+    assert '<html lang="fr">' in html and not english_in(html), english_in(html)
+    markdown = download("md")
+    assert markdown.startswith("# Rapport de vérification des affirmations")
+    # the interface's lines: not the claim's heading, the passages, their sources (the corpus's own words)
+    ours = "\n".join(line for line in markdown.splitlines()
+                      if not line.startswith(("### ", "   > ", "   - *")) and "claims.csv" not in line)
+    assert not english_in(f"<p>{html_escape(ours)}</p>"), english_in(f"<p>{html_escape(ours)}</p>")
+    import json
+
+    for draft in json.loads(download("claimreview")):
+        assert draft["inLanguage"] == "fr" and "doit relire" in draft["description"]
+        human = " ".join([draft["description"], draft["reviewRating"]["alternateName"], draft["reviewBody"]])
+        assert not english_in(f"<p>{html_escape(human)}</p>"), human
+    assert download("md", {"Accept-Language": "en"}).startswith("# Claim check report")
+    for fmt in ("csv", "jsonl"):  # data with stable column names, as the API's fields: one row per claim
+        assert CLAIM in download(fmt)
 
 
 def _finish(services, batch_id, seconds=300):

@@ -215,14 +215,16 @@ def _heading(item: Checked, w: Words) -> str:
     return item.row.id if item.row.id is not None else w.gettext("line %(n)s", n=item.row.line_no)
 
 
-def _meta(items: list[Checked], info: ReportInfo, w: Words) -> str:
-    return " · ".join([
-        w.gettext("Input: %(name)s", name=info.input_name),
-        w.ngettext("%(num)s claim checked", "%(num)s claims checked", len(items)),
-        w.ngettext("%(num)s row skipped", "%(num)s rows skipped", len(info.bad_rows)),
-        w.date(info.date),
-        w.ngettext("up to %(num)s evidence passage per claim", "up to %(num)s evidence passages per claim",
-                   info.top_k)])
+INPUT = N_("Input: %(name)s")
+
+
+def _run_facts(items: list[Checked], info: ReportInfo, w: Words) -> list[str]:
+    """What the report says of the run after the input's name."""
+    return [w.ngettext("%(num)s claim checked", "%(num)s claims checked", len(items)),
+            w.ngettext("%(num)s row skipped", "%(num)s rows skipped", len(info.bad_rows)),
+            w.date(info.date),
+            w.ngettext("up to %(num)s evidence passage per claim", "up to %(num)s evidence passages per claim",
+                       info.top_k)]
 
 
 def _skip_reason(b, w: Words) -> str:
@@ -261,7 +263,9 @@ def render_markdown(items: list[Checked], info: ReportInfo) -> str:
     w = words(report_language(items, info))
     counts = Counter(i.result["verdict"] for i in items)
     out = [
-        f"# {_md(w.gettext(TITLE))}", "", _md(_meta(items, info, w)), "", f"> {_md(w.gettext(REVIEW_NOTICE))}", "",
+        f"# {_md(w.gettext(TITLE))}", "",
+        _md(" · ".join([w.gettext(INPUT, name=info.input_name), *_run_facts(items, info, w)])), "",
+        f"> {_md(w.gettext(REVIEW_NOTICE))}", "",
         f"## {_md(w.gettext('Summary'))}", "",
         f"| {_md(w.gettext('Verdict'))} | {_md(w.gettext('Claims'))} |", "|---|---:|",
     ]
@@ -345,6 +349,11 @@ def _h_url(url) -> str:
     return _h(url) if url else ""
 
 
+def _h_file(name: str) -> str:
+    """A file's name is the user's own word, in no language: marked so (as the page marks it)."""
+    return f'<span translate="no">{_h(name)}</span>'
+
+
 def _h_cite(source: dict) -> str:
     if not source.get("title"):
         return ""
@@ -361,7 +370,8 @@ def render_html(items: list[Checked], info: ReportInfo) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{_h(w.gettext(TITLE))}: {_h(info.input_name)}</title>", f"<style>{_CSS}</style>", "</head>",
         "<body>", f"<h1>{_h(w.gettext(TITLE))}</h1>",
-        f'<p class="meta">{_h(_meta(items, info, w))}</p>',
+        '<p class="meta">' + " · ".join([_h(w.gettext(INPUT)) % {"name": _h_file(info.input_name)},
+                                         *map(_h, _run_facts(items, info, w))]) + "</p>",
         f'<p class="notice">{_h(w.gettext(REVIEW_NOTICE))}</p>',
         f"<h2>{_h(w.gettext('Summary'))}</h2>", "<table>",
         f"<tr><th>{_h(w.gettext('Verdict'))}</th><th>{_h(w.gettext('Claims'))}</th></tr>",

@@ -13,6 +13,7 @@ from pathlib import Path
 from service.errors import NotFound
 from service.index import persist, schema
 from service.index.records import ArticleRef
+from service.index.store import NO_ARTICLE
 
 
 class StoreView:
@@ -41,7 +42,7 @@ class StoreView:
             row = self._conn.execute(f"SELECT {schema.ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?",
                                      (article_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no article with id {article_id!r} in the index")
+            raise NotFound(NO_ARTICLE, values={"id": repr(article_id)})
         return schema.article_from_row(row)
 
     def passages_of(self, article_id: str):

@@ -37,6 +37,9 @@ from service.index.items import prepare_items
 from service.index.records import AddReport, ArticleRef, Hit
 from service.index.vectors import as_unit_rows
 from service.ingest.article import Article, Passage
+from service.translations import N_
+
+NO_ARTICLE = N_("no article with id %(id)s in the index")  # also the cluster's store view's
 
 
 class PassageIndex:
@@ -201,7 +204,7 @@ class PassageIndex:
             self._cache.sync(write_back=False)
             with schema.transaction(self._conn) as conn:
                 if conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
-                    raise NotFound(f"no article with id {article_id!r} in the index")
+                    raise NotFound(NO_ARTICLE, values={"id": repr(article_id)})
                 ids = [r[0] for r in conn.execute("SELECT id FROM passages WHERE article_id = ?", (article_id,))]
                 conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))  # passages follow: ON DELETE CASCADE
                 generation = schema.bump_generation(conn)
@@ -289,7 +292,7 @@ class PassageIndex:
                 f"SELECT {schema.ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?", (article_id,)
             ).fetchone()
         if row is None:
-            raise NotFound(f"no article with id {article_id!r} in the index")
+            raise NotFound(NO_ARTICLE, values={"id": repr(article_id)})
         return schema.article_from_row(row)
 
     def list_articles(self, limit: int | None = None, offset: int = 0) -> list[ArticleRef]:
@@ -307,7 +310,7 @@ class PassageIndex:
         with self._mutex:
             self._check_open()
             if self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone() is None:
-                raise NotFound(f"no article with id {article_id!r} in the index")
+                raise NotFound(NO_ARTICLE, values={"id": repr(article_id)})
             rows = self._conn.execute(
                 f"SELECT {schema.PASSAGE_COLUMNS} FROM passages p WHERE p.article_id = ? ORDER BY p.position",
                 (article_id,),

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from service.api.auth import check_key, key_configured
+from service.api.auth import key_configured
 from service.api.factcheck_schemas import ExtractRequest
 from service.api.services import services
 from service.api.uploads import saved_uploads, sent_files
@@ -19,6 +19,7 @@ from service.errors import InvalidInput
 from service.history import batch as batches
 from service.limits import DEFAULT_TOP_K
 from service.page.i18n import field_errors
+from service.page.keys import key_refusal
 from service.page.views import bp
 from service.translations import N_
 
@@ -53,7 +54,9 @@ def claims_rank():
 @bp.post("/claims/batch")
 def claims_batch():
     """The ticked sentences become a batch of claims, one a line, checked like an uploaded file."""
-    check_key(request.form.get("api_key", ""), "in the form's API key field")
+    refused = key_refusal()
+    if refused:  # the ranked sentences again, as ticked, with the reason beside the focused key field
+        return _ranked_again(refused), 401
     claims = [" ".join(c.split()) for c in request.form.getlist("claims") if c.strip()]
     if not claims:
         raise InvalidInput(N_("Tick at least one sentence to check."))
@@ -67,6 +70,22 @@ def claims_batch():
     return redirect(url_for(".batch_view", batch_id=batch.id), 303)
 
 
-def _screen(text: str, top, result=None, error: str | None = None):
+def _ranked_again(key_refused: str):
+    """The screen the batch form was sent from: its text (a hidden field of that form) ranked again, the
+    sentences ticked as they were."""
+    text = request.form.get("text", "")
+    top = request.form.get("top", "").strip()
+    top = int(top) if top.isdigit() else SHOWN
+    try:
+        body = ExtractRequest().load({"text": text, "top": top})
+    except ValidationError:  # nothing to rank again: the reason on the text's form
+        return _screen(text=text, top=top, error=key_refused)
+    return _screen(text=text, top=top, result=finder().extract(body["text"], body["top"]),
+                   ticked=set(request.form.getlist("claims")), key_refused=key_refused)
+
+
+def _screen(text: str, top, result=None, error: str | None = None, ticked: set[str] | None = None,
+            key_refused: str | None = None):
+    """`ticked`: the sentences ticked when the batch form was sent (None: the check-worthy ones)."""
     return render_template("claims.html", text=text, top=top, result=result, error=error,
-                           needs_key=key_configured())
+                           needs_key=key_configured(), ticked=ticked, key_refused=key_refused)

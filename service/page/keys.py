@@ -14,7 +14,7 @@ def key_refusal() -> str | None:
     """None when the form's key is the server's (or the server has none); else the sentence to show."""
     given = request.form.get("api_key", "")
     try:
-        check_key(given, "in the form's API key field")
+        check_key(given, "form")
     except Unauthorized:
         if not given:
             return gettext("This needs the server's API key: type it here, then send the form again.")

@@ -1,0 +1,100 @@
+"""The API's problems in the reader's language: a French Accept-Language gets a French `title` (and French
+field messages), a request naming no language gets English, and the machine fields (`type`, `status`, field
+names, headers) are the same in both."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import replace
+
+import pytest
+
+from service.api import create_app
+from service.api.services import Services
+from service.corpus import Corpus
+from tests.test_api_errors import problem_of
+from tests.test_page_french import ENGLISH, WORD
+
+KEY = "clé-de-test"
+FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
+
+
+@pytest.fixture(scope="module")
+def corpus(config, embedder, tmp_path_factory):
+    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("api-errors-fr")), embedder)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def client(config, corpus):
+    app = create_app(replace(config, data_dir=corpus.config.data_dir, api_key=KEY), services=Services(corpus))
+    return app.test_client()
+
+
+def english_in(title: str) -> set[str]:
+    text = re.sub(r"'[^']*'|/\S*|X-API-Key|Retry-After|date_from", " ", title)  # ids, paths, header and field names
+    return {w for w in re.findall(WORD, text.lower()) if w in ENGLISH}
+
+
+def both(client, method, url, status, **kwargs) -> tuple[dict, dict]:
+    """The problem asked in French, then with no language named; the machine fields agree."""
+    headers = kwargs.pop("headers", {})
+    french = problem_of(getattr(client, method)(url, headers={**headers, **FR}, **kwargs), status)
+    english = problem_of(getattr(client, method)(url, headers=headers, **kwargs), status)
+    assert french["type"] == english["type"] and french["status"] == english["status"]
+    assert set(french.get("errors") or {}) == set(english.get("errors") or {})
+    assert french["title"] != english["title"]
+    assert not english_in(french["title"]), (french["title"], english_in(french["title"]))
+    return french, english
+
+
+def test_the_api_key_refusals(client):
+    french, english = both(client, "post", "/v1/articles", 401, json={"text": "Un texte."})
+    assert "clé d'API du serveur dans l'en-tête X-API-Key" in french["title"]
+    assert english["title"] == "this operation needs the server's API key in the X-API-Key header"
+    french, english = both(client, "delete", "/v1/articles/x", 401, headers={"X-API-Key": "wrong"})
+    assert french["title"] == "la clé d'API de l'en-tête X-API-Key n'est pas celle du serveur"
+    assert english["title"] == "the API key in the X-API-Key header is not the server's key"
+
+
+def test_an_unknown_article_and_an_unknown_route(client):
+    french, english = both(client, "get", "/v1/articles/no-such-id", 404)
+    assert french["title"] == "aucun article d'identifiant 'no-such-id' dans l'index"
+    assert english["title"] == "no article with id 'no-such-id' in the index"
+    french, english = both(client, "get", "/v1/nothing", 404)
+    assert french["title"].startswith("/v1/nothing n'existe pas ici") and english["title"].startswith("there is no")
+
+
+def test_a_wrong_method_and_a_body_over_the_limit(client):
+    french, english = both(client, "get", "/v1/verify", 405)
+    assert french["title"] == "GET n'est pas accepté sur /v1/verify ; utilisez POST"
+    assert english["title"] == "GET is not allowed on /v1/verify; use POST"
+    body = json.dumps({"claim": "a", "sources": ["x" * (1024 * 1024)]})
+    french, english = both(client, "post", "/v1/verify", 413, data=body, content_type="application/json")
+    assert "limite de 1 Mo" in french["title"] and "1 MB" in english["title"]
+
+
+def test_field_errors_name_the_field_in_the_readers_words(client):
+    french, english = both(client, "post", "/v1/verify", 400, json={"top_k": "5", "date_from": "16/09/2020"})
+    assert french["errors"]["claim"] == ["Champ obligatoire manquant."]
+    assert english["errors"]["claim"] == ["Missing data for required field."]
+    assert french["errors"]["top_k"] == ["Ce n'est pas un nombre entier valide."]
+    assert french["errors"]["date_from"] == ["doit être une date ISO : AAAA, AAAA-MM ou AAAA-MM-JJ"]
+    assert french["title"].startswith("requête invalide : ") and english["title"].startswith("invalid request: ")
+    french, _ = both(client, "post", "/v1/verify", 400, json=["une affirmation"])
+    assert french["errors"] == {"_schema": ["Type d'entrée invalide."]}
+
+
+def test_too_many_requests(config, corpus):
+    client = create_app(replace(config, data_dir=corpus.config.data_dir, api_key=KEY, rate_limit_writes="2 per minute"),
+                        services=Services(corpus)).test_client()
+    for _ in range(2):
+        client.delete("/v1/articles/x", headers={"X-API-Key": "wrong"})
+    french = problem_of(client.delete("/v1/articles/x", headers={"X-API-Key": "wrong", **FR}), 429)
+    english = problem_of(client.delete("/v1/articles/x", headers={"X-API-Key": "wrong"}), 429)
+    assert french["type"] == english["type"] == "too-many-requests"
+    assert french["title"].startswith("trop de requêtes de ce client (limite : 2 par 1 minute)")
+    assert "Retry-After" in french["title"]
+    assert english["title"].startswith("too many requests from this client (limit: 2 per 1 minute)")
