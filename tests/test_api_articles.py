@@ -107,3 +107,62 @@ def test_without_a_configured_key_writes_are_open(config, corpus):
     client = create_app(replace(config, data_dir=corpus.config.data_dir, api_key=""), services=Services(corpus)).test_client()
     assert client.post("/v1/articles", json=ARTICLE).status_code == 201
     assert client.delete(f"/v1/articles/{ARTICLE['id']}").status_code == 200
+
+
+def test_an_articles_metadata_is_edited_in_place_and_date_filters_see_it(client, corpus):
+    """PATCH /v1/articles/<id>: the title, source, address and date change, the text and passages stay, the
+    corpus generation moves on (saved checks say the corpus changed), and a date filter sees the new date."""
+    undated = {**ARTICLE, "id": "undated-1", "published_at": None, "url": None}
+    assert client.post("/v1/articles", json=undated, headers=AUTH).status_code == 201
+    before = client.get("/v1/articles/undated-1").get_json()
+    generation = corpus.index.generation
+    query = corpus.embedder.encode_queries(["Kim Kardashian Instagram mercredi"])[0]
+    assert "undated-1" not in {h.article.id for h in corpus.index.search(query, 5, date_to="2030")}  # undated
+    assert client.patch("/v1/articles/undated-1", json={"source": "Reuters"}).status_code == 401
+    edited = client.patch("/v1/articles/undated-1", headers=AUTH, json={
+        "title": "Des célébrités gèlent Instagram", "source": "Reuters", "url": "https://example.org/gel",
+        "published_at": "2020-09-15"})
+    assert edited.status_code == 200, edited.get_json()
+    after = edited.get_json()
+    assert (after["title"], after["source"], after["url"], after["published_at"]) == (
+        "Des célébrités gèlent Instagram", "Reuters", "https://example.org/gel", "2020-09-15")
+    assert after["text"] == before["text"] and after["passages"] == before["passages"]
+    assert corpus.index.generation != generation
+    found = corpus.index.search(query, 5, date_from="2020-09-01", date_to="2020-09-30")
+    assert "undated-1" in {h.article.id for h in found}  # dated now, so a date filter keeps it
+    cleared = client.patch("/v1/articles/undated-1", headers=AUTH, json={"published_at": None, "url": ""}).get_json()
+    assert (cleared["published_at"], cleared["url"]) == (None, None)
+    bad = client.patch("/v1/articles/undated-1", headers=AUTH, json={"published_at": "15/09/2020"})
+    assert bad.status_code == 400 and "published_at" in bad.get_json()["errors"]
+    assert client.patch("/v1/articles/undated-1", headers=AUTH, json={}).status_code == 400
+    assert client.patch("/v1/articles/nope", headers=AUTH, json={"source": "x"}).status_code == 404
+
+
+def test_the_page_edits_an_articles_metadata_and_dates_an_uploaded_txt(client, corpus):
+    import html
+    import io
+
+    from tests.conftest import PageFormClient
+
+    client.application.test_client_class = PageFormClient  # the page's forms carry the form token
+    page_form = client.application.test_client()
+    sent = page_form.post("/corpus/upload", content_type="multipart/form-data", data={
+        "api_key": KEY, "txt_source": "Le Progrès", "txt_published_at": "2024-05-02",
+        "txt_url": "https://example.org/pont",
+        "files": [(io.BytesIO("Le pont rouvre\nLe pont Lafayette a rouvert lundi matin.".encode()), "pont.txt")]})
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:500]
+    article_id = next(a.id for a in corpus.index.list_articles() if a.title == "Le pont rouvre")
+    article = corpus.index.get_article(article_id)
+    assert (article.source, article.published_at, article.url) == ("Le Progrès", "2024-05-02", "https://example.org/pont")
+    page = page_form.get(f"/articles/{article_id}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'id="metadata"' in page and "Modifier le titre, la source, la date et l" in html.unescape(page)
+    stranger = client.application.test_client()  # a browser that was never given the key
+    refused = stranger.post(f"/articles/{article_id}/metadata", data={"title": "x", "source": "y"})
+    assert refused.status_code == 401 and corpus.index.get_article(article_id).title == "Le pont rouvre"
+    saved = page_form.post(f"/articles/{article_id}/metadata", data={
+        "api_key": KEY, "title": "Le pont Lafayette rouvre", "source": "Le Progrès",
+        "published_at": "", "url": "https://example.org/pont"})
+    assert saved.status_code == 303
+    article = corpus.index.get_article(article_id)
+    assert (article.title, article.published_at) == ("Le pont Lafayette rouvre", None)
+

@@ -57,7 +57,7 @@ def test_openapi_document_describes_every_route_from_the_schemas(app, client):
     spec = client.get("/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     expected = {"/v1/verify": {"post"}, "/v1/verify/batch": {"post"}, "/v1/articles": {"get", "post"},
-                "/v1/articles/{article_id}": {"get", "delete"}, "/v1/health": {"get"}, "/v1/stats": {"get"},
+                "/v1/articles/{article_id}": {"get", "delete", "patch"}, "/v1/health": {"get"}, "/v1/stats": {"get"},
                 "/v1/checks": {"get", "post"}, "/v1/checks/{check_id}": {"get", "patch"},
                 "/v1/checks/{check_id}/reviews": {"post"}, "/v1/checks/{check_id}/reviews/{item}": {"delete"},
                 "/v1/checks/{check_id}/export/{fmt}": {"get"}, "/v1/reviews/export": {"get"}, "/v1/batches": {"post"}, "/v1/batches/{batch_id}": {"get"},
@@ -87,7 +87,7 @@ def test_only_writes_need_the_api_key_in_the_document(client):
     secured = {(path, method) for path, ops in spec["paths"].items() for method, op in ops.items() if "security" in op}
     assert secured == {("/v1/articles", "post"), ("/v1/articles/{article_id}", "delete"),
                        ("/v1/checks/{check_id}/reviews", "post"), ("/v1/checks/{check_id}/reviews/{item}", "delete"),
-                       ("/v1/checks/{check_id}", "patch"),
+                       ("/v1/checks/{check_id}", "patch"), ("/v1/articles/{article_id}", "patch"),
                        ("/v1/batches", "post"), ("/v1/articles/{article_id}/retract", "post"),
                        ("/v1/factchecks", "post"), ("/v1/factchecks/{fact_check_id}", "delete")}
     assert spec["components"]["securitySchemes"]["ApiKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key"}

@@ -182,6 +182,19 @@ class BatchRowsResponse(Schema):
     rows = fields.List(fields.Nested(BatchRowOut), required=True)
 
 
+class ArticleMetaIn(Schema):
+    """An article's metadata edited in place (PATCH /v1/articles/<id>): the fields sent change, the others stay;
+    null or "" clears url and published_at."""
+
+    title = Text(validate=validate.Length(1, 1000))
+    source = Text(validate=validate.Length(1, 200), metadata={"description": "publisher name"})
+    url = Text(allow_none=True, validate=validate.Length(max=2048),
+               metadata={"description": "the article's original address (shown as a link when http or https)"})
+    published_at = Text(allow_none=True, validate=validate.Regexp(
+        r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$", error="an ISO date such as 2020, 2020-09 or 2020-09-16"),
+        metadata={"description": "ISO 8601 date, year or year-month"})
+
+
 class RetractIn(Schema):
     reason = Text(required=True, validate=validate.Length(1, MAX_NOTE_CHARS),
                   metadata={"description": "why; shown on every saved check that cited the article"})

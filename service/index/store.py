@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,6 +38,8 @@ from service.index.items import prepare_items
 from service.index.records import AddReport, ArticleRef, Hit
 from service.index.vectors import as_unit_rows
 from service.ingest.article import Article, Passage
+
+EDITABLE_METADATA = ("title", "source", "url", "published_at")  # what update_metadata may change
 from service.translations import N_
 
 NO_ARTICLE = N_("no article with id %(id)s in the index")  # also the cluster's store view's
@@ -210,6 +213,30 @@ class PassageIndex:
                 generation = schema.bump_generation(conn)
             self._cache.forget(generation, ids)
             return len(ids)
+
+    def update_metadata(self, article_id: str, **changes) -> Article:
+        """Change an article's title, source, url or published_at (the keys given; None clears url and
+        published_at) without touching its text, passages or vectors. A new generation: saved checks say the
+        corpus changed, and date and source filters see the new values at once."""
+        unknown = set(changes) - set(EDITABLE_METADATA)
+        if unknown:
+            raise ValueError(f"not editable: {', '.join(sorted(unknown))}")
+        with self._mutex, self._lock.hold(exclusive=True):
+            self._check_open()
+            self._cache.sync(write_back=False)
+            with schema.transaction(self._conn) as conn:
+                row = conn.execute(f"SELECT {schema.ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?",
+                                   (article_id,)).fetchone()
+                if row is None:
+                    raise NotFound(f"no article with id {article_id!r} in the index")
+                article = replace(schema.article_from_row(row), **changes)
+                # the hash covers the metadata: the edited article sent again is unchanged, the old one replaces it
+                conn.execute("UPDATE articles SET title = ?, source = ?, url = ?, published_at = ?, content_hash = ? "
+                             "WHERE id = ?", (article.title, article.source, article.url, article.published_at,
+                                              article.content_hash, article_id))
+                generation = schema.bump_generation(conn)
+            self._cache.forget(generation, [])  # the vectors are the same: only the generation moves on
+            return article
 
     def flush(self) -> None:
         """Write the FAISS cache if it holds changes not yet on disk (after add(persist=False))."""

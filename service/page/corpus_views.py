@@ -15,7 +15,8 @@ from service.api.services import services
 from service.api.uploads import saved_uploads, sent_files
 from service.errors import InvalidInput
 from service.index.counts import article_counts
-from service.ingest.loaders import SUPPORTED_EXTENSIONS
+from service.api.history_schemas import ArticleMetaIn
+from service.ingest.loaders import SUPPORTED_EXTENSIONS, load_file
 from service.page.keys import key_refusal
 from service.page.views import bp
 from service.translations import N_
@@ -39,8 +40,17 @@ def corpus_upload():
         raise InvalidInput(N_("choose at least one file to upload"))
     if len(files) > MAX_FILES:
         raise InvalidInput(N_("upload at most %(n)s files at a time"), values={"n": MAX_FILES})
+    # what a .txt file cannot say itself (its first line is the title): source, date and address, from the form
+    given = ArticleMetaIn(only=("source", "url", "published_at")).load(
+        {k: v for k in ("source", "url", "published_at") if (v := request.form.get(f"txt_{k}", "").strip())})
     with saved_uploads(files) as saved:
-        summary = services().corpus.ingest_paths([path for path, _ in saved])
+        corpus = services().corpus
+        summary = corpus.ingest_paths([path for path, _ in saved])
+        if given:
+            for path in (p for p, _ in saved if p.suffix.lower() == ".txt"):
+                for article in load_file(path, errors=[]):
+                    if corpus.index.content_hash_of(article.id) is not None:  # ingested (not refused)
+                        corpus.index.update_metadata(article.id, **given)
     errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
     return _corpus_page(summary=summary, errors=errors), 400 if errors and not summary.articles_added \
         and not summary.articles_replaced and not summary.duplicates_skipped else 200
@@ -87,3 +97,19 @@ def _corpus_page(summary=None, errors=None, key_refused: str | None = None):
                            retracted=request.args.get("retracted"),
                            needs_key=key_configured(), extensions=", ".join(SUPPORTED_EXTENSIONS),
                            max_files=MAX_FILES, key_refused=key_refused)
+
+
+@bp.post("/articles/<path:article_id>/metadata")
+def article_metadata(article_id: str):
+    """The article page's form: title, source, original address and date, edited in place (what
+    PATCH /v1/articles/<id> does); the API key typed in the form when the server has one."""
+    from service.page.views import article_view
+
+    refused = key_refusal()
+    if refused:
+        return article_view(article_id, key_refused=refused), 401
+    fields = ("title", "source", "url", "published_at")
+    changes = ArticleMetaIn().load({k: request.form.get(k, "").strip() for k in fields if k in request.form})
+    changes = {k: (v or None) if k in ("url", "published_at") else v for k, v in changes.items()}
+    services().corpus.index.update_metadata(article_id, **changes)
+    return redirect(url_for(".article_view", article_id=article_id) + "#metadata", 303)

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
+from service.api.auth import key_configured
 from service.api.csrf import form_token, form_token_ok, set_form_cookie
 from service.api.schemas import VerifyRequest
 from service.api.services import services
@@ -170,10 +171,12 @@ def _is_day(text: str) -> bool:
 
 
 @bp.get("/articles/<path:article_id>")
-def article_view(article_id: str):
+def article_view(article_id: str, key_refused: str | None = None):
+    """`key_refused`: why the metadata form's last send was refused (service/page/corpus_views.py)."""
     article = services().corpus.index.get_article(article_id)
     parts = highlight.around(article.text, request.args.get("start"), request.args.get("end"))
-    return render_template("article.html", article=article, parts=parts, back=request.args.get("check"))
+    return render_template("article.html", article=article, parts=parts, back=request.args.get("check"),
+                           needs_key=key_configured(), key_refused=key_refused)
 
 
 # ------------------------------------------------------------------ errors, as pages

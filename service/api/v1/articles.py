@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 
 from service.api.auth import api_key_required
 from service.api.openapi import doc
-from service.api.history_schemas import RetractIn, RetractOut
+from service.api.history_schemas import ArticleMetaIn, RetractIn, RetractOut
 from service.api.payload import json_body, load_body, load_query, respond
 from service.api.schemas import (
     MAX_ARTICLES_PER_REQUEST,
@@ -56,6 +56,22 @@ def list_articles():
 @doc("Read an article and its passages", tag="articles", responses={200: ArticleOut})
 def get_article(article_id: str):
     return respond(ArticleOut(), services().get_article(article_id))
+
+
+@bp.patch("/articles/<path:article_id>")
+@doc("Edit an article's metadata", tag="articles", body=ArticleMetaIn, responses={200: ArticleOut},
+     description="Title, source, original URL and publication date, changed in place (the fields sent; null "
+                 "or an empty string clears url and published_at); the text and passages stay. The corpus "
+                 "generation moves on, so date and source filters see the new values.")
+@api_key_required
+def edit_article(article_id: str):
+    changes = {k: (v or None) if k in ("url", "published_at") else v
+               for k, v in load_body(ArticleMetaIn()).items()}
+    if not changes:
+        raise ValidationError("send at least one of title, source, url, published_at", "_schema")
+    s = services()
+    s.corpus.index.update_metadata(article_id, **changes)
+    return respond(ArticleOut(), s.get_article(article_id))
 
 
 @bp.delete("/articles/<path:article_id>")
