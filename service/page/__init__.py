@@ -17,6 +17,7 @@ from the app only, nothing inline).
 """
 
 from service.page.views import bp
-from service.page import batch_views, claims_views, corpus_views  # noqa: E402,F401  (they register their routes on bp)
+from service.page import batch_views, claims_views, corpus_views, desk_views  # noqa: E402,F401  (they register their routes on bp)
+from service.page import review_views, unlock_views  # noqa: E402,F401  (the review bar; unlock and lock)
 
 __all__ = ["bp"]

@@ -2,7 +2,7 @@
 
 Nothing here decides: checks are `Desk.check`, reviewed verdicts `Desk.open`
 (which calls the verdict layer), articles `Corpus.index`. Reviews are sent by
-the page's script to `/v1/checks/<id>/reviews` (service/api/v1/checks.py).
+the check page's review bar (service/page/review_views.py), with or without its script.
 """
 
 from __future__ import annotations
@@ -122,7 +122,11 @@ def _home(claim: str, chosen: dict, errors=None):
 
 
 @bp.get("/checks/<check_id>")
-def check_view(check_id: str):
+def check_view(check_id: str, key_refused: str | None = None, review_refused: str | None = None):
+    """`key_refused`: why the workflow form's last send was refused (service/page/desk_views.py);
+    `review_refused`: why the review bar's (service/page/review_views.py)."""
+    from service.page.review_views import bar_values  # it registers its route on bp, so it imports this module
+
     view = services().desk.open(check_id)
     shown = view.shown
     groups = {s: [(i, e) for i, e in enumerate(shown.evidence) if e.stance == s] for s in STANCES}
@@ -131,7 +135,10 @@ def check_view(check_id: str):
     explanation = explain(replace(shown, language=g.lang))
     return render_template("check.html", view=view, shown=shown, groups=groups, explanation=explanation,
                            order=("supports", "refutes", "neutral"),
-                           already_checked=view.check.record.get("already_checked"))  # as matched when checked
+                           already_checked=view.check.record.get("already_checked"),  # as matched when checked
+                           again=url_for(".home", claim=view.check.claim, **view.check.settings),
+                           statuses=STATUSES, exports=tuple(CHECK_EXPORTS), needs_key=key_configured(),
+                           key_refused=key_refused, review_refused=review_refused, **bar_values())
 
 
 # ------------------------------------------------------------------ history

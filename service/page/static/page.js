@@ -1,13 +1,9 @@
-// Recoupe's page: the review actions and their keyboard shortcuts, and a busy message while a claim is
-// checked. The page works without this file except for reviewing. Reviews go to the same /v1 endpoints as
-// any client; the server recomputes the verdict and the page is reloaded to show it.
+// Recoupe's page: the review bar's keyboard shortcuts, and a busy message while a claim is checked. The page
+// works without this file: the review bar is a plain form (the passage chosen in its menu); this file makes
+// the focused evidence card the bar's passage and sends the bar from the keyboard.
 "use strict";
 
 (function () {
-  const KEY_NAME = "recoupe.reviewer";   // localStorage: the reviewer's name, kept between visits
-  const KEY_API = "recoupe.apiKey";      // sessionStorage: the API key, this tab only
-  const KEY_FOCUS = "recoupe.focus";     // sessionStorage: the card to focus after a reload
-
   function text(id) {
     const el = document.getElementById(id);
     return el ? el.content.textContent.trim() : "";
@@ -59,65 +55,30 @@
     window.setTimeout(poll, 1000);
   }
 
-  // ---------------------------------------------------------------- review
-  const panel = document.getElementById("review-panel");
-  if (!panel) return;
-  const checkId = panel.dataset.check;
-  const status = document.getElementById("review-status");
-  const reviewer = document.getElementById("reviewer");
-  const apiKey = document.getElementById("api-key");
-  reviewer.value = localStorage.getItem(KEY_NAME) || "";
-  apiKey.value = sessionStorage.getItem(KEY_API) || "";
-  reviewer.addEventListener("change", function () { localStorage.setItem(KEY_NAME, reviewer.value.trim()); });
-  apiKey.addEventListener("change", function () { sessionStorage.setItem(KEY_API, apiKey.value); });
-
+  // ---------------------------------------------------------------- review bar
+  const bar = document.getElementById("review-bar");
+  if (!bar) return;
+  const picker = document.getElementById("review-item");
+  const stance = document.getElementById("review-stance");
   const cards = Array.from(document.querySelectorAll(".card[data-item]"));
 
-  function say(message) { status.textContent = message; }
-
-  async function send(card, action) {
-    const item = Number(card.dataset.item);
-    const name = reviewer.value.trim();
-    if (action !== "undo" && !name) {
-      say(text("msg-failed").replace("{why}", text("msg-need-name")));
-      reviewer.focus();
-      return;
-    }
-    localStorage.setItem(KEY_NAME, name);
-    sessionStorage.setItem(KEY_API, apiKey.value);
-    const headers = {"Content-Type": "application/json", "Accept": "application/json"};
-    if (apiKey.value) headers["X-API-Key"] = apiKey.value;
-    let url = "/v1/checks/" + encodeURIComponent(checkId) + "/reviews";
-    let init = {method: "POST", headers: headers};
-    if (action === "undo") {
-      url += "/" + item;
-      init.method = "DELETE";
-    } else {
-      const body = {item: item, action: action, reviewer: name, note: card.querySelector(".note").value};
-      if (action === "stance") body.stance = card.querySelector(".stance-choice").value;
-      init.body = JSON.stringify(body);
-    }
-    try {
-      const response = await fetch(url, init);
-      if (!response.ok) {
-        let why = response.status + "";
-        try { why = (await response.json()).title || why; } catch (e) { /* not JSON */ }
-        say(text("msg-failed").replace("{why}", why));
-        return;
-      }
-      sessionStorage.setItem(KEY_FOCUS, String(item));
-      sessionStorage.setItem(KEY_FOCUS + ".said", text("msg-saved"));
-      window.location.reload();
-    } catch (e) {
-      say(text("msg-failed").replace("{why}", String(e)));
-    }
+  // The focused (or clicked) card is the bar's passage; the bar's stance menu starts at the card's stance.
+  function pick(card) {
+    if (!card || picker.value === card.dataset.item) return;
+    picker.value = card.dataset.item;
+    const option = picker.selectedOptions[0];
+    if (option) stance.value = option.dataset.stance;
+    cards.forEach(function (c) { c.classList.toggle("picked", c === card); });
   }
-
-  panel.parentNode.addEventListener("click", function (event) {
-    const button = event.target.closest("button[data-action]");
-    if (!button) return;
-    const card = button.closest(".card");
-    if (card) send(card, button.dataset.action);
+  cards.forEach(function (card) {
+    card.addEventListener("focusin", function () { pick(card); });
+    card.addEventListener("click", function (event) {
+      if (!event.target.closest("a, button, summary, textarea")) card.focus();
+    });
+  });
+  picker.addEventListener("change", function () {
+    const card = document.getElementById("e" + picker.value);
+    cards.forEach(function (c) { c.classList.toggle("picked", c === card); });
   });
 
   function currentCard() {
@@ -125,39 +86,42 @@
     return active ? active.closest(".card[data-item]") : null;
   }
 
+  function show(card) {
+    card.focus({preventScroll: true});
+    card.scrollIntoView({block: "center"});  // not under the bar, which stays at the top
+  }
+
   function move(step) {
     if (!cards.length) return;
     const at = cards.indexOf(currentCard());
     const next = at < 0 ? (step > 0 ? 0 : cards.length - 1) : Math.min(Math.max(at + step, 0), cards.length - 1);
-    cards[next].focus();
+    show(cards[next]);
+  }
+
+  function send(action) {
+    const button = bar.querySelector('button[name=action][value="' + action + '"]');
+    if (typeof bar.requestSubmit === "function") bar.requestSubmit(button); else button.click();
   }
 
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    const target = event.target;
-    if (target.closest("input, textarea, select")) return;  // typing a note or a name
+    if (event.target.closest("input, textarea, select")) return;  // typing a note or a name
     const card = currentCard();
     const stances = {s: "supports", r: "refutes", n: "neutral"};
+    const actions = {a: "accept", x: "reject", u: "undo"};
     if (event.key === "j") { move(1); event.preventDefault(); }
     else if (event.key === "k") { move(-1); event.preventDefault(); }
-    else if (card && event.key === "a") { send(card, "accept"); event.preventDefault(); }
-    else if (card && event.key === "x") { send(card, "reject"); event.preventDefault(); }
-    else if (card && event.key === "u" && card.querySelector("button[data-action=undo]")) {
-      send(card, "undo"); event.preventDefault();
-    } else if (card && stances[event.key]) {
-      card.querySelector(".stance-choice").value = stances[event.key];
-      send(card, "stance"); event.preventDefault();
+    else if (card && actions[event.key]) { pick(card); send(actions[event.key]); event.preventDefault(); }
+    else if (card && stances[event.key]) {
+      pick(card);
+      stance.value = stances[event.key];
+      send("stance");
+      event.preventDefault();
     }
   });
 
-  // After a review: back on the card that was reviewed, and say so.
-  const focus = sessionStorage.getItem(KEY_FOCUS);
-  if (focus !== null) {
-    sessionStorage.removeItem(KEY_FOCUS);
-    const said = sessionStorage.getItem(KEY_FOCUS + ".said");
-    sessionStorage.removeItem(KEY_FOCUS + ".said");
-    const card = document.querySelector('.card[data-item="' + focus + '"]');
-    if (card) card.focus();
-    if (said) say(said);
-  }
+  // After a review (?reviewed=<item>): back on the card that was reviewed.
+  const reviewed = new URLSearchParams(window.location.search).get("reviewed");
+  const card = reviewed !== null ? document.getElementById("e" + reviewed) : null;
+  if (card) show(card);
 })();

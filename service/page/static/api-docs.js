@@ -1,49 +1,5 @@
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Recoupe API</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 60rem; padding: 1rem 1.5rem 4rem; color: #1d1d1f; }
-  h1 { margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #ddd; }
-  code, pre, textarea, input { font: 13px/1.4 ui-monospace, monospace; }
-  pre { background: #f5f5f7; padding: .7rem; overflow-x: auto; white-space: pre-wrap; }
-  .op { border: 1px solid #ddd; border-radius: 6px; margin: .6rem 0; padding: .5rem .8rem; }
-  .method { display: inline-block; min-width: 4rem; font-weight: 600; text-transform: uppercase; }
-  .get { color: #0a6b2d; } .post { color: #0b54a4; } .delete { color: #a40b0b; }
-  .muted { color: #666; } .key { font-size: 12px; color: #a45a00; margin-left: .5rem; }
-  table { border-collapse: collapse; width: 100%; margin: .3rem 0 1rem; }
-  td, th { border-bottom: 1px solid #eee; padding: .25rem .4rem; text-align: left; vertical-align: top; }
-  form label { display: block; margin: .5rem 0 .2rem; font-weight: 600; }
-  textarea { width: 100%; box-sizing: border-box; }
-  button { margin-top: .7rem; padding: .4rem 1rem; }
-  .supports { color: #0a6b2d; } .refutes { color: #a40b0b; } .neutral { color: #666; }
-</style>
-</head>
-<body>
-<h1>Recoupe API</h1>
-<p id="description" class="muted">Loading <a href="openapi.json">openapi.json</a>…</p>
-
-<h2>Try it: verify a claim</h2>
-<form id="try">
-  <label for="claim">claim</label>
-  <textarea id="claim" rows="3" maxlength="1000" required>Kim Kardashian ne publiera pas sur Instagram mercredi</textarea>
-  <label for="top_k">top_k</label>
-  <input id="top_k" type="number" min="1" max="50" value="10">
-  <label for="languages">languages <span class="muted">(optional, comma-separated codes, e.g. fr, en)</span></label>
-  <input id="languages" type="text">
-  <br><button type="submit">POST /v1/verify</button>
-</form>
-<div id="result"></div>
-
-<h2>Endpoints</h2>
-<div id="paths"></div>
-
-<h2>Schemas</h2>
-<div id="schemas"></div>
-
-<script>
+// The API documentation (/v1/docs): renders openapi.json's operations and schemas, and the try-it form that
+// sends POST /v1/verify. A file rather than an inline script, so the page's policy allows no inline script.
 "use strict";
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -144,18 +100,15 @@ document.getElementById("try").addEventListener("submit", async (event) => {
   if (langs.length) body.languages = langs;
   document.getElementById("result").replaceChildren(el("p", {class: "muted"}, "verifying…"));
   try {
-    const response = await fetch("verify", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
+    const response = await fetch("/v1/verify", {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)});
     renderResult(await response.json(), response.ok);
   } catch (err) {
     document.getElementById("result").replaceChildren(el("p", {class: "refutes"}, String(err)));
   }
 });
-fetch("openapi.json").then(r => r.json()).then(spec => {
+fetch("/v1/openapi.json").then(r => r.json()).then(spec => {
   document.getElementById("description").textContent = spec.info.description;
   document.title = `${spec.info.title} ${spec.info.version}`;
   renderPaths(spec);
   renderSchemas(spec);
 }).catch(err => { document.getElementById("description").textContent = "could not load openapi.json: " + err; });
-</script>
-</body>
-</html>
