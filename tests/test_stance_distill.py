@@ -1,7 +1,8 @@
 """The distilled student (lab/stance/distill.py), in small: a 6-layer copy of the
 teacher's layers, trained two steps on the first pairs of the smoke mix against
-cached teacher logits, exported, built to int8 with the existing tooling and
-served by StanceModel."""
+cached teacher logits, learning from them (its distillation loss on those pairs
+goes down), exported, built to int8 with the existing tooling and served by
+StanceModel."""
 
 from __future__ import annotations
 
@@ -17,9 +18,13 @@ from tests.conftest import need_shared_data, need_stance_model
 def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config, tmp_path):
     need_stance_model(config)
     need_shared_data()
-    from lab.stance.distill import DistillRecipe, distill, student_from_teacher, within_teacher
-    from lab.stance.train import Recipe
+    import torch
+
+    from lab.stance.data import resolve_data_dir
+    from lab.stance.distill import (DistillRecipe, _limit, distill, distillation_loss_of, student_from_teacher,
+                                    within_teacher)
     from lab.stance.export import assemble, build_runtime
+    from lab.stance.train import Recipe, Schedule, checkpoint_path, load_tokenizer
     from service.stance.model import StanceModel
 
     teacher = assemble(config.models_dir)
@@ -28,7 +33,7 @@ def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config
     # Student layer 2 is teacher layer 5, weight for weight.
     assert np.array_equal(student.bert.encoder.layer[2].output.dense.weight.detach().numpy(),
                           teacher.bert.encoder.layer[5].output.dense.weight.detach().numpy())
-    del teacher, student
+    del teacher
 
     out = tmp_path / "small"
     # The smoke mix (no mined neutrals, so it runs in CI), through the one training loop with the distillation loss.
@@ -41,6 +46,22 @@ def test_a_small_distillation_run_exports_a_six_layer_student_that_serves(config
     assert (out / "stance" / "teacher_logits.npz").is_file()
     log = [json.loads(line) for line in (out / "stance" / "distill_log.jsonl").read_text().splitlines()]
     assert all(np.isfinite(r["loss"]) for r in log if "loss" in r)
+
+    # It learned: on the 64 pairs it trained on, the loss against the teacher's cached logits is clearly
+    # lower after the two steps than at the start (measured 0.895 -> 0.718). A sign error, logits read for
+    # the wrong pairs, frozen weights or a checkpoint without the trained weights would fail here.
+    schedule = Schedule(resolve_data_dir(None), recipe.base, log=lambda _m: None)
+    _limit(schedule, 64, recipe.base)
+    pairs = schedule.epochs[0][0]
+    with np.load(out / "stance" / "teacher_logits.npz") as cached:
+        targets = cached["epoch0"]
+    tok = load_tokenizer(config.models_dir)
+    before = distillation_loss_of(student, tok, pairs, targets, recipe)
+    trained = torch.load(checkpoint_path(out / "stance"), map_location="cpu", weights_only=False)["model"]
+    student.load_state_dict(trained, strict=False)
+    after = distillation_loss_of(student, tok, pairs, targets, recipe)
+    assert after < 0.95 * before, (before, after)
+    del student
 
     build_runtime(out, log=lambda _m: None)
     model = StanceModel(out, "onnx-int8", threads=0)

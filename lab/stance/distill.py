@@ -135,6 +135,28 @@ def distill_loss(student_logits, teacher_logits, labels, temperature: float, alp
     return alpha * kl + (1 - alpha) * F.cross_entropy(student_logits, labels)
 
 
+def distillation_loss_of(student, tok, pairs, teacher_logits: np.ndarray, recipe: DistillRecipe,
+                         batch_size: int = 32) -> float:
+    """The run's loss of `student` over `pairs` (a mean per pair) against their teacher logits, without
+    dropout or gradients: what a run should bring down on the pairs it trains on."""
+    import torch
+
+    from lab.stance.train import encode
+
+    was_training = student.training
+    student.eval()
+    total = 0.0
+    with torch.no_grad():
+        for b in range(0, len(pairs), batch_size):
+            batch = pairs[b:b + batch_size]
+            logits = student(**encode(tok, batch, recipe.base.max_length)).logits.float()
+            target = torch.from_numpy(np.asarray(teacher_logits[b:b + batch_size])).float()
+            labels = torch.tensor([p.label for p in batch])
+            total += float(distill_loss(logits, target, labels, recipe.temperature, recipe.alpha)) * len(batch)
+    student.train(was_training)
+    return total / len(pairs)
+
+
 class DistillationLoss:
     """The loss handed to the one training loop (loop.py) to distil: the teacher's cached logits of the
     batch's pairs, found by their epoch and positions in the schedule, against the student's."""
