@@ -280,7 +280,7 @@ def test_upload_and_delete_an_article(browser, base, tmp_path):
     browser.find_element(By.ID, "files").send_keys(str(path))
     browser.find_element(By.ID, "upload-button").click()
     summary = _wait(browser, "#upload-summary")
-    assert "1 article(s) added" in summary.text
+    assert "1 article added" in summary.text
     row = next(r for r in _css(browser, "#articles-table tbody tr") if title in r.text)
     assert "FR" in row.text
     row.find_element(By.CSS_SELECTOR, "a.delete").click()
@@ -301,7 +301,7 @@ def test_retract_an_article_and_the_check_that_cited_it_says_so(browser, base, t
     browser.get(base + "/corpus")
     browser.find_element(By.ID, "files").send_keys(str(path))
     browser.find_element(By.ID, "upload-button").click()
-    assert "1 article(s) added" in _wait(browser, "#upload-summary").text
+    assert "1 article added" in _wait(browser, "#upload-summary").text
     _check(browser, base, "Le tramway T9 a transporté ses premiers voyageurs samedi")
     check_url = browser.current_url
     browser.get(base + "/corpus")
@@ -333,7 +333,7 @@ def test_upload_a_batch_watch_it_and_triage_it(browser, base, tmp_path):
     # the page polls the progress and reloads itself when the batch is finished
     _wait(browser, "#batch-progress[data-status='done']")
     assert "2 of 2 claims checked" in browser.find_element(By.ID, "batch-count").text
-    assert "1 row(s) could not be read" in browser.find_element(By.ID, "batch-progress").text
+    assert "1 row could not be read" in browser.find_element(By.ID, "batch-progress").text
     verdicts = [td.text for td in _css(browser, "#triage-table tbody tr td:nth-child(3)")]
     assert len(verdicts) == 2 and "Refuted" in verdicts
     _no_serious_violation(browser, "batch triage")
