@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import re
 import time
 
 import pytest
@@ -138,7 +139,9 @@ def test_the_page_states_form_rules_and_errors_in_french(client, keyed):
     refused = keyed.post("/batch", data={"claims": _claims_file(f"claim\n{REFUTED}\n")}, headers=french,
                          content_type="multipart/form-data")
     text = html.unescape(refused.get_data(as_text=True))
-    assert refused.status_code == 401 and "Il faut la clé d'API du serveur" in text and "Saisissez la clé" in text
+    # the form back, the reason beside its focused key field (service/page/keys.py), not an error page
+    assert refused.status_code == 401 and "Il faut la clé d'API du serveur : saisissez-la ici" in text
+    assert re.search(r'id="batch-key"[^>]*autofocus', text)
     bad_k = client.post("/batch", data={"claims": _claims_file(f"claim\n{REFUTED}\n"), "top_k": "0"},
                         headers=french, content_type="multipart/form-data")
     assert bad_k.status_code == 400 and "un nombre entier de 1 à 50" in bad_k.get_data(as_text=True)
