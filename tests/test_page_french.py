@@ -120,6 +120,12 @@ def test_a_french_reader_meets_no_english_on_any_screen(client, keyed, services)
     assert "188…" not in explanation  # a quote is never cut inside the number it is about
     assert "T0" not in check and "+00:00" not in check  # times as a reader writes them
     _french(c.get("/checks", headers=FR))
+    # the check alone as a Markdown report: the reader's language (the claim is French: an English reader's is English)
+    check_id = path.rsplit("/", 1)[1]
+    report = c.get(f"/v1/checks/{check_id}/export/md", headers=FR).get_data(as_text=True)
+    assert report.startswith("# Rapport de vérification des affirmations") and "- **Verdict :** " in report
+    english = c.get(f"/v1/checks/{check_id}/export/md", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert english.startswith("# Claim check report") and "- **Verdict:** " in english
     # an over-long claim: refused with both numbers, in French, shown back whole
     long = c.post("/check", data={"claim": "mot " * 500}, headers=FR)
     page = _french(long, 400)

@@ -48,8 +48,9 @@ def review_of(check) -> dict | None:
             "reviewer": check.reviewer, "reviewed_at": check.reviewed_at}
 
 
-def export_check(view, fmt: str) -> tuple[bytes, str, str]:
-    """(bytes, media type, file name) of one check (a `CheckView`) in one of CHECK_EXPORTS."""
+def export_check(view, fmt: str, language: str | None = None) -> tuple[bytes, str, str]:
+    """(bytes, media type, file name) of one check (a `CheckView`) in one of CHECK_EXPORTS; the report written in
+    `language` (None: the claim's, service/check/language.py)."""
     from service.check.writers import Checked, ReportInfo, render_output
     from service.check.inputs import Row
 
@@ -61,5 +62,6 @@ def export_check(view, fmt: str) -> tuple[bytes, str, str]:
         data = (json.dumps(view.to_dict(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     else:
         item = Checked(Row(1, c.id, c.claim, c.id), c.record, review_of(c))
-        data = render_output("md", [item], ReportInfo(f"check {c.id}", c.created_at[:10], c.settings.get("top_k", 0)))
+        data = render_output("md", [item], ReportInfo(f"check {c.id}", c.created_at[:10], c.settings.get("top_k", 0),
+                                                      language=language))
     return data, media, f"check-{c.id}.{ext}"

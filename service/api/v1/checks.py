@@ -12,6 +12,7 @@ from service.api.schemas import VerifyRequest
 from service.api.services import services
 from service.history.export import CHECK_EXPORTS
 from service.history.export import export_check as check_export
+from service.translations.locale import asked_language
 
 bp = Blueprint("checks", __name__, url_prefix="/v1")
 
@@ -88,9 +89,11 @@ def undo_review(check_id: str, item: int):
 @doc("Download one check", tag="checks", responses={200: None}, path_values={"fmt": tuple(CHECK_EXPORTS)},
      description="The check as a Markdown report (the writers of `recoupe check`: verdict of record, the "
                  "reviewer and the models' verdict beside it, every passage with its sources) or as the JSON "
-                 "of GET /v1/checks/<id>, as an attachment.")
+                 "of GET /v1/checks/<id>, as an attachment. The report is written in the language the request "
+                 "names (`?lang=fr|en` or Accept-Language), else in the claim's.")
 def export_check(check_id: str, fmt: str):
-    data, media, filename = check_export(services().desk.open(check_id), fmt)
+    # the report in the language the request names (a page's reader), else in the claim's
+    data, media, filename = check_export(services().desk.open(check_id), fmt, asked_language())
     return Response(data, mimetype=media, headers={"Content-Disposition": attachment(filename)})
 
 
