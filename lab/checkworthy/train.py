@@ -24,6 +24,7 @@ from service.checkworthy.features import hand_features
 from service.checkworthy.model import FEATURES, CheckWorthyModel
 from service.config import REPO_ROOT
 from lab.evaluate.set_vectors import cache_for, task5_test_sample, task5_train_sample, vectors
+from lab.models.linear_output import write_model
 from service.models.linear import Linear
 
 OUT_MODEL = REPO_ROOT / "models" / "checkworthy" / "model.json"
@@ -161,10 +162,7 @@ def main(argv=None) -> dict:
                           f"task 5 train sample ({len(t5_train)}: every positive, hashed negatives)",
             "embedder": embedder.name, "C": C, "metrics": metrics}
     model = CheckWorthyModel(linear, threshold, info)
-    OUT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-    OUT_MODEL.write_text(json.dumps(model.to_dict()) + "\n", encoding="utf-8")
-    OUT_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    OUT_REPORT.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    write_model(model, OUT_MODEL, metrics, OUT_REPORT, indent=None)
     print(json.dumps(metrics, indent=1))
     return metrics
 

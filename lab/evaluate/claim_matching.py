@@ -24,6 +24,7 @@ import numpy as np
 from service.config import REPO_ROOT
 from lab.evaluate import matching_data as md
 from lab.evaluate.set_vectors import cache_for, vectors
+from lab.models.linear_output import write_model
 from service.factchecks.model import FEATURES, MatchModel, pair_features
 from service.models.linear import Linear
 
@@ -171,10 +172,7 @@ def main(argv=None) -> dict:
         "crosslingual": crosslingual(data_dir, cache, claims, cv, model),
     }
     model = MatchModel(linear, model.same, model.duplicate, {**info, "metrics": metrics})
-    OUT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-    OUT_MODEL.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
-    OUT_REPORT.parent.mkdir(parents=True, exist_ok=True)
-    OUT_REPORT.write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    write_model(model, OUT_MODEL, metrics, OUT_REPORT)
     print(json.dumps(metrics, indent=1))
     return metrics
 

@@ -96,11 +96,16 @@ def _unit_rankings(scored, claims, retrievers) -> dict:
             if k.split("-")[0] in retrievers}
 
 
-def _common_settings(ctx, rset, results) -> None:
+def _retrievers(ctx, rset, results) -> Retrievers:
+    """The retrievers over a retrieval dataset's corpus (embedded through the cache, timed), its settings noted."""
     results["subset"] = rset.subset
     results["settings"].update({"embedder": ctx.embedder.name, "retrievers": ", ".join(ctx.retrievers),
                                 "corpus": f"{len(rset.docs)} documents, {len(rset.units)} sentences",
                                 "claims": len(rset.claims)})
+    t = time.perf_counter()
+    retr = Retrievers(rset, ctx.cache(), ctx.retrievers, ctx.log)
+    _timed(results, "index_and_embed_corpus", t)
+    return retr
 
 
 def _scifact(ctx, results: dict) -> None:
@@ -109,10 +114,7 @@ def _scifact(ctx, results: dict) -> None:
     from lab.stance.data import read_scifact
 
     rset = load_scifact(ctx.data_dir, ctx.limit, ctx.claims)
-    _common_settings(ctx, rset, results)
-    t = time.perf_counter()
-    retr = Retrievers(rset, ctx.cache(), ctx.retrievers, ctx.log)
-    _timed(results, "index_and_embed_corpus", t)
+    retr = _retrievers(ctx, rset, results)
     t = time.perf_counter()
     dev = retr.score(rset.claims, label="dev claims")
     _timed(results, "score_dev_claims", t)
@@ -166,17 +168,11 @@ def _scifact(ctx, results: dict) -> None:
     stance = ctx.stance(results)
     if stance is None:
         return
-    from lab.stance.evaluate import evaluate_pairs
-
-    t = time.perf_counter()
     texts = {c.text for c in rset.claims}
-    pairs = [p for p in read_scifact(ctx.data_dir)["heldout"] if p.hypothesis in texts]
-    results["stance"] = evaluate_pairs(pairs, stance, ctx.log, "SciFact dev (title + rationale, claim) pairs")
-    results["stance"]["note"] = ("SciFact dev pairs as built by lab/stance/data.py: rationale sentences with "
-                                 "the title (SUPPORT / CONTRADICT) and one unused sentence of each cited abstract "
-                                 "(neutral).")
-    _timed(results, "stance_pairs", t)
-    _stance_plots(ctx, results, results["stance"], "SciFact dev")
+    _stance(ctx, results, stance, [p for p in read_scifact(ctx.data_dir)["heldout"] if p.hypothesis in texts],
+            "SciFact dev (title + rationale, claim) pairs", "SciFact dev",
+            "SciFact dev pairs as built by lab/stance/data.py: rationale sentences with the title (SUPPORT / "
+            "CONTRADICT) and one unused sentence of each cited abstract (neutral).")
     t = time.perf_counter()
     results["verdict"] = pool_verdicts(rset.claims, dev.service_candidates, stance, ctx.models.verdict, SCIFACT_MAP, SCIFACT_LABELS, ctx.log)
     _timed(results, "verdicts", t)
@@ -202,10 +198,7 @@ def _climate_fever(ctx, results: dict) -> None:
     from lab.stance.data import LABEL_ID, Pair, with_context
 
     rset = load_climate_fever(ctx.data_dir, ctx.limit, ctx.claims)
-    _common_settings(ctx, rset, results)
-    t = time.perf_counter()
-    retr = Retrievers(rset, ctx.cache(), ctx.retrievers, ctx.log)
-    _timed(results, "index_and_embed_corpus", t)
+    retr = _retrievers(ctx, rset, results)
     t = time.perf_counter()
     scored = retr.score(rset.claims)
     _timed(results, "score_claims", t)
@@ -218,19 +211,14 @@ def _climate_fever(ctx, results: dict) -> None:
     stance = ctx.stance(results)
     if stance is None:
         return
-    from lab.stance.evaluate import evaluate_pairs
-
     held = [c for c in rset.claims if c.heldout]
     by_unit = {u.id: u for u in rset.units}
     label = {"SUPPORTS": "entailment", "REFUTES": "contradiction", "NOT_ENOUGH_INFO": "neutral"}
     pairs = [Pair(with_context(by_unit[u].title, by_unit[u].text), c.text, LABEL_ID[label[lab]], "climate_fever")
              for c in held for u, lab in sorted(c.unit_labels.items()) if u in by_unit]
-    t = time.perf_counter()
-    results["stance"] = evaluate_pairs(pairs, stance, ctx.log, "held-out Climate-FEVER (title + sentence, claim) pairs")
-    results["stance"]["note"] = (f"The {len(held)} claims the stance model held out (sha1(claim_id) % 10 == 0), "
-                                 "each against its five annotated sentences, led by the Wikipedia article title.")
-    _timed(results, "stance_pairs", t)
-    _stance_plots(ctx, results, results["stance"], "Climate-FEVER held-out")
+    _stance(ctx, results, stance, pairs, "held-out Climate-FEVER (title + sentence, claim) pairs",
+            "Climate-FEVER held-out", f"The {len(held)} claims the stance model held out (sha1(claim_id) % 10 == 0), "
+            "each against its five annotated sentences, led by the Wikipedia article title.")
     cands = {c.id: cs for c, cs in zip(rset.claims, scored.service_candidates)}
     t = time.perf_counter()
     results["verdict"] = pool_verdicts(held, [cands[c.id] for c in held], stance, ctx.models.verdict, CLIMATE_MAP, CLIMATE_LABELS, ctx.log)
@@ -243,6 +231,16 @@ def _climate_fever(ctx, results: dict) -> None:
 
 # ---------------------------------------------------------------- stance and seeds
 
+def _stance(ctx, results: dict, stance, pairs, name: str, title: str, note: str) -> None:
+    """The stance block of a dataset (lab/stance/evaluate.py's evaluate_pairs, timed) and its plots."""
+    from lab.stance.evaluate import evaluate_pairs
+
+    t = time.perf_counter()
+    results["stance"] = {**evaluate_pairs(pairs, stance, ctx.log, name), "note": note}
+    _timed(results, "stance_pairs", t)
+    _stance_plots(ctx, results, results["stance"], title)
+
+
 def _stance_plots(ctx, results: dict, s: dict, title: str, suffix: str = "") -> None:
     results["plots"].append(plots.confusion(s["argmax"]["confusion"], s["argmax"]["labels"],
                                             f"{title}: stance (argmax)", ctx.out_dir / f"confusion_stance{suffix}.png"))
@@ -252,7 +250,6 @@ def _stance_plots(ctx, results: dict, s: dict, title: str, suffix: str = "") -> 
 
 def _xnli(ctx, results: dict) -> None:
     from lab.evaluate.datasets import load_xnli_heldout
-    from lab.stance.evaluate import evaluate_pairs
 
     pairs = load_xnli_heldout(ctx.data_dir, ctx.limit)
     if ctx.limit is not None:
@@ -261,12 +258,9 @@ def _xnli(ctx, results: dict) -> None:
     stance = ctx.stance(results)
     if stance is None:
         return
-    t = time.perf_counter()
-    results["stance"] = evaluate_pairs(pairs, stance, ctx.log, "held-out XNLI-fr pairs")
-    results["stance"]["note"] = ("The stance model's held-out XNLI-fr dev premises (lab/stance/data.py), in four "
-                                 "directions: fr-fr, en-en, en-fr (English premise, French hypothesis), fr-en.")
-    _timed(results, "stance_pairs", t)
-    _stance_plots(ctx, results, results["stance"], "XNLI-fr held-out, all directions")
+    _stance(ctx, results, stance, pairs, "held-out XNLI-fr pairs", "XNLI-fr held-out, all directions",
+            "The stance model's held-out XNLI-fr dev premises (lab/stance/data.py), in four directions: fr-fr, "
+            "en-en, en-fr (English premise, French hypothesis), fr-en.")
     for lang, s in results["stance"].get("by_language", {}).items():
         _stance_plots(ctx, results, s, f"XNLI-fr held-out, {lang}", f"_{lang}")
 

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lab.models.linear_output import write_model
 from service.verdict.assess import assess_all
 from service.verdict.features import CLAIM_FEATURES, PASSAGE_FEATURES
 from service.models.linear import Linear
@@ -100,9 +101,7 @@ def train(config, data_dir: Path, out_dir: Path | None = None, sources: tuple[st
     model = VerdictModel(final.evidence, final.claim, abstain, conflict, evidence_threshold, info)
     metrics = _metrics(cases, oof_scores, oof_probs, model)
     model.info["cross_validated"] = {"all": metrics["claims"]["all"], "languages": metrics["claims"]["languages"]}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "model.json").write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
-    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=1) + "\n", encoding="utf-8")
+    write_model(model, out_dir / "model.json", metrics, out_dir / "metrics.json")
     _reliability_plot(cases, oof_scores, oof_probs, out_dir / "reliability.png")
     log(f"written: {out_dir / 'model.json'}, metrics.json, reliability.png ({time.perf_counter() - t0:.0f} s)")
     log(json.dumps({"thresholds": model.to_dict()["thresholds"], "claims": metrics["claims"]["all"],
