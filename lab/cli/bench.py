@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -123,8 +124,6 @@ def embed(args, config) -> int:
 
 
 def ingest_scifact(args, config) -> int:
-    import json
-
     from lab.bench.ingest_scifact import run
     from service.models.registry import get_models
 
@@ -132,7 +131,7 @@ def ingest_scifact(args, config) -> int:
                                          if args.data is None else None)
     result = run(bench_config, get_models(config).embedder, limit=args.limit, data=args.data)
     if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
+        _write(result, args.out)
     else:
         print_json({k: v for k, v in result.items() if k != "recall"})
     return 0
@@ -171,8 +170,6 @@ def cluster(args, config) -> int:
 
 
 def latency(args, config) -> int:
-    import json
-
     from lab.bench.latency import parse_clients, run, table
     from service.errors import InvalidInput
 
@@ -181,14 +178,11 @@ def latency(args, config) -> int:
     result = run(config, url=args.url, threads=args.threads, claims_path=args.claims,
                  clients=parse_clients(args.clients), requests=args.requests, top_k=args.top_k, warmup=args.warmup)
     print(table(result))
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
+    _write(result, args.out)
     return 0
 
 
 def speed(args, config) -> int:
-    import json
-
     from lab.bench.latency import parse_clients
     from lab.bench.speed import run
 
@@ -196,32 +190,30 @@ def speed(args, config) -> int:
                  clients=parse_clients(args.clients), requests=args.requests, threads=args.threads,
                  parts=tuple(p.strip() for p in args.parts.split(",") if p.strip()), embed_count=args.embed_count,
                  data=args.data)
-    print(json.dumps(result["ratios"], indent=2))
-    if args.out:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2))
+    print_json(result["ratios"])
+    _write(result, args.out)
     return 0
 
 
 def segment(args, config) -> int:
-    import json
-
     from lab.bench.segment import run
     from service.models.registry import get_models
 
     result = run(config, get_models(config).embedder, sizes=[int(x) for x in args.sizes.split(",")])
-    print_json(result)
-    if args.out:
-        Path(args.out).write_text(json.dumps(result, indent=2))
+    _summary(result, args.out)
     return 0
 
 
-def _summary(result: dict, out: str | None, drop: tuple = ()) -> None:
-    import json
-
-    print_json({k: v for k, v in result.items() if k not in drop})
+def _write(result: dict, out: str | None) -> None:
+    """The whole result as JSON into `out`, when given (--out)."""
     if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(json.dumps(result, indent=2))
+
+
+def _summary(result: dict, out: str | None, drop: tuple = ()) -> None:
+    print_json({k: v for k, v in result.items() if k not in drop})
+    _write(result, out)
 
 
 def abuse(args, config) -> int:
