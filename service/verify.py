@@ -69,6 +69,7 @@ class Verifier:
         t0 = time.perf_counter()
         weighed, timings = self.weigh_many(claims, options)
         t2 = time.perf_counter()
+        set_aside = self._undated_set_aside(options)
         out = []
         for w in weighed:
             assessments = assess_all(w.features, w.findings, self.verdict)
@@ -76,7 +77,8 @@ class Verifier:
             order = sorted(range(len(evidence)), key=lambda i: _evidence_order(evidence[i]))
             decision = decide(assessments, self.verdict)
             out.append(Verification(w.claim, w.language, decision.verdict, decision.confidence,
-                                    [evidence[i] for i in order], decision.reasons, {}, decision.probabilities))
+                                    [evidence[i] for i in order], decision.reasons, {}, decision.probabilities,
+                                    undated_set_aside=set_aside))
         t3 = time.perf_counter()
         if self.matcher is not None:
             for v, found in zip(out, self.matcher.match_many([v.claim for v in out], [v.language for v in out])):
@@ -89,6 +91,14 @@ class Verifier:
             # For a batch these are the whole batch's stage times: the models ran once for all claims.
             v.timings_ms = dict(timings)
         return out
+
+    def _undated_set_aside(self, options: VerifyOptions) -> int | None:
+        """How many undated articles the date filter left out (None when it left none out on purpose, or when
+        this verifier searches no local corpus it could count them in)."""
+        index = getattr(self.corpus, "index", None)
+        if not options.dated_only or index is None:
+            return None
+        return index.undated_articles(options.sources)
 
     def weigh_many(self, claims: list[str], options: VerifyOptions = DEFAULTS) -> tuple[list[Weighed], dict]:
         """Retrieve, group, run the stance model and compute each passage's features and rule findings."""

@@ -19,6 +19,11 @@ class VerifyOptions:
     sources: tuple[str, ...] | None = None  # only evidence from these sources
     date_from: str | None = None  # only articles published on or after this ISO date (YYYY[-MM[-DD]])
     date_to: str | None = None
+    # A date filter keeps the dated articles it covers and sets the undated ones aside (the verification says
+    # how many: Verification.undated_set_aside), unless this is True: then undated articles are weighed too.
+    # Off by default: a reader who asks for a period gets evidence known to be from it, and is told what
+    # was left out, rather than evidence of unknown date mixed in silently.
+    include_undated: bool = False
 
     def __post_init__(self):
         if isinstance(self.top_k, bool) or not isinstance(self.top_k, int) or not 1 <= self.top_k <= MAX_TOP_K:
@@ -37,4 +42,9 @@ class VerifyOptions:
         """The evidence filters, as the index and the retrievers take them."""
         return {"languages": list(self.languages) if self.languages is not None else None,
                 "sources": list(self.sources) if self.sources is not None else None,
-                "date_from": self.date_from, "date_to": self.date_to}
+                "date_from": self.date_from, "date_to": self.date_to, "include_undated": self.include_undated}
+
+    @property
+    def dated_only(self) -> bool:
+        """A date bound is given and undated articles are set aside."""
+        return bool(self.date_from or self.date_to) and not self.include_undated

@@ -6,8 +6,10 @@ claims; what a date filter set aside; the newsroom's workflow and exports of one
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
+import re
 import time
 
 import pytest
@@ -171,3 +173,105 @@ def test_batch_rows_keep_the_files_ids_and_columns_flag_repeats_and_type_their_e
     table = list(csv.DictReader(io.StringIO(
         client.get(f"/v1/batches/{batch['id']}/download/csv").data.decode("utf-8-sig"))))
     assert [(r["id"], r["desk"]) for r in table] == [("A-7", "politique"), ("A-9", "culture")]
+
+
+# ---------------------------------------------------------------- 3. a source deleted since; check again
+
+
+def test_a_check_whose_source_was_deleted_says_so_and_checks_again_with_its_filters(client, services):
+    services.add_articles([{"id": "pont-gone", "title": "Le pont rouvre", "source": "Le Progrès test",
+                            "url": "https://example.org/pont", "published_at": "2024-05-02",
+                            "text": "Le pont Lafayette a rouvert lundi matin après trois mois de travaux, a annoncé "
+                                    "la métropole de Lyon."}])
+    made = client.post("/v1/checks", json={"claim": "Le pont Lafayette a rouvert lundi", "top_k": 5,
+                                           "languages": ["fr"]}).get_json()
+    assert "pont-gone" in {s["article_id"] for e in made["result"]["evidence"] for s in e["sources"]}
+    assert made["articles_gone"] == []
+    services.delete_article("pont-gone")
+    reopened = client.get(f"/v1/checks/{made['id']}").get_json()
+    assert reopened["articles_gone"] == ["pont-gone"] and reopened["retracted"] == []
+
+    page = client.get(f"/checks/{made['id']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert 'id="gone-sources"' in page and "supprimé du corpus" in page
+    assert "/articles/pont-gone" not in page  # no link to a page that would answer 404
+    again = re.search(r'id="check-again" href="([^"]+)"', page).group(1)
+    form = client.get(html.unescape(again)).get_data(as_text=True)
+    assert "Le pont Lafayette a rouvert lundi</textarea>" in form
+    assert re.search(r'name="languages" value="fr" checked', form) and 'id="top_k" name="top_k" min="1" max="50" value="5"' in form
+
+
+# ---------------------------------------------------------------- 2. a rejected passage reads as rejected
+
+
+def test_a_rejected_passage_shows_the_review_not_the_models_stance(client):
+    made = client.post("/v1/checks", json={"claim": REFUTED}).get_json()
+    item = next(i for i, e in enumerate(made["result"]["evidence"]) if e["stance"] == "refutes")
+    client.post(f"/v1/checks/{made['id']}/reviews", json={"item": item, "action": "reject", "reviewer": "Léa"})
+    page = client.get(f"/checks/{made['id']}", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    card = re.search(rf'<li class="card [^"]*" id="e{item}".*?</li>\s*</ol>|<li class="card [^"]*" id="e{item}".*?(?=<li class="card)',
+                     page, re.S).group(0)
+    assert 'class="card s-neutral rejected"' in card and "rejeté par Léa" in card
+    assert "désaccord" not in card and "o-conflict" not in card  # the models' conflict no longer shown as one
+
+
+# ---------------------------------------------------------------- 12. the newsroom's workflow and exports
+
+
+def test_the_workflow_is_set_filtered_and_one_check_is_exported(client):
+    made = client.post("/v1/checks", json={"claim": "Kim Kardashian will not post on Instagram on Wednesday"})
+    check_id = made.get_json()["id"]
+    assert made.get_json()["status"] == "to_check" and made.get_json()["assignee"] == ""
+    moved = client.patch(f"/v1/checks/{check_id}", json={"status": "in_progress", "assignee": "Léa"})
+    assert moved.status_code == 200 and (moved.get_json()["status"], moved.get_json()["assignee"]) == ("in_progress", "Léa")
+    assert client.patch(f"/v1/checks/{check_id}", json={"status": "done"}).status_code == 400
+    assert client.patch("/v1/checks/nope", json={"status": "checked"}).status_code == 404
+
+    def listed(**query):
+        return {c["id"] for c in client.get("/v1/checks", query_string=query).get_json()["checks"]}
+
+    assert check_id in listed(status="in_progress", assignee="Léa") and check_id not in listed(status="published")
+    # the page's form, without JavaScript
+    sent = client.post(f"/checks/{check_id}/workflow", data={"status": "published", "assignee": "Ana"})
+    assert sent.status_code == 303 and check_id in listed(status="published", assignee="Ana")
+    history = client.get("/checks", query_string={"status": "published"}, headers={"Accept-Language": "fr"})
+    assert check_id in history.get_data(as_text=True) and "publiée" in history.get_data(as_text=True)
+
+    md = client.get(f"/v1/checks/{check_id}/export/md")
+    assert md.status_code == 200 and md.mimetype == "text/markdown"
+    assert f"check-{check_id}.md" in md.headers["Content-Disposition"] and "Kim Kardashian will not post" in md.get_data(as_text=True)
+    one = client.get(f"/v1/checks/{check_id}/export/json")
+    assert json.loads(one.data)["id"] == check_id and json.loads(one.data)["status"] == "published"
+    assert client.get(f"/v1/checks/{check_id}/export/pdf").status_code == 400
+    page = client.get(f"/checks/{check_id}").get_data(as_text=True)
+    assert f'href="/v1/checks/{check_id}/export/md"' in page and 'id="permalink-url"' in page
+    assert 'class="citation"' in page  # a citation to copy under each source
+
+
+# ---------------------------------------------------------------- 5. what a date filter sets aside
+
+
+def test_a_date_filter_says_how_many_undated_articles_it_set_aside_and_can_include_them(client, services):
+    undated = services.corpus.index.undated_articles()
+    assert undated >= 3  # three of the four seeds have no publication date
+    claim = "Kim Kardashian ne publiera pas sur Instagram mercredi"
+    dated = client.post("/v1/verify", json={"claim": claim, "date_from": "2020-01-01"}).get_json()
+    assert dated["undated_set_aside"] == undated
+    assert all(s["published_at"] for e in dated["evidence"] for s in e["sources"])
+    included = client.post("/v1/verify", json={"claim": claim, "date_from": "2020-01-01",
+                                                "include_undated": True}).get_json()
+    assert included["undated_set_aside"] is None
+    assert any(not s["published_at"] for e in included["evidence"] for s in e["sources"])
+    assert client.post("/v1/verify", json={"claim": claim}).get_json()["undated_set_aside"] is None
+
+    # a period nothing falls in: not enough evidence, said with its reason, never "100 %" nor "each of 0"
+    made = client.post("/v1/checks", json={"claim": claim, "date_from": "2031-01-01"}).get_json()
+    assert made["result"]["evidence"] == [] and made["verdict"] == "not_enough_evidence"
+    assert made["result"]["undated_set_aside"] == undated
+    page = html.unescape(client.get(f"/checks/{made['id']}", headers={"Accept-Language": "fr"}).get_data(as_text=True))
+    assert 'id="no-evidence"' in page and 'id="confidence"' not in page and "100" not in page.split('id="verdict"')[1].split("</section>")[0]
+    assert "Chacun des 0" not in page and "0 passage" not in page
+    assert f"{undated} articles" in page.split('id="undated-set-aside"')[1].split("</p>")[0]
+    again = re.search(r'id="include-undated" href="([^"]+)"', page).group(1)
+    form = client.get(again).get_data(as_text=True)
+    assert re.search(r'id="include_undated" name="include_undated" value="1" checked', form)
+    assert 'value="2031-01-01"' in form

@@ -116,6 +116,9 @@ class VerifyOptions(Schema):
     )
     date_from = IsoDate(metadata={"description": "only articles published on or after this date"})
     date_to = IsoDate(metadata={"description": "only articles published on or before this date"})
+    include_undated = fields.Boolean(load_default=False, metadata={
+        "description": "with date_from or date_to, also weigh articles whose publication date is unknown "
+                       "(default false: they are set aside, and `undated_set_aside` in the answer says how many)"})
 
     @validates_schema
     def _dates_in_order(self, data, **kwargs):
@@ -261,6 +264,9 @@ class VerifyResponse(Schema):
     timings_ms = fields.Dict(keys=fields.String(), values=fields.Float(), required=True)
     already_checked = fields.Nested("AlreadyCheckedOut", allow_none=True, metadata={
         "description": "earlier checks and published fact-checks of the same claim (null when matching is off)"})
+    undated_set_aside = fields.Integer(allow_none=True, metadata={
+        "description": "articles without a publication date that the date filter set aside (null: no date "
+                       "filter, or include_undated); send include_undated to weigh them too"})
 
 
 class BatchVerifyResponse(Schema):

@@ -82,7 +82,8 @@ class Desk:
 
         results = self.verifier.verify_many(claims, VerifyOptions.of(options))
         settings = {"top_k": options.get("top_k", DEFAULT_TOP_K),
-                    **{k: options[k] for k in ("languages", "sources", "date_from", "date_to") if options.get(k)}}
+                    **{k: options[k] for k in ("languages", "sources", "date_from", "date_to", "include_undated")
+                       if options.get(k)}}
         entries = [(v.claim, v.language, v.verdict, v.confidence, settings, generation, self.model_versions(),
                     verification_record(v), [s.article_id for e in v.evidence for s in e.sources]) for v in results]
         return self.store.save_checks(entries, batch)
@@ -144,7 +145,9 @@ class Desk:
         reviews applied and the verdict decided again (`verdict.review.reverify`). The store keeps what it
         returns whenever a review changes, so lists, filters, counts and exports read it from SQLite."""
         original = verification_from_dict(model_record)
-        return verification_record(reverify(original, {i: r.stance for i, r in reviews.items()}, self._model()))
+        reviewed = verification_record(reverify(original, {i: r.stance for i, r in reviews.items()}, self._model()))
+        reviewed["already_checked"] = model_record.get("already_checked")  # as matched when checked: not reviewed
+        return reviewed
 
     def export_reviews(self):
         """One dict per reviewed evidence item, for retraining (see `export.py`)."""

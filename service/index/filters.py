@@ -7,7 +7,9 @@ strategies in `store.py` agree on what a filter means:
 - `date_from` / `date_to` are inclusive and compare ISO dates on their common
   precision, so an article dated "2023-05" falls inside date_from="2023-05-20"
   and "2023-05-10T09:00" inside date_to="2023-05-10". Articles without a
-  publication date are left out whenever a date bound is given.
+  publication date are left out whenever a date bound is given, unless
+  `include_undated` (a date filter cannot say whether they fall inside, so the
+  verification counts those it set aside: `PassageIndex.undated_articles`).
 """
 
 from __future__ import annotations
@@ -48,11 +50,13 @@ class SearchFilter:
     sources: tuple[str, ...] | None = None
     date_from: str | None = None
     date_to: str | None = None
+    include_undated: bool = False
     sql: str = field(default="1", compare=False)  # condition on aliases p (passages) and a (articles)
     params: dict = field(default_factory=dict, compare=False)
 
     @classmethod
-    def build(cls, languages=None, sources=None, date_from=None, date_to=None) -> "SearchFilter":
+    def build(cls, languages=None, sources=None, date_from=None, date_to=None,
+              include_undated: bool = False) -> "SearchFilter":
         languages = _names(languages, "languages")
         sources = _names(sources, "sources")
         date_from = _date(date_from, "date_from")
@@ -65,15 +69,18 @@ class SearchFilter:
                 params.update({n[1:]: v for n, v in zip(names, values)})
         # Compare on the shorter of the two precisions: substr(x, 1, L) with
         # L = min(length(published_at), length(bound)).
+        dated = []
         for name, bound, op in (("dfrom", date_from, ">="), ("dto", date_to, "<=")):
             if bound:
                 common = f"min(length(a.published_at), length(:{name}))"
-                clauses.append(f"substr(a.published_at, 1, {common}) {op} substr(:{name}, 1, {common})")
+                dated.append(f"substr(a.published_at, 1, {common}) {op} substr(:{name}, 1, {common})")
                 params[name] = bound
-        if date_from or date_to:
-            clauses.append("a.published_at IS NOT NULL AND a.published_at != ''")
+        if dated:
+            inside = " AND ".join(["a.published_at IS NOT NULL AND a.published_at != ''", *dated])
+            undated = "a.published_at IS NULL OR a.published_at = ''"
+            clauses.append(f"(({undated}) OR ({inside}))" if include_undated else inside)
         sql = " AND ".join(clauses) if clauses else "1"
-        return cls(languages, sources, date_from, date_to, sql, params)
+        return cls(languages, sources, date_from, date_to, bool(include_undated and dated), sql, params)
 
     @property
     def empty(self) -> bool:

@@ -38,11 +38,10 @@ from service.index.items import prepare_items
 from service.index.records import AddReport, ArticleRef, Hit
 from service.index.vectors import as_unit_rows
 from service.ingest.article import Article, Passage
-
-EDITABLE_METADATA = ("title", "source", "url", "published_at")  # what update_metadata may change
 from service.translations import N_
 
 NO_ARTICLE = N_("no article with id %(id)s in the index")  # also the cluster's store view's
+EDITABLE_METADATA = ("title", "source", "url", "published_at")  # what update_metadata may change
 
 
 class PassageIndex:
@@ -228,7 +227,7 @@ class PassageIndex:
                 row = conn.execute(f"SELECT {schema.ARTICLE_COLUMNS} FROM articles a WHERE a.id = ?",
                                    (article_id,)).fetchone()
                 if row is None:
-                    raise NotFound(f"no article with id {article_id!r} in the index")
+                    raise NotFound(NO_ARTICLE, values={"id": repr(article_id)})
                 article = replace(schema.article_from_row(row), **changes)
                 # the hash covers the metadata: the edited article sent again is unchanged, the old one replaces it
                 conn.execute("UPDATE articles SET title = ?, source = ?, url = ?, published_at = ?, content_hash = ? "
@@ -249,7 +248,8 @@ class PassageIndex:
 
     # ------------------------------------------------------------------ searching
 
-    def search(self, vector, k: int, languages=None, sources=None, date_from=None, date_to=None) -> list[Hit]:
+    def search(self, vector, k: int, languages=None, sources=None, date_from=None, date_to=None,
+               include_undated: bool = False) -> list[Hit]:
         """The k passages nearest to one query vector that pass the filters, best first.
 
         languages: passage languages; sources: article sources; date_from/date_to:
@@ -258,16 +258,16 @@ class PassageIndex:
         query = np.asarray(vector, dtype=np.float32)
         if query.ndim != 1 and query.shape[:1] != (1,):
             raise InvalidInput(f"search takes one vector of shape ({self.dim},); use search_many for a batch")
-        return self.search_many(query.reshape(1, -1), k, languages, sources, date_from, date_to)[0]
+        return self.search_many(query.reshape(1, -1), k, languages, sources, date_from, date_to, include_undated)[0]
 
     def search_many(
-        self, vectors, k: int, languages=None, sources=None, date_from=None, date_to=None
+        self, vectors, k: int, languages=None, sources=None, date_from=None, date_to=None, include_undated=False
     ) -> list[list[Hit]]:
         """Batch twin of `search`: one hit list per query row, the same filters for all."""
         queries = as_unit_rows(vectors, self.dim, "query vectors")
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
             raise InvalidInput(f"k must be a non-negative integer, got {k!r}")
-        flt = SearchFilter.build(languages, sources, date_from, date_to)
+        flt = SearchFilter.build(languages, sources, date_from, date_to, include_undated)
         with self._mutex:
             self._check_open()
             self._refresh()
@@ -303,14 +303,24 @@ class PassageIndex:
             return self._cache.vectors_found(ids)
 
     def hits_for(self, ids, scores, k: int, languages=None, sources=None, date_from=None,
-                 date_to=None) -> list[Hit]:
+                 date_to=None, include_undated=False) -> list[Hit]:
         """Hits for passages found by another retriever, best first, filtered like `search`."""
-        flt = SearchFilter.build(languages, sources, date_from, date_to)
+        flt = SearchFilter.build(languages, sources, date_from, date_to, include_undated)
         with self._mutex:
             self._check_open()
             self._refresh()
             return strategies.hits(self._conn, self._cache, np.asarray([scores], dtype=np.float32),
                                    np.asarray([ids], dtype=np.int64), int(k), flt)[0]
+
+    def undated_articles(self, sources=None) -> int:
+        """How many articles (of these sources) have no publication date: what a date filter sets aside
+        unless it includes them (filters.py)."""
+        sources = list(sources or [])
+        where = f" AND source IN ({', '.join('?' * len(sources))})" if sources else ""
+        with self._mutex:
+            self._check_open()
+            return self._conn.execute("SELECT count(*) FROM articles WHERE (published_at IS NULL OR published_at = '')"
+                                      + where, sources).fetchone()[0]
 
     def get_article(self, article_id: str) -> Article:
         with self._mutex:

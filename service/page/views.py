@@ -90,7 +90,8 @@ def home():
     claim = EXAMPLES[example][0] if example is not None and 0 <= example < len(EXAMPLES) else ""
     # "Check again" from a saved check: its claim and filters, filled in (nothing is checked until sent)
     chosen = {**{k: request.args.getlist(k) for k in ("languages", "sources") if request.args.getlist(k)},
-              **{k: request.args[k] for k in ("date_from", "date_to", "top_k") if request.args.get(k)}}
+              **{k: request.args[k] for k in ("date_from", "date_to", "top_k", "include_undated")
+                 if request.args.get(k)}}
     return _home(claim=request.args.get("claim", "")[:MAX_CLAIM_CHARS] or claim, chosen=chosen)
 
 
@@ -99,7 +100,8 @@ def check_claim():
     form = request.form
     data = {"claim": form.get("claim", ""),
             **{k: form.getlist(k) for k in ("languages", "sources") if form.getlist(k)},
-            **{k: form[k] for k in ("date_from", "date_to") if form.get(k)}}
+            **{k: form[k] for k in ("date_from", "date_to") if form.get(k)},
+            **({"include_undated": True} if form.get("include_undated") else {})}
     top_k = form.get("top_k", "").strip()
     if top_k:
         data["top_k"] = int(top_k) if top_k.isdigit() else top_k
@@ -137,6 +139,9 @@ def check_view(check_id: str, key_refused: str | None = None, review_refused: st
                            order=("supports", "refutes", "neutral"),
                            already_checked=view.check.record.get("already_checked"),  # as matched when checked
                            again=url_for(".home", claim=view.check.claim, **view.check.settings),
+                           # the same check with the undated articles a date filter set aside
+                           again_undated=url_for(".home", claim=view.check.claim,
+                                                 **{**view.check.settings, "include_undated": 1}),
                            statuses=STATUSES, exports=tuple(CHECK_EXPORTS), needs_key=key_configured(),
                            key_refused=key_refused, review_refused=review_refused, **bar_values())
 

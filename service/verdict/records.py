@@ -52,6 +52,7 @@ def verification_from_dict(d: dict) -> Verification:
         evidence=[_evidence(e) for e in d.get("evidence", [])],
         reasons=[ClaimReason(r) for r in d.get("reasons", [])],
         timings_ms=dict(d.get("timings_ms", {})), probabilities=dict(d.get("probabilities", {})),
+        undated_set_aside=d.get("undated_set_aside"),
     )
 
 

@@ -147,3 +147,6 @@ class Verification:
     probabilities: dict[str, float] = field(default_factory=dict)
     # earlier checks and published fact-checks of the same claim (factchecks/match.py: AlreadyChecked)
     already_checked: object | None = None
+    # articles without a publication date that the request's date filter set aside (None: no date filter,
+    # or undated articles were included; VerifyOptions.include_undated)
+    undated_set_aside: int | None = None
