@@ -7,7 +7,6 @@ so that they all do exactly the same thing. Models are passed in.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from service.config import Config
 from service.errors import InvalidInput, RecoupeError
@@ -152,9 +151,3 @@ def _passage_bar(enabled: bool):
     from tqdm import tqdm
 
     return tqdm(unit="passage", desc="embed", dynamic_ncols=True)
-
-
-def default_seeds_dir() -> Path:
-    from service.config import REPO_ROOT
-
-    return REPO_ROOT / "seeds"

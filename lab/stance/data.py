@@ -55,8 +55,9 @@ from lab.stance.sources_english import (
 )
 from lab.stance.sources_french import read_fever_fr, read_fracas_fr, read_sick_fr, read_xnli_mt
 from lab.stance.sources_topic import read_fm2, read_fnc1, read_healthver, read_wice
-from service.stance.pairs import read_jsonl as _jsonl
-from service.stance.pairs import CON, ENT, LABEL_ID, NEU, Pair, h, with_context  # noqa: F401 (re-exported)
+from lab.stance.pairs import read_jsonl as _jsonl
+from lab.stance.pairs import CON, ENT, LABEL_ID, NEU, Pair, h  # noqa: F401 (re-exported)
+from service.stance.pairs import with_context  # noqa: F401 (re-exported)
 
 DATA_ENV = "RECOUPE_TRAIN_DATA"
 

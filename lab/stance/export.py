@@ -121,7 +121,7 @@ def calibration_pairs(data_dir: str | os.PathLike | None = None, per_source: int
     folder (a clean install), sentence pairs of the seed articles shipped in seeds/ (no claim, no
     label: only their text is read); the ranges are then those of news prose alone."""
     from service.errors import RecoupeError
-    from service.stance.pairs import h
+    from lab.stance.pairs import h
 
     try:
         from lab.stance.data import load_sources, resolve_data_dir

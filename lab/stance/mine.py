@@ -36,7 +36,7 @@ import numpy as np
 from service.config import REPO_ROOT
 from service.errors import RecoupeError
 from lab.stance.augment import names_in
-from service.stance.pairs import NEU, Pair
+from lab.stance.pairs import NEU, Pair
 from lab.stance.sources_topic import content_words
 
 ORIGINS = ("fever", "climate_fever", "scifact", "healthver", "fm2")

@@ -11,8 +11,8 @@ import csv
 import re
 from pathlib import Path
 
-from service.stance.pairs import read_jsonl as _jsonl
-from service.stance.pairs import CON, ENT, NEU, Pair, h
+from lab.stance.pairs import read_jsonl as _jsonl
+from lab.stance.pairs import CON, ENT, NEU, Pair, h
 
 _FEVER_TOKENS = {
     "-LRB-": "(", "-RRB-": ")", "-LSB-": "[", "-RSB-": "]", "-LCB-": "{", "-RCB-": "}", "-COLON-": ":",

@@ -13,7 +13,7 @@ import csv
 import re
 from pathlib import Path
 
-from service.stance.pairs import CON, ENT, NEU, Pair, h
+from lab.stance.pairs import CON, ENT, NEU, Pair, h
 
 # XNLI-MT is tokenised ("L' écrémage ... géographie ."): glue it back.
 _ELISION = re.compile(r"\b([LlDdJjMmNnSsTtCc]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu|[Qq]uoiqu)' +")

@@ -24,8 +24,9 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from service.stance.pairs import read_jsonl as _jsonl
-from service.stance.pairs import CON, ENT, NEU, Pair, h, with_context
+from lab.stance.pairs import read_jsonl as _jsonl
+from lab.stance.pairs import CON, ENT, NEU, Pair, h
+from service.stance.pairs import with_context
 
 
 _STOP = set(

@@ -1,9 +1,9 @@
 """Stance: does a passage support, refute or not address a claim?
 
-A 3-way NLI cross-encoder trained here from the rebuilt multilingual-e5-small:
-`data` reads and mixes the training sets, `augment` writes synthetic
-contradictions, `train` runs the recipe, `model` loads the shipped artefact,
-`evaluate` measures it on held-out data.
+A 3-way NLI cross-encoder trained from the rebuilt multilingual-e5-small (the
+training, export and evaluation are the lab's: lab/stance/). Here: `model` runs
+the shipped artefact that `artefact` reads, `batcher` batches and caches the
+pairs of concurrent requests, `pairs` writes a passage as a premise.
 
 `Stance` is the one vocabulary of what a passage does to a claim, from the
 stance model's columns to the API's `stance` field; the model's own label
