@@ -36,4 +36,4 @@ class CheckWorthyModel:
 
     def scores(self, vectors: np.ndarray, hand: np.ndarray) -> np.ndarray:
         x = np.hstack([np.asarray(vectors, float), np.asarray(hand, float)])
-        return 1.0 / (1.0 + np.exp(-self.linear.logits(x).ravel()))
+        return self.linear.probability(x)

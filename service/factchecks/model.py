@@ -51,4 +51,4 @@ class MatchModel:
                 "info": self.info}
 
     def probability(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-self.linear.logits(np.asarray(x, float)).ravel()))
+        return self.linear.probability(x)

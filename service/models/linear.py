@@ -50,6 +50,10 @@ class Linear:
         z = (np.atleast_2d(x) - self.mean) / self.scale
         return z @ self.coef.T + self.intercept
 
+    def probability(self, x: np.ndarray) -> np.ndarray:
+        """A binary model's probability of its positive class, one per row of `x` (the logistic of its logit)."""
+        return 1.0 / (1.0 + np.exp(-self.logits(np.asarray(x, float)).ravel()))
+
 
 def _r(a) -> list:
     return np.round(np.asarray(a, dtype=float), 6).tolist()
