@@ -234,28 +234,26 @@ def _json_records(text: str, name: str):
 
 
 def _jsonl_records(text: str, name: str):
-    for n, line in enumerate(io.StringIO(text, newline=""), start=1):
-        if not line.strip():
-            continue
-        try:
-            value = json.loads(line)
-        except (ValueError, RecursionError) as exc:
-            yield (f"line {n}", f"not valid JSON: {exc}")
-            continue
-        yield from _flatten(value, f"line {n}")
+    yield from _parsed((f"line {n}", line) for n, line in enumerate(io.StringIO(text, newline=""), start=1)
+                      if line.strip())
 
 
 def _html_records(text: str, name: str):
     scripts = _SCRIPT.findall(text)
     if not scripts:
         raise InvalidInput(f"{name} holds no <script type=\"application/ld+json\"> block")
-    for n, body in enumerate(scripts, start=1):
+    yield from _parsed((f"script {n}", body) for n, body in enumerate(scripts, start=1))
+
+
+def _parsed(bodies):
+    """(where, JSON text) -> the records each holds, or (where, why) for a text that is not JSON."""
+    for where, body in bodies:
         try:
             value = json.loads(body)
         except (ValueError, RecursionError) as exc:
-            yield (f"script {n}", f"not valid JSON: {exc}")
+            yield (where, f"not valid JSON: {exc}")
             continue
-        yield from _flatten(value, f"script {n}")
+        yield from _flatten(value, where)
 
 
 def _csv_records(text: str, name: str):
