@@ -23,84 +23,70 @@ class Models:
     config: Config
     _loaded: dict = field(default_factory=dict)
 
+    def _once(self, name: str, load):
+        """The model called `name`, loaded by `load()` the first time it is asked for (under the lock: one
+        copy per process even when threads ask together; `load` must not ask for another model)."""
+        with _lock:
+            if name not in self._loaded:
+                self._loaded[name] = load()
+            return self._loaded[name]
+
     @property
     def embedder(self):
-        with _lock:
-            if "embedder" not in self._loaded:
-                from service.models.embedder import Embedder
+        from service.models.embedder import Embedder
 
-                c = self.config
-                self._loaded["embedder"] = Embedder(
-                    c.embedder_dir, runtime=c.embedder_runtime, threads=c.threads, batch_size=c.embed_batch_size,
-                    spinning=c.ort_spinning)
-            return self._loaded["embedder"]
+        c = self.config
+        return self._once("embedder", lambda: Embedder(c.embedder_dir, runtime=c.embedder_runtime, threads=c.threads,
+                                                       batch_size=c.embed_batch_size, spinning=c.ort_spinning))
 
     @property
     def stance(self):
-        with _lock:
-            if "stance" not in self._loaded:
-                from service.stance.model import StanceModel
+        from service.stance.model import StanceModel
 
-                c = self.config
-                self._loaded["stance"] = StanceModel.load(c.stance_models_dir or c.models_dir,
-                                                          runtime=c.stance_runtime, threads=c.threads,
-                                                          spinning=c.ort_spinning)
-            return self._loaded["stance"]
+        c = self.config
+        return self._once("stance", lambda: StanceModel.load(c.stance_models_dir or c.models_dir,
+                                                             runtime=c.stance_runtime, threads=c.threads,
+                                                             spinning=c.ort_spinning))
 
     @property
     def shared_stance(self):
         """The stance model as concurrent requests share it: one batching queue and a pair cache
         (stance/batcher.py). What the verifier uses; `stance` is the bare model."""
-        model = self.stance
-        with _lock:
-            if "shared_stance" not in self._loaded:
-                from service.stance.batcher import BatchedStance
+        from service.stance.batcher import BatchedStance
 
-                self._loaded["shared_stance"] = BatchedStance(model, max_wait_s=self.config.batch_wait_ms / 1000,
-                                                               cache_pairs=self.config.stance_cache_pairs)
-            return self._loaded["shared_stance"]
+        model = self.stance  # before taking the lock, which is not re-entrant
+        return self._once("shared_stance", lambda: BatchedStance(model, max_wait_s=self.config.batch_wait_ms / 1000,
+                                                                 cache_pairs=self.config.stance_cache_pairs))
 
     @property
     def shared_embedder(self):
         """The embedder with the queries of concurrent requests embedded in one call (models/batched_embedder.py)."""
-        model = self.embedder
-        with _lock:
-            if "shared_embedder" not in self._loaded:
-                from service.models.batched_embedder import BatchedEmbedder
+        from service.models.batched_embedder import BatchedEmbedder
 
-                self._loaded["shared_embedder"] = BatchedEmbedder(model, max_wait_s=self.config.batch_wait_ms / 1000)
-            return self._loaded["shared_embedder"]
+        model = self.embedder  # before taking the lock, which is not re-entrant
+        return self._once("shared_embedder",
+                          lambda: BatchedEmbedder(model, max_wait_s=self.config.batch_wait_ms / 1000))
 
     @property
     def verdict(self):
         """The verdict model (models/verdict/model.json): evidence selection and claim aggregation."""
-        with _lock:
-            if "verdict" not in self._loaded:
-                from service.verdict.model import VerdictModel
+        from service.verdict.model import VerdictModel
 
-                self._loaded["verdict"] = VerdictModel.load(self.config.models_dir)
-            return self._loaded["verdict"]
+        return self._once("verdict", lambda: VerdictModel.load(self.config.models_dir))
 
     @property
     def matching(self):
         """The "same claim" model (models/matching/model.json): earlier checks and fact-checks."""
-        with _lock:
-            if "matching" not in self._loaded:
-                from service.factchecks.model import MatchModel
+        from service.factchecks.model import MatchModel
 
-                self._loaded["matching"] = MatchModel.load(self.config.models_dir)
-            return self._loaded["matching"]
-
+        return self._once("matching", lambda: MatchModel.load(self.config.models_dir))
 
     @property
     def checkworthy(self):
         """The check-worthiness model (models/checkworthy/model.json): what to check in a text."""
-        with _lock:
-            if "checkworthy" not in self._loaded:
-                from service.checkworthy.model import CheckWorthyModel
+        from service.checkworthy.model import CheckWorthyModel
 
-                self._loaded["checkworthy"] = CheckWorthyModel.load(self.config.models_dir)
-            return self._loaded["checkworthy"]
+        return self._once("checkworthy", lambda: CheckWorthyModel.load(self.config.models_dir))
 
 
 def get_models(config: Config) -> Models:
