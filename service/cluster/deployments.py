@@ -73,10 +73,13 @@ class StanceDeployment:
     def name(self) -> str:
         return self.model.name
 
+    def stances(self) -> list[str]:
+        return [s.value for s in self.model.stances]
+
     @serve.batch(max_batch_size=STANCE_BATCH, batch_wait_timeout_s=STANCE_WAIT_S)
     async def predict(self, requests: list[list[tuple[str, str]]]) -> list[np.ndarray]:
         pairs = [pair for request in requests for pair in request]
-        probs = self.model.predict(pairs) if pairs else np.zeros((0, 3), dtype=np.float32)
+        probs = self.model.predict(pairs) if pairs else np.zeros((0, len(self.model.labels)), dtype=np.float32)
         out, at = [], 0
         for request in requests:
             out.append(probs[at:at + len(request)])

@@ -80,6 +80,13 @@ class RemoteStance:
     def name(self) -> str:
         return call(self._handle.name, what="the stance model")
 
+    @functools.cached_property
+    def stances(self) -> tuple:
+        """Which Stance each column of `predict` is, as the deployed model's own label order says."""
+        from service.stance import Stance
+
+        return tuple(Stance(s) for s in call(self._handle.stances, what="the stance model"))
+
     def predict(self, pairs):
         return call(self._handle.predict, [tuple(p) for p in pairs], what="the stance model")
 

@@ -63,10 +63,11 @@ class ShardedRetriever:
             out.append(candidates)
         return out
 
-    def scatter(self, vectors, claims, languages, k, **filters) -> list:
-        """Every shard's results (one list per shard, one ShardResult per claim)."""
+    def scatter(self, vectors, claims, claim_languages, k, **filters) -> list:
+        """Every shard's results (one list per shard, one ShardResult per claim). `filters` may hold a
+        `languages` filter (the evidence's languages): the claims' own are `claim_languages`."""
         def ask(shard):
-            return shard(vectors, claims, languages, k, **filters)
+            return shard(vectors, claims, claim_languages, k, **filters)
 
         if self._pool is None:
             return [ask(s) for s in self.shards]
