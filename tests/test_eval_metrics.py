@@ -145,3 +145,24 @@ def test_fusion_tuning_finds_the_informative_signal():
         assert tuned[kind]["train_ndcg_at_10"] == pytest.approx(1.0)
         w = tuned[kind]["weights"]
         assert w["dense-doc"] == max(w.values())
+
+
+def test_the_stance_evaluator_reads_probabilities_two_ways_with_the_one_classification_score():
+    # lab/stance/evaluate.py is the one stance evaluator: recoupe eval's blocks and the held-out table both
+    # score with classification_scores (rounded to 4 places), argmax and the fixed 0.5 rule apart.
+    from lab.stance.evaluate import score_pairs, scores
+
+    gold = [0, 1, 2, 1]  # entailment, neutral, contradiction, neutral
+    probs = [[.7, .2, .1], [.4, .35, .25], [.1, .2, .7], [.2, .3, .5]]
+    out = score_pairs(gold, probs, ["fr-fr", "fr-fr", "en-en", "en-en"])
+    # argmax reads the second pair as entailment; the rule needs 0.5 for it and says neutral.
+    assert out["argmax"]["accuracy"] == 0.5 and out["service"]["accuracy"] == 0.75
+    assert out["argmax"]["confusion"] == [[1, 0, 0], [1, 0, 1], [0, 0, 1]]
+    names = ["entailment", "neutral", "contradiction"]
+    expected = classification_scores([names[g] for g in gold], ["entailment", "entailment", "contradiction",
+                                                                "contradiction"], names)
+    assert out["argmax"]["macro_f1"] == round(expected["macro_f1"], 4) == scores(gold, [0, 0, 2, 2])["macro_f1"]
+    assert sorted(out["by_language"]) == ["en-en", "fr-fr"]
+    assert out["by_language"]["fr-fr"]["service"]["accuracy"] == 1.0
+    assert sorted(out["curves"]) == ["contradiction", "entailment"]
+    assert scores([], [])["accuracy"] is None  # JSON-safe where nothing was counted
