@@ -172,7 +172,9 @@ def test_batch_rows_keep_the_files_ids_and_columns_flag_repeats_and_type_their_e
     assert client.get("/v1/checks", query_string={"q": REFUTED}).get_json()["total"] == saved_before + 1
     table = list(csv.DictReader(io.StringIO(
         client.get(f"/v1/batches/{batch['id']}/download/csv").data.decode("utf-8-sig"))))
-    assert [(r["id"], r["desk"]) for r in table] == [("A-7", "politique"), ("A-9", "culture")]
+    assert [(r["id"], r["desk"], r["same_as_line"]) for r in table] == [("A-7", "politique", ""), ("A-9", "culture", "2")]
+    lines = [json.loads(line) for line in client.get(f"/v1/batches/{batch['id']}/download/jsonl").data.splitlines()]
+    assert [line["same_as_line"] for line in lines] == [None, 2]
 
 
 # ---------------------------------------------------------------- 3. a source deleted since; check again

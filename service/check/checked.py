@@ -12,6 +12,7 @@ class Checked:
     row: Row
     result: dict  # Verification-shaped: claim, language, verdict, confidence, evidence, explanation, timings_ms
     review: dict | None = None  # when a person reviewed it: model_verdict, model_confidence, reviewer, reviewed_at
+    same_as_line: int | None = None  # the earlier line of the file with the same claim, whose check this row shares
 
 
 @dataclass

@@ -38,7 +38,7 @@ COLUMNS = ("id", "line", "claim", "verdict", "confidence", "language",
            "supporting_passage", "supporting_title", "supporting_source", "supporting_url",
            "refuting_passage", "refuting_title", "refuting_source", "refuting_url",
            "n_supporting", "n_refuting", "n_neutral", "explanation", "already_checked",
-           "model_verdict", "model_confidence", "reviewed_by", "reviewed_at")
+           "model_verdict", "model_confidence", "reviewed_by", "reviewed_at", "same_as_line")
 
 
 def output_format(path: Path, fmt: str | None = None) -> str:
@@ -109,7 +109,8 @@ def flat_row(item: Checked) -> dict:
     review = item.review or {}
     row.update(model_verdict=review.get("model_verdict", r["verdict"]),
                model_confidence=review.get("model_confidence", r["confidence"]),
-               reviewed_by=review.get("reviewer") or "", reviewed_at=review.get("reviewed_at") or "")
+               reviewed_by=review.get("reviewer") or "", reviewed_at=review.get("reviewed_at") or "",
+               same_as_line=item.same_as_line)  # a repeated claim: checked once, on that line
     return row
 
 

@@ -74,7 +74,8 @@ def download(desk, batch_id: str, fmt: str, language: str | None = None) -> tupl
     if fmt not in DOWNLOADS:
         raise InvalidInput(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOADS)}")
     batch = desk.store.get_batch(batch_id)
-    items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record, review_of(r.check))
+    items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record, review_of(r.check),
+                     r.same_as[0] if r.same_as else None)
              for r in desk.store.batch_rows(batch_id) if r.check is not None]
     info = ReportInfo(batch.name, batch.created_at[:10], batch.top_k, batch.bad_rows, language=language)
     media, ext = DOWNLOADS[fmt]
