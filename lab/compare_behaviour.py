@@ -11,7 +11,10 @@ What runs, in each version, one after the other (never both at once: two cores):
 - POST /v1/verify for every seed claim (default options), and a set of
   calls with filters (languages, sources, dates) and top_k variations,
   POST /v1/verify/batch, and a few refused requests (their problem bodies);
-- `recoupe verify --json` on two claims.
+- `recoupe verify --json` on two claims;
+- where the shared benchmark data is beside the repository, `recoupe eval scifact` on a
+  subset (50 abstracts, 20 claims): the pool evaluation's Verifier, with candidates computed
+  beforehand, on claims the seeds do not have.
 Both versions read the same models folder and a copy each of the same index
 (the demo corpus in data/, without its desk file: each version opens its own
 desk, in its own schema), so the only difference is the code. The baseline is checked out into a temporary
@@ -106,11 +109,23 @@ for claim in (claims[0], claims[3]):
         rc = cli(["verify", "--json", "-k", "7", claim])
     cli_out.append({"claim": claim, "rc": rc, "json": json.loads(buf.getvalue())})
 result["cli_verify"] = cli_out
+
+shared = sys.argv[3]
+if shared:
+    with tempfile.TemporaryDirectory() as tmp:
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = cli(["eval", "scifact", "--data", shared, "--limit", "50", "--claims", "20", "--out", tmp,
+                      "--cache", str(Path(tmp) / "cache")])
+        pool = json.loads((Path(tmp) / "results.json").read_text(encoding="utf-8"))
+    result["eval_scifact_subset"] = {"rc": rc, "verdict": pool.get("verdict")}
 out_path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 '''
 
 
 INDEX_FILES = ("recoupe.sqlite3", "passages.faiss", "passages.faiss.json")  # the index, not the desk nor caches
+
+
+SHARED_DATA = REPO.parent / "shared" / "data"  # the benchmark data beside the repository (read-only)
 
 
 def run_version(tree: Path, out: Path, claims_file: Path) -> dict:
@@ -123,7 +138,8 @@ def run_version(tree: Path, out: Path, claims_file: Path) -> dict:
            "RECOUPE_RATE_LIMIT_READS": "", "RECOUPE_RATE_LIMIT_WRITES": ""}
     log = out.with_suffix(".log")
     with open(log, "w") as err:  # the request log and progress bars: shown only when the run fails
-        done = subprocess.run([sys.executable, "-c", CHILD, str(out), str(claims_file)], cwd=tree, env=env,
+        shared = str(SHARED_DATA) if (SHARED_DATA / "scifact").is_dir() else ""
+        done = subprocess.run([sys.executable, "-c", CHILD, str(out), str(claims_file), shared], cwd=tree, env=env,
                               stdout=err, stderr=err)
     if done.returncode:
         sys.stderr.write(log.read_text()[-6000:])
@@ -193,6 +209,9 @@ def main(argv=None) -> int:
     added = [d for d in found if ": new field (" in d]
     found = [d for d in found if d not in words and d not in added]
     answered = sum(1 for a in new["api"] if a["status"] == 200)
+    pool = (new.get("eval_scifact_subset") or {}).get("verdict") or {}
+    print(f"{len(pool.get('claims', []))} SciFact claims through the pool evaluation; " if pool else
+          "no shared data: the pool evaluation was not compared; ", end="")
     print(f"{len(new['eval_seeds'].get('verdict', {}).get('claims', []) or [])} seed claims evaluated; "
           f"{len(new['api'])} API calls ({answered} answered 200); {len(new['cli_verify'])} CLI verifications")
     if added:
