@@ -9,6 +9,6 @@ The data flow, one module per step:
     writers.py      one row per claim (.csv, .jsonl) or a report a person reads (.md, .html)
     claimreview.py  schema.org ClaimReview drafts (.jsonld)
 
-Both backends return Verification-shaped dicts (`Verification.to_dict()`, the
+Both backends return Verification-shaped dicts (`verdict.records.verification_record`, the
 API's `VerifyResponse`), so one writer writes the same file either way.
 """

@@ -2,7 +2,7 @@
 reads (.md, .html), or ClaimReview drafts (.jsonld, see claimreview.py).
 
 Every writer reads the same `Checked` items, a row of the input and its
-Verification-shaped dict (`Verification.to_dict()`, or the API's response), so
+Verification-shaped dict (`verdict.records.verification_record`, or the API's response), so
 a check run in this process and one run against a server write the same file.
 Files are written whole to a temporary file beside the target, then renamed
 over it: a reader never sees half a report.

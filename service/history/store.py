@@ -164,7 +164,7 @@ class SavedCheck:
     settings: dict
     generation: int
     models: dict
-    model_record: dict  # Verification.to_dict() as the models first answered
+    model_record: dict  # verification_record(v) (verdict/records.py) as the models first answered
     model_verdict: Verdict | None = None  # the models' own verdict (None: the same as `verdict`)
     model_confidence: float | None = None
     reviewed_record: dict | None = None  # the Verification with the reviews applied; None: not reviewed
@@ -539,7 +539,7 @@ _CHECK_COLUMNS_C = ", ".join("c." + c.strip() for c in _CHECK_COLUMNS.split(",")
 _REVIEW_COLUMNS = "id, check_id, item, action, stance, note, reviewer, created_at"
 
 # Decides the verdict of record: (the models' record, the current review of each reviewed item) -> the
-# reviewed record (Verification.to_dict()). The Desk passes its one decision (`Desk.verdict_of_record`).
+# reviewed record (records.verification_record). The Desk passes its one decision (`Desk.verdict_of_record`).
 Settle = Callable[[dict, dict[int, "Review"]], dict]
 
 
