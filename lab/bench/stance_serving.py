@@ -49,12 +49,10 @@ def pairs_per_s(models_dir: Path, data_dir: Path, threads: int = 2, rounds: int 
     import numpy as np
 
     from lab.stance.data import load_sources
-    from lab.stance.evaluate import speed
+    from lab.stance.evaluate import speed, speed_pairs
     from service.stance.model import StanceModel
 
-    src = load_sources(data_dir)
-    pairs = [(p.premise, p.hypothesis) for p in src["climate_fever"]["heldout"][:count // 2]
-             + src["fever"]["heldout"][:count - count // 2]]
+    pairs, _ = speed_pairs(load_sources(data_dir), count)
     old = StanceModel(models_dir, OLD, threads, max_length=128)
     new = StanceModel(models_dir, NEW, threads, max_length=128)
     runs = {f"{OLD}, one pair per call (as served before)": (old, 1),
@@ -82,7 +80,7 @@ def pairs_per_s(models_dir: Path, data_dir: Path, threads: int = 2, rounds: int 
 def accuracy(models_dir: Path, data_dir: Path, per_set: int = 200, threads: int = 2, log=print) -> dict:
     import numpy as np
 
-    from lab.stance.evaluate import _subset, heldout_sets
+    from lab.stance.evaluate import _subset, heldout_sets, predict
     from service.stance.model import StanceModel
 
     sets = {name: _subset(pairs, per_set) for name, pairs in heldout_sets(data_dir, per_set).items()}
@@ -92,7 +90,7 @@ def accuracy(models_dir: Path, data_dir: Path, per_set: int = 200, threads: int 
     agree = total = 0
     for name, pairs in sets.items():
         gold = np.array([p.label for p in pairs])
-        pred = {r: m.predict([(p.premise, p.hypothesis) for p in pairs]).argmax(1) for r, m in models.items()}
+        pred = {r: predict(m, pairs).argmax(1) for r, m in models.items()}
         out["sets"][name] = {"pairs": len(pairs), **{r: round(float((pred[r] == gold).mean()), 4) for r in models},
                              "agreement": round(float((pred[OLD] == pred[NEW]).mean()), 4)}
         for r in models:
