@@ -164,7 +164,9 @@ def _page_box(client, check_id: str) -> tuple[str, int, dict[str, float]]:
     word = re.search(r'id="verdict-word"><span[^>]*></span>([^<]+)</p>', page).group(1).strip()
     confidence = int(re.search(r'id="confidence">confiance calibrée (\d+)\s*%', page).group(1))
     line = re.search(r"Probabilités calibrées : ([^<]+)\.</li>", page).group(1)
-    probabilities = {FR_NAMES[name.strip()]: float(p) for name, p in re.findall(r"([^,]+?) (\d\.\d\d)(?:,|$)", line)}
+    # French numbers since the i18n commits: "soutenue 0,57, réfutée 0,00, ..." (decimal comma)
+    probabilities = {FR_NAMES[name.strip()]: float(p.replace(",", "."))
+                     for name, p in re.findall(r"(?:^|, )([^,]+?) (\d[.,]\d\d)(?=,|$)", line)}
     return FR_VERDICTS[word], confidence, probabilities
 
 
