@@ -277,3 +277,14 @@ def test_a_date_filter_says_how_many_undated_articles_it_set_aside_and_can_inclu
     form = client.get(again).get_data(as_text=True)
     assert re.search(r'id="include_undated" name="include_undated" value="1" checked', form)
     assert 'value="2031-01-01"' in form
+
+
+def test_a_file_with_no_claim_is_refused_in_the_readers_language_with_its_rows_typed(client):
+    sent = client.post("/v1/batches", data={"claims": (io.BytesIO(b"id,claim\nx1,\nx2,  \n"), "vide.csv")},
+                       content_type="multipart/form-data", headers={"Accept-Language": "fr"})
+    problem = sent.get_json()
+    assert sent.status_code == 400 and problem["title"] == "vide.csv ne contient aucune affirmation à vérifier"
+    assert [(r["line"], r["code"]) for r in problem["detail"]["bad_rows"]] == [(2, "empty"), (3, "empty")]
+    english = client.post("/v1/batches", data={"claims": (io.BytesIO(b"id,claim\nx1,\n"), "empty.csv")},
+                          content_type="multipart/form-data").get_json()
+    assert english["title"] == "empty.csv holds no claim to check"

@@ -18,6 +18,7 @@ from service.check.inputs import BadRow, Row, read_claims
 from service.check.writers import OUTPUT_FORMATS, Checked, ReportInfo, render_output
 from service.errors import InvalidInput
 from service.history.export import review_of
+from service.translations import N_  # messages said in the reader's language (errors.py)
 
 CHUNK = 8  # claims per pass through the models (and per transaction)
 MAX_CLAIMS = 2000
@@ -36,11 +37,12 @@ def start_batch(desk, path: Path, name: str, top_k: int):
     for item in read_claims(path):
         (rows if isinstance(item, Row) else bad).append(item)
     if not rows:
-        reasons = "; ".join(str(b) for b in bad[:5])
-        raise InvalidInput(f"{name} holds no claim to check" + (f" ({reasons})" if reasons else ""))
+        # the rows' reasons go typed in the detail, for an interface to word them (vocabulary.BAD_ROWS)
+        raise InvalidInput(N_("%(name)s holds no claim to check"), values={"name": name}, detail={"bad_rows": [
+            {"line": b.line_no, "reason": b.reason, "code": b.code, "values": b.values} for b in bad[:50]]})
     if len(rows) > MAX_CLAIMS:
-        raise InvalidInput(f"{name} holds {len(rows):,} claims; a batch checks at most {MAX_CLAIMS:,} "
-                           "(use `recoupe check` for more)")
+        raise InvalidInput(N_("%(name)s holds %(n)s claims; a batch checks at most %(max)s (use `recoupe check` "
+                              "for more)"), values={"name": name, "n": len(rows), "max": MAX_CLAIMS})
     batch = desk.store.create_batch(name, top_k, [(r.line_no, r.key, r.claim, r.id, r.extra) for r in rows],
                                     [(b.line_no, b.reason, b.code, b.values) for b in bad])
     _spawn(desk, batch.id)
@@ -72,7 +74,8 @@ def download(desk, batch_id: str, fmt: str, language: str | None = None) -> tupl
     """(bytes, media type, file name) of the batch's results in one of the `recoupe check` formats, written in
     `language` (None: the claims', service/check/language.py)."""
     if fmt not in DOWNLOADS:
-        raise InvalidInput(f"unknown format {fmt!r}: use one of {', '.join(DOWNLOADS)}")
+        raise InvalidInput(N_("unknown format %(fmt)s: use one of %(formats)s"),
+                           values={"fmt": repr(fmt), "formats": ", ".join(DOWNLOADS)})
     batch = desk.store.get_batch(batch_id)
     items = [Checked(Row(r.line_no, r.key, r.claim, r.row_id, r.extra), r.check.record, review_of(r.check),
                      r.same_as[0] if r.same_as else None)

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 
 from service.errors import InvalidInput, ModelMissing
 from service.history.export import review_rows
-from service.history.store import HistoryStore, Retraction, Review, SavedCheck
+from service.history.store import NO_REASON, HistoryStore, Retraction, Review, SavedCheck
 from service.limits import DEFAULT_TOP_K
+from service.translations import N_  # messages said in the reader's language (errors.py)
 from service.verdict.records import verification_from_dict, verification_record
 from service.verdict.review import Action, reverify, reviewed_stance
 from service.verdict.types import Stance, Verification
@@ -117,7 +118,7 @@ class Desk:
         every saved check that cited it says it was retracted. Returns the retraction and the passages removed."""
         article = self.corpus.index.get_article(article_id)
         if not (reason or "").strip():
-            raise InvalidInput("a retraction says why (the reason is shown on every check that cited the article)")
+            raise InvalidInput(NO_REASON)
         removed = self.corpus.delete(article_id)
         return self.store.retract(article.id, article.title, article.source, reason), removed
 
@@ -128,10 +129,11 @@ class Desk:
         saved = self.store.get_check(check_id)
         evidence = saved.model_record.get("evidence", [])
         if not 0 <= item < len(evidence):
-            raise InvalidInput(f"check {check_id} has evidence items 0 to {len(evidence) - 1}, not {item}")
+            raise InvalidInput(N_("check %(id)s has evidence items 0 to %(last)s, not %(item)s"),
+                               values={"id": check_id, "last": len(evidence) - 1, "item": item})
         action = Action(action)
         if action == Action.STANCE and stance is None:
-            raise InvalidInput("a stance review names the stance: supports, refutes or neutral")
+            raise InvalidInput(N_("a stance review names the stance: supports, refutes or neutral"))
         given = reviewed_stance(action, Stance(evidence[item]["stance"]), Stance(stance) if stance else None)
         self.store.add_review(check_id, item, action, given, note, reviewer, self.verdict_of_record)
         return self.open(check_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from service.errors import InvalidInput
+from service.translations import N_  # messages said in the reader's language (errors.py)
 
 CHECK_EXPORTS = {"md": ("text/markdown", "md"), "json": ("application/json", "json")}  # format -> media, extension
 
@@ -55,7 +56,8 @@ def export_check(view, fmt: str, language: str | None = None) -> tuple[bytes, st
     from service.check.inputs import Row
 
     if fmt not in CHECK_EXPORTS:
-        raise InvalidInput(f"unknown format {fmt!r}: use one of {', '.join(CHECK_EXPORTS)}")
+        raise InvalidInput(N_("unknown format %(fmt)s: use one of %(formats)s"),
+                           values={"fmt": repr(fmt), "formats": ", ".join(CHECK_EXPORTS)})
     c = view.check
     media, ext = CHECK_EXPORTS[fmt]
     if fmt == "json":

@@ -30,6 +30,7 @@ from service.check.inputs import BadRow
 from service.errors import IndexCorrupt, InvalidInput, NotFound
 from service.history.folding import fold
 from service.history.workflow import FIRST_STATUS, MAX_ASSIGNEE_CHARS, STATUSES, CheckStatus
+from service.translations import N_  # messages said in the reader's language (errors.py)
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
 
@@ -37,6 +38,8 @@ FILE = "desk.sqlite3"
 SCHEMA_VERSION = 3
 MAX_NOTE_CHARS = 2000
 MAX_REVIEWER_CHARS = 100
+NO_CHECK = N_("no saved check %(id)s")
+NO_REASON = N_("a retraction says why (the reason is shown on every check that cited the article)")
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -318,7 +321,7 @@ class HistoryStore(DeskFile):
         with self._lock:
             row = self._conn.execute(f"SELECT {_CHECK_COLUMNS} FROM checks WHERE id = ?", (check_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no saved check {check_id!r}")
+            raise NotFound(NO_CHECK, values={"id": repr(check_id)})
         return _check(row)
 
     def list_checks(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
@@ -363,15 +366,17 @@ class HistoryStore(DeskFile):
         """Move a check along the newsroom workflow and/or assign it (an empty assignee: no one)."""
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
-                raise NotFound(f"no saved check {check_id!r}")
+                raise NotFound(NO_CHECK, values={"id": repr(check_id)})
             if status is not None:
                 if status not in STATUSES:
-                    raise InvalidInput(f"a check's status is one of {', '.join(STATUSES)}, not {status!r}")
+                    raise InvalidInput(N_("a check's status is one of %(statuses)s, not %(status)s"),
+                                       values={"statuses": ", ".join(STATUSES), "status": repr(status)})
                 conn.execute("UPDATE checks SET status = ? WHERE id = ?", (status, check_id))
             if assignee is not None:
                 assignee = assignee.strip()
                 if len(assignee) > MAX_ASSIGNEE_CHARS:
-                    raise InvalidInput(f"the assignee's name is at most {MAX_ASSIGNEE_CHARS} characters")
+                    raise InvalidInput(N_("the assignee's name is at most %(max)s characters"),
+                                       values={"max": MAX_ASSIGNEE_CHARS})
                 conn.execute("UPDATE checks SET assignee = ? WHERE id = ?", (assignee, check_id))
         return self.get_check(check_id)
 
@@ -383,14 +388,14 @@ class HistoryStore(DeskFile):
         transaction: lists, filters and exports then read it from the table."""
         note, reviewer = (note or "").strip(), (reviewer or "").strip()
         if not reviewer:
-            raise InvalidInput("a review needs the reviewer's name")
+            raise InvalidInput(N_("a review needs the reviewer's name"))
         if len(reviewer) > MAX_REVIEWER_CHARS or len(note) > MAX_NOTE_CHARS:
-            raise InvalidInput(f"the reviewer's name is at most {MAX_REVIEWER_CHARS} characters and the note "
-                               f"at most {MAX_NOTE_CHARS}")
+            raise InvalidInput(N_("the reviewer's name is at most %(name)s characters and the note at most "
+                                  "%(note)s"), values={"name": MAX_REVIEWER_CHARS, "note": MAX_NOTE_CHARS})
         created = _now()
         with self._write() as conn:
             if conn.execute("SELECT 1 FROM checks WHERE id = ?", (check_id,)).fetchone() is None:
-                raise NotFound(f"no saved check {check_id!r}")
+                raise NotFound(NO_CHECK, values={"id": repr(check_id)})
             cur = conn.execute("INSERT INTO reviews (check_id, item, action, stance, note, reviewer, created_at) "
                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
                                (check_id, item, Action(action).value, Stance(stance).value, note, reviewer, created))
@@ -404,7 +409,8 @@ class HistoryStore(DeskFile):
             row = conn.execute(f"SELECT {_REVIEW_COLUMNS} FROM reviews WHERE check_id = ? AND item = ? "
                                "ORDER BY id DESC LIMIT 1", (check_id, item)).fetchone()
             if row is None:
-                raise NotFound(f"evidence item {item} of check {check_id!r} has no review to undo")
+                raise NotFound(N_("evidence item %(item)s of check %(id)s has no review to undo"),
+                               values={"item": item, "id": repr(check_id)})
             conn.execute("DELETE FROM reviews WHERE id = ?", (row[0],))
             _settle(conn, check_id, settle)
         return _review(row)
@@ -439,9 +445,9 @@ class HistoryStore(DeskFile):
     def retract(self, article_id: str, title: str, source: str, reason: str) -> Retraction:
         reason = (reason or "").strip()
         if not reason:
-            raise InvalidInput("a retraction says why (the reason is shown on every check that cited the article)")
+            raise InvalidInput(NO_REASON)
         if len(reason) > MAX_NOTE_CHARS:
-            raise InvalidInput(f"the reason is at most {MAX_NOTE_CHARS} characters")
+            raise InvalidInput(N_("the reason is at most %(max)s characters"), values={"max": MAX_NOTE_CHARS})
         r = Retraction(article_id, title, source, reason, _now())
         with self._write() as conn:
             conn.execute("INSERT OR REPLACE INTO retractions VALUES (?, ?, ?, ?, ?)",
@@ -483,7 +489,7 @@ class HistoryStore(DeskFile):
                 "(SELECT count(*) FROM batch_rows r WHERE r.batch_id = b.id AND r.check_id IS NOT NULL), "
                 "b.status, b.error, b.bad_rows, b.updated_at FROM batches b WHERE b.id = ?", (batch_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no batch {batch_id!r}")
+            raise NotFound(N_("no batch %(id)s"), values={"id": repr(batch_id)})
         return Batch(*row[:8], [_bad_row(b) for b in json.loads(row[8])], row[9])
 
     def list_batches(self, limit: int = 20) -> list[Batch]:
@@ -630,7 +636,7 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
-        raise InvalidInput(f"a day is written YYYY-MM-DD, not {text!r}") from None
+        raise InvalidInput(N_("a day is written YYYY-MM-DD, not %(text)s"), values={"text": repr(text)}) from None
 
 
 def _now() -> str:
