@@ -165,3 +165,34 @@ def test_claims_the_corpus_does_not_contradict_are_not_called_refuted(client):
                   "Instagram compte deux milliards d'utilisateurs actifs."):
         result = client.post("/v1/verify", json={"claim": claim}).get_json()
         assert result["verdict"] != "refuted", (claim, result["explanation"])
+
+
+def test_the_verifier_is_handed_its_retriever_and_candidates_given_beforehand_verify_the_same(services):
+    """One way in: the pool evaluation hands the Verifier a retriever of candidates computed beforehand
+    (no subclass, no swapped attribute); over the corpus's own candidates it verifies exactly alike."""
+    from lab.evaluate.verdicts import pool_verifier
+    from service.ingest.language import detect_language
+    from service.verify import WIDE
+    from service.verify_options import VerifyOptions
+
+    claims = ["Kim Kardashian a 189 millions d'abonnés sur Instagram", "Katy Perry has 10 million followers"]
+    served = services.verifier
+    candidates = served.retriever.retrieve_many(claims, WIDE, [detect_language(c, default="fr") for c in claims])
+    pool = pool_verifier(claims, candidates, served.stance, served.verdict)
+    options = VerifyOptions(top_k=5)
+    for a, b in zip(served.verify_many(claims, options), pool.verify_many(claims, options)):
+        assert (a.verdict, a.confidence, a.probabilities) == (b.verdict, b.confidence, b.probabilities)
+        assert [(e.text, e.stance, e.probabilities, e.findings) for e in a.evidence] == \
+               [(e.text, e.stance, e.probabilities, e.findings) for e in b.evidence]
+
+
+def test_options_take_their_default_and_limits_from_one_place():
+    from service.errors import InvalidInput
+    from service.limits import DEFAULT_TOP_K, MAX_TOP_K
+    from service.verify_options import VerifyOptions
+
+    assert VerifyOptions().top_k == DEFAULT_TOP_K
+    assert VerifyOptions.of({"top_k": MAX_TOP_K, "languages": ["fr"]}).filters()["languages"] == ["fr"]
+    for wrong in (0, MAX_TOP_K + 1, True, "3"):
+        with pytest.raises(InvalidInput, match=f"top_k must be between 1 and {MAX_TOP_K}"):
+            VerifyOptions(top_k=wrong)
