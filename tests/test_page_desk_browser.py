@@ -173,3 +173,48 @@ def test_the_workflow_form_with_the_keyboard_and_one_checks_downloads_and_citati
     text = cite.find_element(By.CSS_SELECTOR, "textarea.citation").get_attribute("value")
     assert text.startswith("«") and "—" in text
     assert cite.find_element(By.CSS_SELECTOR, "button.copy-citation").is_displayed()  # the script shows it
+
+
+def test_a_date_filter_that_finds_nothing_says_why_and_offers_the_undated_articles(browser, base):
+    from selenium.webdriver.common.by import By
+
+    # the form filled from the address (as "check again" does), then sent as a reader would
+    browser.get(f"{base}/?claim=Kim%20Kardashian%20ne%20publiera%20pas%20sur%20Instagram&date_from=2031-01-01")
+    assert browser.find_element(By.ID, "date_from").get_attribute("value") == "2031-01-01"
+    browser.find_element(By.ID, "check-button").click()
+    _wait(browser, "#verdict-word")
+    assert not _css(browser, "#confidence")  # no "100 %" for nothing weighed
+    assert "rien ne pouvait la soutenir ni la réfuter" in browser.find_element(By.ID, "no-evidence").text
+    assert "Chacun des 0" not in browser.page_source
+    notice = browser.find_element(By.ID, "undated-set-aside")
+    assert "dont la date de publication est inconnue" in notice.text
+    _no_serious_violation(browser, "check that found nothing")
+    notice.find_element(By.ID, "include-undated").click()
+    _wait(browser, "#claim")
+    assert browser.find_element(By.ID, "include_undated").is_selected()
+    browser.find_element(By.ID, "check-button").click()
+    _wait(browser, "#verdict-word")
+    assert _css(browser, "#confidence") and not _css(browser, "#undated-set-aside")
+
+
+def test_an_articles_metadata_is_edited_on_its_page_with_the_keyboard(browser, base):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    _api(base, "POST", "/v1/articles", {"id": "tram-meta", "title": "Le tram T1 prolongé", "source": "brouillon",
+                                        "text": "Le tram T1 a été prolongé jusqu'à Debourg, a annoncé le Sytral."})
+    browser.get(f"{base}/articles/tram-meta")
+    assert "non daté" in browser.find_element(By.CSS_SELECTOR, "p.meta").text.lower()
+    _no_serious_violation(browser, "article")
+    summary = browser.find_element(By.ID, "metadata-title")
+    summary.send_keys(Keys.ENTER)  # the details open from the keyboard
+    source = browser.find_element(By.ID, "meta-source")
+    source.clear()
+    source.send_keys("Le Progrès")
+    browser.find_element(By.ID, "meta-date").send_keys("2024-05-02")
+    browser.find_element(By.ID, "meta-url").send_keys("https://example.org/tram-t1", Keys.ENTER)
+    _wait(browser, "#metadata")
+    meta = browser.find_element(By.CSS_SELECTOR, "p.meta").text
+    assert "Le Progrès" in meta and "2024" in meta
+    assert browser.find_element(By.CSS_SELECTOR, "p.meta a[href='https://example.org/tram-t1']")
+    assert _api(base, "GET", "/v1/articles/tram-meta")["published_at"] == "2024-05-02"
