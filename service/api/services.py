@@ -89,6 +89,11 @@ class Services:
     def delete_article(self, article_id: str) -> dict:
         return {"id": article_id, "passages_removed": self.corpus.delete(article_id)}
 
+    def update_article(self, article_id: str, **changes) -> dict:
+        """An article's title, source, url or published_at changed in place (PassageIndex.update_metadata)."""
+        self.corpus.index.update_metadata(article_id, **changes)
+        return self.get_article(article_id)
+
     # ------------------------------------------------------------ state
 
     def stats(self) -> dict:

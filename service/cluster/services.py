@@ -47,6 +47,9 @@ class ClusterServices(Services):
     def delete_article(self, article_id: str) -> dict:
         raise self._read_only()
 
+    def update_article(self, article_id: str, **changes) -> dict:
+        raise self._read_only()
+
     def _read_only(self) -> Unavailable:
         return Unavailable(
             "this cluster server is read-only: the store has a single writer. Ingest where the store lives "

@@ -11,7 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from service.errors import InvalidInput, ModelMissing
+from service.errors import InvalidInput, ModelMissing, NotFound
 from service.history.export import review_rows
 from service.history.store import NO_REASON, HistoryStore, Retraction, Review, SavedCheck
 from service.limits import DEFAULT_TOP_K
@@ -100,7 +100,7 @@ class Desk:
         cited = {s.article_id for e in original.evidence for s in e.sources}
         retracted = self.store.retractions(cited)
         # deleted since (a retraction says why; a plain deletion only that the article is no longer there)
-        gone = {a for a in cited - set(retracted) if self.corpus.index.content_hash_of(a) is None}
+        gone = {a for a in cited - set(retracted) if not self._in_corpus(a)}
         return CheckView(saved, original, shown, reviews, self.corpus.index.generation, retracted, gone)
 
     def history(self, query: str = "", verdict: str | None = None, article_id: str | None = None,
@@ -171,6 +171,14 @@ class Desk:
             blob = json.dumps(model.to_dict(), sort_keys=True).encode()
             out["verdict"] = "verdict@" + hashlib.sha1(blob).hexdigest()[:8]
         return out
+
+    def _in_corpus(self, article_id: str) -> bool:
+        # get_article, which the single-process index and the cluster's store view both answer
+        try:
+            self.corpus.index.get_article(article_id)
+        except NotFound:
+            return False
+        return True
 
     def _model(self):
         if self._verdict_model is None:

@@ -50,7 +50,7 @@ def corpus_upload():
             for path in (p for p, _ in saved if p.suffix.lower() == ".txt"):
                 for article in load_file(path, errors=[]):
                     if corpus.index.content_hash_of(article.id) is not None:  # ingested (not refused)
-                        corpus.index.update_metadata(article.id, **given)
+                        services().update_article(article.id, **given)
     errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
     return _corpus_page(summary=summary, errors=errors), 400 if errors and not summary.articles_added \
         and not summary.articles_replaced and not summary.duplicates_skipped else 200
@@ -111,5 +111,5 @@ def article_metadata(article_id: str):
     fields = ("title", "source", "url", "published_at")
     changes = ArticleMetaIn().load({k: request.form.get(k, "").strip() for k in fields if k in request.form})
     changes = {k: (v or None) if k in ("url", "published_at") else v for k, v in changes.items()}
-    services().corpus.index.update_metadata(article_id, **changes)
+    services().update_article(article_id, **changes)
     return redirect(url_for(".article_view", article_id=article_id) + "#metadata", 303)

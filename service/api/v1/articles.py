@@ -69,9 +69,7 @@ def edit_article(article_id: str):
                for k, v in load_body(ArticleMetaIn()).items()}
     if not changes:
         raise ValidationError("send at least one of title, source, url, published_at", "_schema")
-    s = services()
-    s.corpus.index.update_metadata(article_id, **changes)
-    return respond(ArticleOut(), s.get_article(article_id))
+    return respond(ArticleOut(), services().update_article(article_id, **changes))
 
 
 @bp.delete("/articles/<path:article_id>")
