@@ -130,7 +130,7 @@ def test_ctrl_c_during_a_batch_keeps_every_batch_finished_before_it(real_verifie
     assert again.asked == _claims_of(CLAIM_ORDER[2:])
     _check(tmp_path / "whole.md", LocalBackend(real_verifier))
     assert out.read_bytes() == (tmp_path / "whole.md").read_bytes()
-    assert "## Summary" in out.read_text(encoding="utf-8")
+    assert "## Synthèse" in out.read_text(encoding="utf-8")  # the report is in its claims' language (French)
 
 
 def test_a_journal_cut_off_in_the_middle_of_a_line_is_resumed(real_verifier, tmp_path):
@@ -305,5 +305,5 @@ def test_with_the_real_models_the_server_and_the_process_write_the_same_report(r
         thread.join(5)
     local = (tmp_path / "local.md").read_text(encoding="utf-8")
     assert local == (tmp_path / "remote.md").read_text(encoding="utf-8")
-    assert "## Summary" in local
+    assert "## Synthèse" in local  # the report is in its claims' language (French)
     assert any(", " + p.name.replace("_", "\\_") in local for p in SEEDS.glob("*.txt"))  # seed articles cited
