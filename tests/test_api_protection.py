@@ -96,6 +96,22 @@ def test_the_docs_page_may_run_its_own_script_and_call_only_its_own_server(confi
     assert "connect-src 'self'" in csp and "default-src 'none'" in csp and "http" not in csp
 
 
+def test_every_write_has_a_rate_budget_and_is_audited(config, corpus):
+    """A route added without a budget would be the one a script can hammer (the key screen, a model-heavy
+    ranking); one added outside the audit log would change the corpus or the record unseen."""
+    from service.api.protection import BUDGETS
+    from service.api.request_log import _AUDITED
+
+    app = _app(config, corpus)
+    harmless = {"page.lock_browser"}  # forgets this browser's unlock token: nothing to limit or record
+    writes = {r.endpoint for r in app.url_map.iter_rules() if r.methods & {"POST", "PUT", "PATCH", "DELETE"}}
+    assert writes - set(BUDGETS) - harmless == set()
+    # the writes that change the corpus, the record or the key's state (checking a claim saves a check, but
+    # is a verification, counted by its own budget)
+    recorded = {e for e in writes - harmless if BUDGETS[e] == "writes" and not e.startswith("articles.")}
+    assert recorded - _AUDITED == set()
+
+
 # --- logs -------------------------------------------------------------------------------------
 
 

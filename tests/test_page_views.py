@@ -68,8 +68,8 @@ def test_page_responses_carry_a_strict_policy_and_the_security_headers(client):
         assert response.headers[name]
     assert client.get("/assets/page.js").status_code == 200
     assert client.get("/assets/page.css").mimetype == "text/css"
-    # the docs page keeps its own policy
-    assert "unsafe-inline" in client.get("/v1/docs").headers["Content-Security-Policy"]
+    # the docs page is a page template now, its script and style in files: the same strict policy
+    assert "unsafe-inline" not in client.get("/v1/docs").headers["Content-Security-Policy"]
 
 
 def test_french_for_a_french_browser_english_otherwise_and_the_switch_is_remembered(client):
@@ -268,6 +268,8 @@ def test_corpus_uploads_and_deletions_need_the_key_and_a_same_site_form(keyed, c
     done = upload(keyed, api_key=KEY)
     page = done.get_data(as_text=True)
     assert done.status_code == 200 and "1 article added" in page and "scan.pdf" in page  # the bad file is named
+    # the right key also unlocked this browser; locked again, its forms need the key again
+    assert keyed.post("/lock").status_code in (302, 303)
     assert keyed.post("/corpus/pont/delete").status_code == 401
     assert keyed.post("/corpus/pont/delete", data={"api_key": KEY}).status_code == 303
     assert client.get("/v1/articles/pont").status_code == 404
@@ -343,10 +345,14 @@ def test_page_writes_and_reviews_are_in_the_audit_log(config, services, checked,
     c.post(f"/v1/checks/{check_id}/reviews", json={"item": 0, "action": "accept", "reviewer": "Ana"},
            headers={"X-API-Key": KEY})
     c.delete(f"/v1/checks/{check_id}/reviews/0", headers={"X-API-Key": KEY})
+    c.post("/unlock", data={"api_key": KEY})  # then a form without the key, from the unlocked browser
+    c.post("/corpus/audit-none/delete")
     lines = [json.loads(line) for line in audit_path.read_text().splitlines()]
     assert [(r["path"], r["status"], r["who"].split(" ")[0]) for r in lines] == [
         ("/corpus/upload", 401, "wrong"), (f"/v1/checks/{check_id}/reviews", 200, "key"),
-        (f"/v1/checks/{check_id}/reviews/0", 200, "key")]
+        (f"/v1/checks/{check_id}/reviews/0", 200, "key"), ("/unlock", 303, "key"),
+        ("/corpus/audit-none/delete", lines[-1]["status"], "key")]
+    assert lines[-1]["who"].endswith("(unlocked browser)") and lines[-1]["status"] != 401
 
 
 def test_the_page_filters_reach_the_verifier_and_are_saved(client):
@@ -380,6 +386,7 @@ def test_a_retracted_article_leaves_the_corpus_and_the_checks_that_cited_it_say_
     assert "pont-retract" in cited
     confirm = client.get("/corpus/pont-retract/delete").get_data(as_text=True)
     assert f'href="/checks/{check_id}"' in confirm and 'id="retract-form"' in confirm  # the checks that cited it
+    keyed.post("/lock")  # an earlier test's right key unlocked this browser
     assert keyed.post("/corpus/pont-retract/retract", data={"reason": "erreur de date"}).status_code == 401
     assert keyed.post("/corpus/pont-retract/retract", data={"reason": " ", "api_key": KEY}).status_code == 400
     done = keyed.post("/corpus/pont-retract/retract", data={"reason": "erreur de date", "api_key": KEY})

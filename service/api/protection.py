@@ -57,6 +57,18 @@ BUDGETS = {
     "checks.list_checks": "reads",
     "checks.get_check": "reads",
     "checks.export_reviews": "reads",
+    # the page's review bar and key screen: /unlock is where a key can be guessed, so it counts as a write
+    "page.review_check": "writes",
+    "page.unlock": "writes",
+    # ranking a text and matching a claim run the models, as a verification does
+    "page.claims_rank": "verify",
+    "page.claims_batch": "writes",
+    "claims.extract_claims": "verify",
+    "factchecks.match_claim": "verify",
+    "factchecks.import_fact_checks": "writes",
+    "factchecks.delete_fact_check": "writes",
+    "factchecks.list_fact_checks": "reads",
+    "factchecks.get_fact_check": "reads",
 }
 
 _API_HEADERS = {
@@ -67,10 +79,11 @@ _API_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
 }
-# The docs page runs its own inline script and style and fetches the API from the same origin. The
-# fact-checker's page (service/page/) sets a strict policy of its own: nothing inline.
-_PAGE_CSP = ("default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; "
-             "img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+# The fact-checker's page and the API docs (service/page/) set a strict policy of their own: nothing inline.
+# Any other HTML (the batch's HTML report, opened from the server) gets this one: its own inline style, no
+# script at all.
+_PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; "
+             "base-uri 'none'; form-action 'none'")
 
 
 def init_protection(app: Flask, config) -> None:

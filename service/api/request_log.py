@@ -26,12 +26,18 @@ import uuid
 from flask import Flask, g, request
 from werkzeug.exceptions import HTTPException
 
+from service.api.auth import UNLOCK_COOKIE, unlock_token_ok
+from service.api.csrf import COOKIE as CSRF_COOKIE
+
 log = logging.getLogger("recoupe.api")
 audit = logging.getLogger("recoupe.audit")
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
-# Writes outside the articles blueprint: reviews, and the page's uploads and deletions (key in the form).
-_AUDITED = {"checks.add_review", "checks.undo_review", "page.corpus_upload", "page.corpus_delete", "page.corpus_retract",
-            "page.batch_upload", "batches.create_batch"}
+# Writes outside the articles blueprint: reviews and the workflow, fact-checks, the page's uploads, deletions,
+# edits and review bar, and the key screen (where a key can be guessed).
+_AUDITED = {"checks.add_review", "checks.undo_review", "checks.set_workflow", "page.corpus_upload",
+            "page.corpus_delete", "page.corpus_retract", "page.article_metadata", "page.batch_upload",
+            "page.claims_batch", "page.check_workflow", "page.review_check", "page.unlock", "batches.create_batch",
+            "factchecks.import_fact_checks", "factchecks.delete_fact_check"}
 _TOKEN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -97,9 +103,10 @@ def _audit(response, client: str, rid: str) -> None:
     if given is None:
         who = "key not read (body refused)"
     elif not given:
-        who = "no key"
+        # a page form from a browser unlocked earlier (service/page/keys.py) carries no key: name the key it proved
+        who = f"key {_fingerprint(expected)} (unlocked browser)" if _unlocked(expected) else "no key"
     elif expected and given == expected:
-        who = "key " + hashlib.sha256(expected.encode("utf-8")).hexdigest()[:12]
+        who = "key " + _fingerprint(expected)
     else:
         who = "wrong key"
     ids = []
@@ -111,3 +118,11 @@ def _audit(response, client: str, rid: str) -> None:
               "method": request.method, "path": request.path, "status": response.status_code,
               "articles": ids[:64], "request_id": rid}
     audit.info(json.dumps(record, ensure_ascii=True))
+
+
+def _fingerprint(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _unlocked(expected: str | None) -> bool:
+    return bool(expected) and unlock_token_ok(request.cookies.get(UNLOCK_COOKIE, ""), request.cookies.get(CSRF_COOKIE, ""))
