@@ -83,6 +83,8 @@ def test_numbers_dates_and_plurals_follow_the_language():
     assert fr.percent(0.41) == "41\u00a0%" and en.percent(0.41) == "41%"
     assert fr.datetime("2026-12-03T07:06:45+00:00").startswith("3 décembre 2026")
     assert en.date("2024-03-01") == "March 1, 2024"
+    # a month-precise publication date stays a month, in words ("passage du 2020-09" before)
+    assert fr.date("2020-09") == "septembre 2020" and en.date("2020-09") == "September 2020"
     assert fr.ngettext("%(num)s check", "%(num)s checks", 1) == "1 vérification"
     assert fr.ngettext("%(num)s check", "%(num)s checks", 2) == "2 vérifications"
     assert words("fr-CA").lang == "fr" and words("de").lang == "en"

@@ -26,7 +26,7 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
@@ -89,13 +89,16 @@ class Words:
         return format_datetime(moment, "long", tzinfo=TIME_ZONE, locale=self.lang)
 
     def date(self, value: str | date | None) -> str:
-        """A publication date ("2024-03-01", "2024-03") as the reader writes it; other text as it is."""
+        """A publication date ("2024-03-01", "2024-03", "2024") as the reader writes it, at the precision it
+        was given ("mars 2024", not a made-up first of the month); other text as it is."""
         if isinstance(value, datetime):
             return format_date(value.date(), "long", locale=self.lang)
         if isinstance(value, date):
             return format_date(value, "long", locale=self.lang)
         text = str(value or "")
         try:
+            if len(text) == 7:  # a month: CLDR's year-month pattern of the language
+                return format_skeleton("yMMMM", date.fromisoformat(text + "-01"), locale=self.lang)
             return format_date(date.fromisoformat(text[:10]), "long", locale=self.lang)
         except ValueError:
             return text
