@@ -181,3 +181,25 @@ def test_the_output_format_follows_the_extension_or_the_option(tmp_path):
     assert output_format(tmp_path / "a.txt", "csv") == "csv"
     with pytest.raises(InvalidInput, match="cannot tell the output format of a.xlsx"):
         output_format(tmp_path / "a.xlsx")
+
+
+def test_the_reports_flag_a_repeated_claim_in_their_language(tmp_path):
+    """A claim the file repeats is checked once: the CSV and JSONL say same_as_line, the reports a person reads
+    say it beside the repeated row, in the report's language (English asked, else the claims' French)."""
+    first = sample_items()[0]
+    again = Checked(replace(first.row, line_no=9, id=None), first.result, same_as_line=2)
+    items = [first, again]
+    for fmt, info, sentence in (("md", EN, "same claim as line 2: checked once"),
+                                ("md", INFO, "même affirmation qu'à la ligne 2 : vérifiée une fois"),
+                                ("html", EN, '<p class="same-as">same claim as line 2: checked once</p>'),
+                                ("html", INFO, '<p class="same-as">même affirmation qu&#x27;à la ligne 2 : '
+                                               'vérifiée une fois</p>')):
+        path = tmp_path / f"out.{fmt}"
+        write_output(path, fmt, items, info)
+        text = path.read_text(encoding="utf-8")
+        assert text.count(sentence) == 1, (fmt, info.language)  # the repeated row only, not the first
+        heading = {"md": "### line 9", "html": "<h3>line 9"}[fmt] if info is EN else None
+        if heading:
+            assert text.index(heading) < text.index(sentence)
+    write_output(tmp_path / "out.csv", "csv", items, EN)
+    assert [r["same_as_line"] for r in _csv_rows(tmp_path / "out.csv")] == ["", "2"]

@@ -294,6 +294,7 @@ def _md_claim(item: Checked, w: Words) -> list[str]:
            f"- **{_md(w.gettext('Verdict:'))}** {_md(_verdict(r['verdict'], w))} "
            f"({_md(w.gettext('confidence %(value)s', value=w.number(r['confidence'])))})",
            *_md_review(item.review, w),
+           *([f"- {_md(_same_as(item, w))}"] if item.same_as_line is not None else []),
            f"- **{_md(w.gettext('Claim language:'))}** {_md(_language_name(r['language'], w))}",
            f"- **{_md(w.gettext('Explanation:'))}** {_md(explained) or _md(w.gettext('none'))}"]
     shown, hidden = _shown_evidence(r)
@@ -319,6 +320,11 @@ def _review_line(review: dict, w: Words) -> str:
                      verdict=_verdict(review["model_verdict"], w), confidence=w.number(review["model_confidence"]))
 
 
+def _same_as(item: Checked, w: Words) -> str:
+    """A repeated claim (the CSV's same_as_line): the page's batch table says it in the same words."""
+    return w.gettext("same claim as line %(line)s: checked once", line=item.same_as_line)
+
+
 def _md_review(review: dict | None, w: Words) -> list[str]:
     return [f"- {_md(_review_line(review, w))}"] if review else []
 
@@ -335,7 +341,7 @@ td.n{text-align:right}article{border:1px solid #ddd;border-radius:6px;padding:.2
 .refuted{background:#b3261e}.conflicting{background:#a15c00}.supported{background:#1e7b34}
 .not_enough_evidence{background:#5f6368}blockquote{margin:.4rem 0;padding:.3rem .8rem;border-left:4px solid #bbb;
 background:#f6f6f6}.supports blockquote{border-color:#1e7b34}.refutes blockquote{border-color:#b3261e}
-.stance{font-weight:600}.src{color:#444;font-size:.92em}.checks{color:#7a4a00;font-size:.92em}
+.stance{font-weight:600}.src{color:#444;font-size:.92em}.checks{color:#7a4a00;font-size:.92em}.same-as{color:#555}
 """
 
 
@@ -412,6 +418,8 @@ def _html_claim(item: Checked, w: Words) -> list[str]:
            f'<p><span class="verdict {_h(verdict)}">{_h(_verdict(verdict, w))}</span> {_h(facts)}</p>']
     if item.review:
         out.append(f"<p>{_h(_review_line(item.review, w))}</p>")
+    if item.same_as_line is not None:
+        out.append(f'<p class="same-as">{_h(_same_as(item, w))}</p>')
     out.append(f"<p>{_h(' '.join(explanation(r, w.lang)))}</p>")
     shown, hidden = _shown_evidence(r)
     if not shown:
