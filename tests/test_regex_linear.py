@@ -60,7 +60,7 @@ PATTERNS = {
     "retrieve.text words": (retrieve_text._WORD, "findall", WHOLE),
     "verdict.subjects name": (subjects._NAME, "findall", PASSAGE),
     "verdict.subjects capitalised": (subjects._CAPITALISED, "findall", WHOLE),
-    "verdict.subjects words": (subjects._WORDS, "findall", WHOLE),
+    "verdict.subjects words": (subjects.WORDS, "findall", WHOLE),
     "verdict.quantities number": (quantities._NUMBER, "findall", WHOLE),
     "verdict.quantities date d-m": (quantities._DATE_DM, "findall", WHOLE),
     "verdict.quantities date m-d": (quantities._DATE_MD, "findall", WHOLE),
