@@ -13,6 +13,7 @@ import pytest
 from service.api import create_app
 from service.api.services import Services
 from service.corpus import Corpus
+from service.limits import MAX_ARTICLES_PER_REQUEST
 from tests.test_api_errors import problem_of
 from tests.test_page_french import ENGLISH, WORD
 
@@ -98,3 +99,43 @@ def test_too_many_requests(config, corpus):
     assert french["title"].startswith("trop de requêtes de ce client (limite : 2 par 1 minute)")
     assert "Retry-After" in french["title"]
     assert english["title"].startswith("too many requests from this client (limit: 2 per 1 minute)")
+
+
+@pytest.mark.parametrize("raw,content_type,french_says,english_says", [
+    (b'{"claim": "a"}', "text/plain", "envoyez le corps en JSON avec l'en-tête Content-Type: application/json "
+     "(reçu : text/plain)", "send the body as JSON with the header Content-Type: application/json (got text/plain)"),
+    (b'{"claim": "a"}', None, "(la requête n'en a pas)", "(the request has none)"),
+    (b"   ", "application/json", "le corps de la requête est vide ; envoyez un objet JSON",
+     "the request body is empty; send a JSON object"),
+    (b'{"claim": "a",\n "top_k": }', "application/json",
+     "le corps de la requête n'est pas du JSON valide (l'erreur est à la ligne 2, colonne 11)",
+     "the request body is not valid JSON (the fault is at line 2, column 11)"),
+    (b'{"claim": "a", "top_k": NaN}', "application/json", "NaN n'est pas une valeur JSON ; envoyez un nombre ou null",
+     "NaN is not a JSON value; send a number or null"),
+    (b"[" * 100_000, "application/json", "il est imbriqué trop profondément", "it is nested too deeply"),
+    (b'{"top_k": ' + b"7" * 5000 + b"}", "application/json", "un nombre qui a trop de chiffres (plus de 4300)",
+     "a number with too many digits (over 4300)"),
+    (b"\xff\xfe\xfd", "application/json", "ce n'est pas du texte UTF-8", "it is not UTF-8 text"),
+])
+def test_a_body_that_is_not_json_is_said_in_the_readers_language(client, raw, content_type, french_says,
+                                                                   english_says):
+    headers = {"Content-Type": content_type} if content_type else {}
+    status = 400 if content_type == "application/json" else 415
+    french, english = both(client, "post", "/v1/verify", status, data=raw, headers=headers)
+    assert french_says in french["title"] and english_says in english["title"]
+    if status == 415:
+        assert french["type"] == "unsupported-media-type"
+    if "line 2" in english_says:  # the parser's own words stay machine facts, the same in both
+        assert french["detail"] == english["detail"] == {"parser": "Expecting value", "line": 2, "column": 11}
+
+
+def test_article_requests_refused_in_the_readers_language(client):
+    key = {"X-API-Key": KEY}
+    french, english = both(client, "post", "/v1/articles", 400, json=[], headers=key)
+    assert french["title"] == f"envoyez de 1 à {MAX_ARTICLES_PER_REQUEST} articles par requête"
+    assert english["title"] == f"send 1 to {MAX_ARTICLES_PER_REQUEST} articles per request"
+    french, _ = both(client, "patch", "/v1/articles/no-such-id", 400, json={}, headers=key)
+    assert french["errors"] == {"_schema": ["envoyez au moins un des champs title, source, url, published_at"]}
+    french, _ = both(client, "patch", "/v1/articles/no-such-id", 400, json={"published_at": "16/09/2020"},
+                     headers=key)
+    assert french["errors"] == {"published_at": ["une date ISO comme 2020, 2020-09 ou 2020-09-16"]}

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
 from service.limits import DEFAULT_TOP_K, MAX_TOP_K
+from service.translations import N_
 from service.check.inputs import BAD_ROW_CODES
 from service.history.store import BATCH_SORTS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
 from service.history.workflow import MAX_ASSIGNEE_CHARS, STATUSES
@@ -191,7 +192,7 @@ class ArticleMetaIn(Schema):
     url = Text(allow_none=True, validate=validate.Length(max=2048),
                metadata={"description": "the article's original address (shown as a link when http or https)"})
     published_at = Text(allow_none=True, validate=validate.Regexp(
-        r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$", error="an ISO date such as 2020, 2020-09 or 2020-09-16"),
+        r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$", error=N_("an ISO date such as 2020, 2020-09 or 2020-09-16")),
         metadata={"description": "ISO 8601 date, year or year-month"})
 
 

@@ -4,34 +4,58 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import unicodedata
 from urllib.parse import quote
 
 from flask import current_app, request
 from marshmallow import Schema
-from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from service.errors import InvalidInput
+from service.errors import InvalidInput, RecoupeError
+from service.translations import N_
+
+
+class NotJson(RecoupeError):
+    """A body sent without the JSON media type (the same `type` as the HTTP layer's other 415s)."""
+
+    status = 415
+    kind = "unsupported-media-type"
+
+
+# Each message is a gettext message with its values apart (RecoupeError's `values`), so that the API says it in
+# the reader's language; the JSON parser's own (English) words travel in the problem's `detail`, never translated.
+NOT_JSON = N_("send the body as JSON with the header Content-Type: application/json (got %(got)s)")
+NO_CONTENT_TYPE = N_("send the body as JSON with the header Content-Type: application/json (the request has none)")
+EMPTY = N_("the request body is empty; send a JSON object")
+TOO_DEEP = N_("the request body is not valid JSON: it is nested too deeply")
+TOO_MANY_DIGITS = N_("the request body holds a number with too many digits (over %(limit)s)")
+NOT_UTF = N_("the request body is not valid JSON: it is not UTF-8 text")
+MALFORMED = N_("the request body is not valid JSON (the fault is at line %(line)s, column %(column)s)")
+NOT_JSON_TEXT = N_("the request body is not valid JSON")
+NOT_A_VALUE = N_("the request body is not valid JSON: %(value)s is not a JSON value; send a number or null")
 
 
 def json_body():
     """The request body parsed as JSON, or a problem: 415 not JSON, 413 too large, 400 malformed."""
     if not request.is_json:
-        raise UnsupportedMediaType(
-            f"send the body as JSON with the header Content-Type: application/json "
-            f"(got {request.mimetype or 'no Content-Type'})"
-        )
+        raise NotJson(NOT_JSON, values={"got": request.mimetype}) if request.mimetype else NotJson(NO_CONTENT_TYPE)
     raw = _body()
     if not raw.strip():
-        raise InvalidInput("the request body is empty; send a JSON object")
+        raise InvalidInput(EMPTY)
     try:
         return json.loads(raw, parse_constant=_no_constant)
     except RecursionError:
-        raise InvalidInput("the request body is not valid JSON: it is nested too deeply") from None
-    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, an integer too long to read
+        raise InvalidInput(TOO_DEEP) from None
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(MALFORMED, values={"line": exc.lineno, "column": exc.colno},
+                           detail={"parser": exc.msg, "line": exc.lineno, "column": exc.colno}) from None
+    except UnicodeDecodeError:
+        raise InvalidInput(NOT_UTF) from None
+    except ValueError as exc:  # an integer too long to read (Python's int_max_str_digits)
         if "integer string conversion" in str(exc) or "int_max_str_digits" in str(exc):
-            raise InvalidInput("the request body holds a number with too many digits (over 4,300)") from None
-        raise InvalidInput(f"the request body is not valid JSON: {exc}") from None
+            raise InvalidInput(TOO_MANY_DIGITS, values={"limit": sys.get_int_max_str_digits()}) from None
+        raise InvalidInput(NOT_JSON_TEXT, detail={"parser": str(exc)}) from None
 
 
 def _body() -> bytes:
@@ -63,7 +87,8 @@ def respond(schema: Schema, obj, status: int = 200, headers=None):
 
 
 def _no_constant(name: str):
-    raise ValueError(f"{name} is not a JSON value")
+    """NaN, Infinity and -Infinity, which Python's parser reads but JSON does not have."""
+    raise InvalidInput(NOT_A_VALUE, values={"value": name})
 
 
 # A file name's characters kept as they are; any other (quotes, slashes, controls, markup) becomes "_".

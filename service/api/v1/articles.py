@@ -19,6 +19,8 @@ from service.api.schemas import (
     IngestResponse,
 )
 from service.api.services import services
+from service.errors import InvalidInput
+from service.translations import N_
 
 bp = Blueprint("articles", __name__, url_prefix="/v1")
 
@@ -37,7 +39,7 @@ def add_articles():
     body = json_body()
     many = isinstance(body, list)
     if many and not 1 <= len(body) <= MAX_ARTICLES_PER_REQUEST:
-        raise ValidationError(f"send 1 to {MAX_ARTICLES_PER_REQUEST} articles per request", "_schema")
+        raise InvalidInput(N_("send 1 to %(max)s articles per request"), values={"max": MAX_ARTICLES_PER_REQUEST})
     records = ArticleIn(many=many).load(body)
     report = services().add_articles(records if many else [records])
     headers = {"Location": url_for(".get_article", article_id=report["ids"][0])} if not many else None
@@ -68,7 +70,7 @@ def edit_article(article_id: str):
     changes = {k: (v or None) if k in ("url", "published_at") else v
                for k, v in load_body(ArticleMetaIn()).items()}
     if not changes:
-        raise ValidationError("send at least one of title, source, url, published_at", "_schema")
+        raise ValidationError(N_("send at least one of title, source, url, published_at"), "_schema")
     return respond(ArticleOut(), services().update_article(article_id, **changes))
 
 
