@@ -14,6 +14,7 @@ from service.index import PassageIndex
 from service.ingest.article import Article
 from service.ingest.loaders import iter_files, load_file
 from service.ingest.pipeline import passages_for
+from service.ingest.reasons import error_entry
 
 # Articles per index transaction: a crash loses at most this many, and the
 # FAISS cache is rewritten once per chunk rather than once per article.
@@ -27,7 +28,7 @@ class IngestSummary:
     articles_replaced: int = 0
     duplicates_skipped: int = 0  # articles already indexed with the same content
     passages_added: int = 0
-    errors: list[dict] = field(default_factory=list)  # {"file": ..., "error": ...}
+    errors: list[dict] = field(default_factory=list)  # {"file", "error" (English), "code", "values"}: ingest/reasons.py
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -57,11 +58,11 @@ class Corpus:
             try:
                 pending.extend(load_file(path, errors=summary.errors))
             except RecoupeError as exc:
-                summary.errors.append({"file": str(path), "error": exc.message})
+                summary.errors.append(error_entry(str(path), exc))
             except RecursionError:
-                summary.errors.append({"file": str(path), "error": "could not read the file: it is nested too deeply"})
+                summary.errors.append(error_entry(str(path), None, "file_too_deep"))
             except (OSError, UnicodeError, ValueError) as exc:
-                summary.errors.append({"file": str(path), "error": f"could not read the file: {exc}"})
+                summary.errors.append(error_entry(str(path), exc, "file_unreadable", why=str(exc)))
             if len(pending) >= CHUNK_ARTICLES:
                 self._add(pending, summary)
                 pending = []
@@ -96,7 +97,7 @@ class Corpus:
             except RecoupeError as exc:
                 if strict:
                     raise
-                summary.errors.append({"file": article.path or article.id, "error": exc.message})
+                summary.errors.append(error_entry(article.path or article.id, exc))
                 continue
             items.append((article, passages))
             texts.extend(p.text for p in passages)

@@ -13,7 +13,7 @@ from service.api.services import Services
 from service.corpus import Corpus
 
 KEY = "test-key"
-PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "errors", "code", "values"}  # code, values: a refused article
 
 
 @pytest.fixture(scope="module")

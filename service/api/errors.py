@@ -5,7 +5,9 @@
 
 `type` is a short kind (`RecoupeError.kind` for the project's own errors),
 `title` the message a person can act on, `detail` optional structured facts
-(`RecoupeError.detail`), `errors` marshmallow's field-level messages. The
+(`RecoupeError.detail`), `errors` marshmallow's field-level messages; a
+refused article adds `code` and `values`, why in machine terms
+(service/ingest/reasons.py), from which `title` is worded. The
 shape is `RecoupeError.to_dict()`'s, so a failure reads the same in the CLI
 and over HTTP. An unexpected exception is logged with its stack trace and
 answered with a 500 problem that names the request id, never the trace.
@@ -29,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from service.errors import RecoupeError
 from service.translations import DEFAULT, N_, Words
 from service.translations.locale import request_words
-from service.translations.messages import error_text
+from service.translations.messages import Message, error_text
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -47,8 +49,11 @@ class Unavailable(RecoupeError):
     kind = "unavailable"
 
 
-def problem(status: int, kind: str, title: str, *, detail=None, errors=None, headers=None) -> Response:
+def problem(status: int, kind: str, title: str, *, detail=None, errors=None, headers=None,
+            reason: dict | None = None) -> Response:
     body = {"type": kind, "title": title, "status": status}
+    if reason:  # why, as a stable code and its values (a refused article: service/ingest/reasons.py)
+        body.update(reason)
     if detail:
         body["detail"] = detail
     if errors:
@@ -80,8 +85,9 @@ def _recoupe_error(exc: RecoupeError) -> Response:
         log.warning("%s %s: %s (request %s)", request.method, request.path, exc.message, _rid())
     body = exc.to_dict()
     title = error_text(exc, request_words()) or exc.message  # English where the catalogue lacks the message
+    reason = exc.to_reason() if hasattr(exc, "to_reason") else None
     return problem(body["status"], body["type"], title, detail=body.get("detail"),
-                   headers=getattr(exc, "headers", None))
+                   headers=getattr(exc, "headers", None), reason=reason)
 
 
 def _validation_error(exc: ValidationError) -> Response:
@@ -181,6 +187,8 @@ def _translated(messages, w: Words):
         return {name: _translated(value, w) for name, value in messages.items()}
     if isinstance(messages, list):
         return [_translated(m, w) for m in messages]
+    if isinstance(messages, Message):  # a validator's message with its numbers apart (api/validators.py)
+        return messages.text_in(w)
     if isinstance(messages, str) and w.lang != DEFAULT and w.has(messages):
         return w.gettext(messages)
     return messages

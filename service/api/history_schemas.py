@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 
 from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text, VerifyResponse
 from service.limits import DEFAULT_TOP_K, MAX_TOP_K
+from service.api.validators import BETWEEN, Length, OneOf, Range
 from service.translations import N_
 from service.check.inputs import BAD_ROW_CODES
 from service.history.store import BATCH_SORTS, MAX_NOTE_CHARS, MAX_REVIEWER_CHARS
@@ -19,22 +20,22 @@ from service.verdict.types import STANCES, VERDICTS
 
 
 class ReviewIn(Schema):
-    item = fields.Integer(required=True, strict=True, validate=validate.Range(0, MAX_OFFSET),
+    item = fields.Integer(required=True, strict=True, validate=Range(0, MAX_OFFSET),
                           metadata={"description": "index of the evidence item in the check's `result.evidence`"})
-    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]), metadata={
+    action = fields.String(required=True, validate=OneOf([a.value for a in Action]), metadata={
         "description": "accept (the models' stance is right), reject (the passage does not bear on the claim), "
                        "stance (the reviewer gives the stance)"})
-    stance = fields.String(validate=validate.OneOf(STANCES), metadata={"description": "for action `stance`"})
-    reviewer = Text(required=True, validate=validate.Length(1, MAX_REVIEWER_CHARS))
-    note = Text(load_default="", validate=validate.Length(max=MAX_NOTE_CHARS))
+    stance = fields.String(validate=OneOf(STANCES), metadata={"description": "for action `stance`"})
+    reviewer = Text(required=True, validate=Length(1, MAX_REVIEWER_CHARS))
+    note = Text(load_default="", validate=Length(max=MAX_NOTE_CHARS))
 
 
 class ReviewOut(Schema):
     id = fields.Integer(required=True)
     check_id = fields.String(required=True)
     item = fields.Integer(required=True)
-    action = fields.String(required=True, validate=validate.OneOf([a.value for a in Action]))
-    stance = fields.String(required=True, validate=validate.OneOf(STANCES),
+    action = fields.String(required=True, validate=OneOf([a.value for a in Action]))
+    stance = fields.String(required=True, validate=OneOf(STANCES),
                            metadata={"description": "the stance this review gives the passage"})
     note = fields.String(required=True)
     reviewer = fields.String(required=True)
@@ -48,9 +49,9 @@ class CorpusState(Schema):
 
 
 class FirstVerdict(Schema):
-    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
+    verdict = fields.String(required=True, validate=OneOf(VERDICTS),
                             metadata={"description": "the verdict when the check was run (before any review)"})
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    confidence = fields.Float(required=True, validate=Range(0, 1))
 
 
 class CheckSummary(Schema):
@@ -58,19 +59,19 @@ class CheckSummary(Schema):
     created_at = fields.String(required=True)
     claim = fields.String(required=True)
     language = fields.String(required=True)
-    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS), metadata={
+    verdict = fields.String(required=True, validate=OneOf(VERDICTS), metadata={
         "description": "the verdict of record: decided again from the reviewed stances when the check was "
                        "reviewed (service/verdict/review.py), else the models' verdict"})
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1),
+    confidence = fields.Float(required=True, validate=Range(0, 1),
                               metadata={"description": "the confidence of the verdict of record"})
-    model_verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS),
+    model_verdict = fields.String(required=True, validate=OneOf(VERDICTS),
                                   metadata={"description": "the models' own verdict, before any review"})
-    model_confidence = fields.Float(required=True, validate=validate.Range(0, 1))
+    model_confidence = fields.Float(required=True, validate=Range(0, 1))
     reviewed = fields.Boolean(required=True, metadata={"description": "true: `verdict` is the reviewed one"})
     reviewer = fields.String(required=True, allow_none=True,
                              metadata={"description": "who made the latest review in force; null if none"})
     reviewed_at = fields.String(required=True, allow_none=True)
-    status = fields.String(required=True, validate=validate.OneOf(STATUSES), metadata={
+    status = fields.String(required=True, validate=OneOf(STATUSES), metadata={
         "description": "the newsroom workflow: to_check, in_progress, checked, published"})
     assignee = fields.String(required=True, metadata={"description": "who the check is assigned to; '' if no one"})
 
@@ -100,22 +101,22 @@ class CheckOut(CheckSummary):
 
 
 class CheckListQuery(Schema):
-    q = Text(load_default="", validate=validate.Length(max=200),
+    q = Text(load_default="", validate=Length(max=200),
              metadata={"description": "words of the claim, without regard to case or accents"})
-    verdict = fields.String(validate=validate.OneOf(VERDICTS), metadata={"description": "one verdict of record"})
+    verdict = fields.String(validate=OneOf(VERDICTS), metadata={"description": "one verdict of record"})
     checked_from = fields.Date(metadata={"description": "checks run on or after this day (YYYY-MM-DD, UTC)"})
     checked_until = fields.Date(metadata={"description": "checks run on or before this day (YYYY-MM-DD, UTC)"})
-    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "one workflow status"})
-    assignee = Text(validate=validate.Length(max=MAX_ASSIGNEE_CHARS),
+    status = fields.String(validate=OneOf(STATUSES), metadata={"description": "one workflow status"})
+    assignee = Text(validate=Length(max=MAX_ASSIGNEE_CHARS),
                     metadata={"description": "checks assigned to this name ('' for no one)"})
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+    limit = fields.Integer(load_default=50, validate=Range(1, MAX_PAGE))
+    offset = fields.Integer(load_default=0, validate=Range(0, MAX_OFFSET))
 
 
 class WorkflowIn(Schema):
-    status = fields.String(validate=validate.OneOf(STATUSES),
+    status = fields.String(validate=OneOf(STATUSES),
                            metadata={"description": "to_check, in_progress, checked or published"})
-    assignee = Text(validate=validate.Length(max=MAX_ASSIGNEE_CHARS),
+    assignee = Text(validate=Length(max=MAX_ASSIGNEE_CHARS),
                     metadata={"description": "who the check is assigned to; '' for no one"})
 
 
@@ -130,7 +131,7 @@ class CheckListResponse(Schema):
 class BadRowOut(Schema):
     line = fields.Integer(required=True)
     reason = fields.String(required=True, metadata={"description": "why, in English"})
-    code = fields.String(required=True, validate=validate.OneOf(BAD_ROW_CODES),
+    code = fields.String(required=True, validate=OneOf(BAD_ROW_CODES),
                          metadata={"description": "why, typed: an interface words it in its user's language"})
     values = fields.Dict(required=True, metadata={"description": "the values the reason names (a length, a line...)"})
 
@@ -142,7 +143,7 @@ class BatchOut(Schema):
     top_k = fields.Integer(required=True)
     total = fields.Integer(required=True, metadata={"description": "claims to check"})
     done = fields.Integer(required=True, metadata={"description": "claims checked so far"})
-    status = fields.String(required=True, validate=validate.OneOf(["running", "done", "failed"]))
+    status = fields.String(required=True, validate=OneOf(["running", "done", "failed"]))
     error = fields.String(required=True)
     bad_rows = fields.List(fields.Nested(BadRowOut), required=True)
 
@@ -150,14 +151,14 @@ class BatchOut(Schema):
 class BatchIn(Schema):
     """The form fields sent beside the claims file (multipart/form-data, so every value arrives as text)."""
 
-    top_k = fields.Integer(load_default=DEFAULT_TOP_K, validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
+    top_k = fields.Integer(load_default=DEFAULT_TOP_K, validate=Range(1, MAX_TOP_K, error=BETWEEN),
                            metadata={"description": "passages to weigh per claim"})
 
 
 class BatchRowsQuery(Schema):
-    verdict = fields.String(validate=validate.OneOf(VERDICTS), metadata={"description": "only rows of this verdict"})
-    sort = fields.String(load_default="line", validate=validate.OneOf(list(BATCH_SORTS)))
-    order = fields.String(validate=validate.OneOf(["asc", "desc"]),
+    verdict = fields.String(validate=OneOf(VERDICTS), metadata={"description": "only rows of this verdict"})
+    sort = fields.String(load_default="line", validate=OneOf(list(BATCH_SORTS)))
+    order = fields.String(validate=OneOf(["asc", "desc"]),
                           metadata={"description": "default: desc for confidence, asc otherwise"})
 
 
@@ -187,9 +188,9 @@ class ArticleMetaIn(Schema):
     """An article's metadata edited in place (PATCH /v1/articles/<id>): the fields sent change, the others stay;
     null or "" clears url and published_at."""
 
-    title = Text(validate=validate.Length(1, 1000))
-    source = Text(validate=validate.Length(1, 200), metadata={"description": "publisher name"})
-    url = Text(allow_none=True, validate=validate.Length(max=2048),
+    title = Text(validate=Length(1, 1000))
+    source = Text(validate=Length(1, 200), metadata={"description": "publisher name"})
+    url = Text(allow_none=True, validate=Length(max=2048),
                metadata={"description": "the article's original address (shown as a link when http or https)"})
     published_at = Text(allow_none=True, validate=validate.Regexp(
         r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?)?$", error=N_("an ISO date such as 2020, 2020-09 or 2020-09-16")),
@@ -197,7 +198,7 @@ class ArticleMetaIn(Schema):
 
 
 class RetractIn(Schema):
-    reason = Text(required=True, validate=validate.Length(1, MAX_NOTE_CHARS),
+    reason = Text(required=True, validate=Length(1, MAX_NOTE_CHARS),
                   metadata={"description": "why; shown on every saved check that cited the article"})
 
 

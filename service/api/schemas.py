@@ -16,7 +16,9 @@ from service.claims import read_claim
 from service.errors import InvalidInput
 from service.limits import (DEFAULT_TOP_K, MAX_ARTICLES_PER_REQUEST, MAX_BATCH_CHARS, MAX_BATCH_CLAIMS,
                             MAX_CLAIM_CHARS, MAX_TOP_K)
+from service.api.validators import BETWEEN, CLAIMS_PER_REQUEST, Length, OneOf, Range
 from service.translations import N_  # messages the API says in the reader's language (api/errors.py)
+from service.translations.messages import Message
 from service.verdict.types import STANCES, VERDICTS, ClaimReason, FindingKind, Outcome, Reason
 
 MAX_PAGE = 200
@@ -73,7 +75,7 @@ class IsoDate(Text):
         try:
             dt.date(parts[0], parts[1], parts[2])
         except ValueError:
-            raise ValidationError(f"{value} is not a calendar date") from None
+            raise ValidationError(Message(N_("%(value)s is not a calendar date"), value=value)) from None
         return value
 
 
@@ -87,13 +89,13 @@ class ClaimText(fields.String):
         try:
             return read_claim(value)
         except InvalidInput as exc:
-            raise ValidationError(exc.message) from None
+            raise ValidationError(Message(exc.template, **exc.values)) from None
 
 
 def _language_list():
     return fields.List(
         Text(validate=validate.Regexp(_LANGUAGE, error=N_("must be a language code such as 'fr' or 'en'"))),
-        validate=validate.Length(1, 20),
+        validate=Length(1, 20),
         metadata={"description": "only evidence passages in these languages", "example": ["fr", "en"]},
     )
 
@@ -105,13 +107,13 @@ class VerifyOptions(Schema):
     top_k = fields.Integer(
         strict=True,
         load_default=DEFAULT_TOP_K,
-        validate=validate.Range(1, MAX_TOP_K, error=f"must be between 1 and {MAX_TOP_K}"),
+        validate=Range(1, MAX_TOP_K, error=BETWEEN),
         metadata={"description": "how many evidence passages to retrieve and weigh"},
     )
     languages = _language_list()
     sources = fields.List(
-        Text(validate=validate.Length(1, 200)),
-        validate=validate.Length(1, 50),
+        Text(validate=Length(1, 200)),
+        validate=Length(1, 50),
         metadata={"description": "only evidence from articles of these sources"},
     )
     date_from = IsoDate(metadata={"description": "only articles published on or after this date"})
@@ -141,7 +143,7 @@ class BatchVerifyRequest(VerifyOptions):
     claims = fields.List(
         ClaimText(metadata={"minLength": 1, "maxLength": MAX_CLAIM_CHARS}),
         required=True,
-        validate=validate.Length(1, MAX_BATCH_CLAIMS, error=f"send 1 to {MAX_BATCH_CLAIMS} claims per request"),
+        validate=Length(1, MAX_BATCH_CLAIMS, error=CLAIMS_PER_REQUEST),
         metadata={"description": f"statements to check; the options apply to each; {MAX_BATCH_CHARS:,} "
                                  "characters in all at most"},
     )
@@ -150,8 +152,9 @@ class BatchVerifyRequest(VerifyOptions):
     def _bounded_work(self, data, **kwargs):
         total = sum(len(c) for c in data.get("claims", []))
         if total > MAX_BATCH_CHARS:
-            raise ValidationError(f"the claims hold {total:,} characters in all, over the {MAX_BATCH_CHARS:,} "
-                                  "a batch may hold; send them in several batches", "claims")
+            raise ValidationError(Message(N_("the claims hold %(total)s characters in all, over the %(max)s a batch "
+                                             "may hold; send them in several batches"), counts=("total", "max"),
+                                          total=total, max=MAX_BATCH_CHARS), "claims")
 
 
 # --- verification responses (mirror service.verdict.types) -------------------------------
@@ -170,9 +173,9 @@ class SourceOut(Schema):
 
 
 class StanceProbabilities(Schema):
-    supports = fields.Float(required=True, validate=validate.Range(0, 1))
-    refutes = fields.Float(required=True, validate=validate.Range(0, 1))
-    neutral = fields.Float(required=True, validate=validate.Range(0, 1))
+    supports = fields.Float(required=True, validate=Range(0, 1))
+    refutes = fields.Float(required=True, validate=Range(0, 1))
+    neutral = fields.Float(required=True, validate=Range(0, 1))
 
 
 class PassageContext(Schema):
@@ -189,8 +192,8 @@ class ValueOut(Schema):
 
 
 class FindingOut(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf([k.value for k in FindingKind]))
-    outcome = fields.String(required=True, validate=validate.OneOf([o.value for o in Outcome]), metadata={
+    kind = fields.String(required=True, validate=OneOf([k.value for k in FindingKind]))
+    outcome = fields.String(required=True, validate=OneOf([o.value for o in Outcome]), metadata={
         "description": "match, conflict (the same thing, another value: the passage refutes), other_event / "
                        "other_entity (another value, but not of the same event or entity: set aside)"})
     claim_value = fields.String(required=True, metadata={
@@ -217,21 +220,21 @@ class FindingOut(Schema):
 class EvidenceOut(Schema):
     text = fields.String(required=True)
     language = fields.String(required=True)
-    stance = fields.String(required=True, validate=validate.OneOf(STANCES))
+    stance = fields.String(required=True, validate=OneOf(STANCES))
     probabilities = fields.Nested(StanceProbabilities, required=True)
     retrieval_score = fields.Float(required=True, metadata={"description": "higher is closer"})
     context = fields.Nested(PassageContext, required=True)
     sources = fields.List(fields.Nested(SourceOut), required=True)
-    evidence_score = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+    evidence_score = fields.Float(required=True, validate=Range(0, 1), metadata={
         "description": "calibrated probability that the passage bears on the claim at all (the verdict model)"})
-    strength = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+    strength = fields.Float(required=True, validate=Range(0, 1), metadata={
         "description": "how strongly it supports or refutes: evidence score times the share of its side; 0 "
                        "for a neutral passage"})
     findings = fields.List(fields.Nested(FindingOut), required=True,
                            metadata={"description": "rule comparisons of numbers, dates and weekdays, and of the "
                                                     "claim's own wording (kind wording)"})
-    reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in Reason])), required=True)
-    known = fields.Float(allow_none=True, validate=validate.Range(0, 1), metadata={
+    reasons = fields.List(fields.String(validate=OneOf([r.value for r in Reason])), required=True)
+    known = fields.Float(allow_none=True, validate=Range(0, 1), metadata={
         "description": "how reliable its stance is because the passage states it (a rule finding, the claim's "
                        "wording, a review): the weight the decision gives it as a witness; 0: the models' reading "
                        "only"})
@@ -239,21 +242,21 @@ class EvidenceOut(Schema):
 
 
 class VerdictProbabilities(Schema):
-    supported = fields.Float(validate=validate.Range(0, 1))
-    refuted = fields.Float(validate=validate.Range(0, 1))
-    conflicting = fields.Float(validate=validate.Range(0, 1))
-    not_enough_evidence = fields.Float(validate=validate.Range(0, 1))
+    supported = fields.Float(validate=Range(0, 1))
+    refuted = fields.Float(validate=Range(0, 1))
+    conflicting = fields.Float(validate=Range(0, 1))
+    not_enough_evidence = fields.Float(validate=Range(0, 1))
 
 
 class VerifyResponse(Schema):
     claim = fields.String(required=True)
     language = fields.String(required=True)
-    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
-    confidence = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+    verdict = fields.String(required=True, validate=OneOf(VERDICTS))
+    confidence = fields.Float(required=True, validate=Range(0, 1), metadata={
         "description": "the probability of the verdict among `probabilities` (for not_enough_evidence, 1 minus "
                        "the largest of supported, refuted and conflicting)"})
     evidence = fields.List(fields.Nested(EvidenceOut), required=True)
-    reasons = fields.List(fields.String(validate=validate.OneOf([r.value for r in ClaimReason])), required=True,
+    reasons = fields.List(fields.String(validate=OneOf([r.value for r in ClaimReason])), required=True,
                           metadata={"description": "why the verdict, as codes"})
     probabilities = fields.Nested(VerdictProbabilities, required=True, metadata={
         "description": "the decision's claim-level probabilities of the four verdicts, summing to 1: the claim "
@@ -280,16 +283,16 @@ class BatchVerifyResponse(Schema):
 class ArticleIn(Schema):
     """One article, as in a .json/.jsonl file for `recoupe ingest` (same rules)."""
 
-    id = Text(allow_none=True, validate=validate.Length(1, 200),
+    id = Text(allow_none=True, validate=Length(1, 200),
               metadata={"description": "stable id; derived from the content when left out"})
-    title = Text(allow_none=True, validate=validate.Length(max=1000),
+    title = Text(allow_none=True, validate=Length(max=1000),
                  metadata={"description": "derived from the first sentence when left out"})
-    text = Text(required=True, strip=False, validate=validate.Length(1), metadata={"description": "the article's text"})
-    url = Text(allow_none=True, validate=validate.Length(max=2048))
-    source = Text(allow_none=True, validate=validate.Length(max=200), metadata={"description": "publisher name"})
-    published_at = Text(allow_none=True, validate=validate.Length(max=40),
+    text = Text(required=True, strip=False, validate=Length(1), metadata={"description": "the article's text"})
+    url = Text(allow_none=True, validate=Length(max=2048))
+    source = Text(allow_none=True, validate=Length(max=200), metadata={"description": "publisher name"})
+    published_at = Text(allow_none=True, validate=Length(max=40),
                         metadata={"description": "ISO 8601 date, e.g. 2020-09-16", "pattern": _PUBLISHED_AT_DOC})
-    language = Text(allow_none=True, validate=validate.Length(max=20),
+    language = Text(allow_none=True, validate=Length(max=20),
                     metadata={"description": "language code such as 'fr'; detected when left out"})
 
 
@@ -324,8 +327,8 @@ class ArticleOut(ArticleRefOut):
 
 
 class ArticleListQuery(Schema):
-    limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE, error=f"must be between 1 and {MAX_PAGE}"))
-    offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET, error=f"must be between 0 and {MAX_OFFSET}"))
+    limit = fields.Integer(load_default=50, validate=Range(1, MAX_PAGE, error=BETWEEN))
+    offset = fields.Integer(load_default=0, validate=Range(0, MAX_OFFSET, error=BETWEEN))
 
 
 class ArticleListResponse(Schema):
@@ -345,7 +348,7 @@ class DeleteResponse(Schema):
 
 
 class HealthResponse(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]),
+    status = fields.String(required=True, validate=OneOf(["ok", "degraded"]),
                            metadata={"description": "degraded: the index answers but claims cannot be verified"})
     models = fields.Dict(keys=fields.String(), values=fields.Boolean(), required=True,
                          metadata={"description": "which models are loaded", "example": {"embedder": True, "stance": True}})
@@ -381,6 +384,10 @@ class Problem(Schema):
     status = fields.Integer(required=True)
     detail = fields.Dict(metadata={"description": "structured facts about this failure, when there are any"})
     errors = fields.Dict(metadata={"description": "field-level messages, e.g. {\"claim\": [\"...\"]}"})
+    code = fields.String(metadata={"description": "why an article was refused, as a stable code (e.g. "
+                                              "\"no_passage\"); `title` words it in the reader's language"})
+    values = fields.Dict(metadata={"description": "the values the code names (a nested {\"code\", \"values\"} "
+                                                  "for a phrase such as where in the file)"})
 
 
 from service.api.factcheck_schemas import AlreadyCheckedOut  # noqa: E402,F401 (registered for VerifyResponse)

@@ -23,6 +23,7 @@ from service.ingest.article import Article
 # The JSON record -> Article rules of `recoupe ingest`, so an article posted to
 # the API is cleaned, dated and identified exactly like one in a .json file.
 from service.ingest.loaders import article_from_record
+from service.ingest.reasons import phrase
 from service.verify_options import VerifyOptions
 
 
@@ -70,7 +71,7 @@ class Services:
         for n, record in enumerate(records):
             record = {k: v for k, v in record.items() if v is not None}
             record.setdefault("id", _derived_id(record))
-            where = "the article" if len(records) == 1 else f"article {n}"
+            where = phrase("the_article") if len(records) == 1 else phrase("article_n", n=n)
             articles.append(article_from_record(record, where=where))
         summary = self.corpus.ingest_articles(articles, strict=True)
         return {"ids": [a.id for a in articles], **summary.to_dict()}

@@ -13,19 +13,19 @@ import codecs
 import re
 from pathlib import Path
 
-from service.errors import InvalidInput
+from .reasons import phrase, refusal
 
 MAX_BYTES = 50 * 1024 * 1024  # larger than any article; likely the wrong file
 
-# Signatures of files people drop in a corpus folder by mistake.
+# Signatures of files people drop in a corpus folder by mistake, and what each is (reasons.py words it).
 _MAGIC = [
-    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document (convert it to text first)"),
-    (b"PK\x03\x04", "a ZIP archive or Office document"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x7fELF", "a program"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"%PDF", "pdf"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"\x7fELF", "program"),
 ]
 _UTF16_32_BOMS = [codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE]
 _DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
@@ -39,26 +39,26 @@ def read_text(path: Path, *, html: bool = False) -> str:
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
-            raise InvalidInput(f"{name} is {size // (1024 * 1024)} MiB: too large for an article file.")
+            raise refusal("file_too_large", file=name, size=size // (1024 * 1024))
         data = path.read_bytes()
     except OSError as e:
-        raise InvalidInput(f"Cannot read {path}: {e.strerror or e}.") from e
+        raise refusal("cannot_read", path=str(path), why=str(e.strerror or e)) from e
 
     if not data.strip():
-        raise InvalidInput(f"{name} is empty.")
+        raise refusal("empty_file", file=name)
     if any(data.startswith(bom) for bom in _UTF16_32_BOMS):
-        raise InvalidInput(f"{name} is saved as UTF-16 or UTF-32; re-save it as UTF-8.")
+        raise refusal("utf16_or_32", file=name)
     for magic, what in _MAGIC:
         if data.startswith(magic):
-            raise InvalidInput(f"{name} is {what}, not a text file.")
+            raise refusal("not_a_text_file", file=name, what=phrase(what))
     if b"\x00" in data[:8192]:
-        raise InvalidInput(f"{name} looks like a binary file (it contains NUL bytes), not text.")
+        raise refusal("nul_bytes", file=name)
 
     text = _decode(data, name, html)
     if len(_CONTROL.findall(text[:8192])) > 8:
-        raise InvalidInput(f"{name} looks like a binary file (it is full of control characters), not text.")
+        raise refusal("control_characters", file=name)
     if not text.strip():
-        raise InvalidInput(f"{name} is empty.")
+        raise refusal("empty_file", file=name)
     return text
 
 
@@ -78,14 +78,11 @@ def _decode(data: bytes, name: str, html: bool) -> str:
     line = data.count(b"\n", 0, at) + 1
     try:
         data.decode("cp1252")
-        hint = " It looks like Windows-1252/Latin-1 text"
+        code = "not_utf8_cp1252"
     except UnicodeDecodeError:
-        hint = " The encoding is unknown"
-    raise InvalidInput(
-        f"{name} is not valid UTF-8 at byte {at} (0x{data[at]:02X}, line {line}).{hint}: "
-        "re-save it as UTF-8.",
-        detail={"file": name, "byte_offset": at, "line": line},
-    )
+        code = "not_utf8"
+    raise refusal(code, file=name, byte=at, hex=f"{data[at]:02X}", line=line,
+                  detail={"file": name, "byte_offset": at, "line": line})
 
 
 def _declared_charset(data: bytes) -> str | None:

@@ -14,13 +14,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from service import linear_regex
-from service.errors import InvalidInput, TooLarge
+from service.errors import InvalidInput
 from service.limits import MAX_ARTICLE_CHARS
 
 from .article import Article
 from .clean import clean_article, normalise_line
 from .decode import read_text
 from .language import detect_article_language
+from .reasons import error_entry, phrase, refusal
 from .segment import split_sentences
 from .sidecar import SIDECAR_NAME, sidecar_entry
 
@@ -58,25 +59,24 @@ def iter_files(paths: str | Path | Iterable[str | Path]) -> Iterator[Path]:
         elif path.is_file():
             yield path
         else:
-            raise InvalidInput(f"No such file or folder: {path}")
+            raise refusal("no_such_path", path=str(path))
 
 
 def load_file(path: str | Path, errors: list[dict] | None = None) -> list[Article]:
     """Every article in one file, cleaned, with sidecar overrides applied.
 
     A bad record of a multi-article file (an item of a .json list, a line of
-    a .jsonl) raises, unless `errors` is given: then it is appended there as
-    {"file": ..., "error": ...} and the file's other articles are kept."""
+    a .jsonl) raises, unless `errors` is given: then it is appended there
+    (reasons.error_entry) and the file's other articles are kept."""
     path = Path(path)
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
-        what = f"'{ext}' files" if ext else "files without an extension"
-        raise InvalidInput(
-            f"Cannot read {path.name}: {what} are not supported. "
-            f"Use one of {', '.join(SUPPORTED_EXTENSIONS)}."
-        )
+        extensions = ", ".join(SUPPORTED_EXTENSIONS)
+        if ext:
+            raise refusal("unsupported_extension", file=path.name, ext=ext, extensions=extensions)
+        raise refusal("no_extension", file=path.name, extensions=extensions)
     if not path.is_file():
-        raise InvalidInput(f"No such file: {path}")
+        raise refusal("no_such_file", path=str(path))
     if ext == ".txt":
         return [_load_txt(path)]
     if ext == ".json":
@@ -96,7 +96,7 @@ def _load_txt(path: Path) -> Article:
     override = sidecar_entry(path, _base_id(path))
     cleaned = clean_article(raw, title=override.get("title"), take_title_line=True)
     if cleaned.title and not cleaned.text:
-        raise InvalidInput(f"{path.name} has a title line but no article text under it.")
+        raise refusal("title_without_text", file=path.name)
     given = {"title": cleaned.title, "published_at": cleaned.published_at}
     return _article(path, None, given, cleaned.text, where=path.name)
 
@@ -106,28 +106,26 @@ def _load_json(path: Path, errors: list[dict] | None = None) -> list[Article]:
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as e:
-        raise InvalidInput(
-            f"{path.name} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.",
-            detail={"file": path.name, "line": e.lineno, "column": e.colno},
-        ) from e
+        raise refusal("bad_json", where=path.name, parser=e.msg, line=e.lineno, column=e.colno,
+                      detail={"file": path.name, "line": e.lineno, "column": e.colno}) from e
     except RecursionError:
-        raise InvalidInput(f"{path.name} is not usable JSON: it is nested too deeply.") from None
+        raise refusal("json_too_deep", where=path.name) from None
     except ValueError as e:  # an integer too long to read, a lone surrogate
-        raise InvalidInput(f"{path.name} is not usable JSON: {_json_value_error(e)}.") from None
+        raise _json_value_error(e, path.name) from None
     if isinstance(data, dict):
         return [_record(path, None, data, where=path.name)]
     if not isinstance(data, list):
-        raise InvalidInput(f"{path.name} must hold an article object or a list of them, not {_kind(data)}.")
+        raise refusal("not_articles", file=path.name, kind=_kind(data))
     if not data:
-        raise InvalidInput(f"{path.name} holds an empty list: no articles to load.")
-    return _records(path, errors, ((n, item, f"{path.name}, item {n}") for n, item in enumerate(data, 1)))
+        raise refusal("empty_list", file=path.name)
+    return _records(path, errors, ((n, item, phrase("item", file=path.name, n=n)) for n, item in enumerate(data, 1)))
 
 
 def _load_jsonl(path: Path, errors: list[dict] | None = None) -> list[Article]:
     def lines():
         for n, line in enumerate(read_text(path).splitlines(), 1):
             if line.strip():
-                yield n, line, f"{path.name}, line {n}"
+                yield n, line, phrase("line", file=path.name, n=n)
 
     return _records(path, errors, lines(), parse=True)
 
@@ -143,31 +141,29 @@ def _records(path: Path, errors: list[dict] | None, items, parse: bool = False) 
         except InvalidInput as exc:
             if errors is None:
                 raise
-            errors.append({"file": str(path), "error": exc.message})
+            errors.append(error_entry(str(path), exc))
             failed += 1
     if failed and not articles:
-        raise InvalidInput(f"{path.name}: no usable article in the file (each bad record is listed).")
+        raise refusal("no_usable_article", file=path.name)
     return articles
 
 
-def _parse_line(line: str, where: str, name: str, n: int):
+def _parse_line(line: str, where: dict, name: str, n: int):
     try:
         return json.loads(line)
     except json.JSONDecodeError as e:
-        raise InvalidInput(
-            f"{where} is not valid JSON: {e.msg} at column {e.colno}.",
-            detail={"file": name, "line": n, "column": e.colno},
-        ) from e
+        raise refusal("bad_json_line", where=where, parser=e.msg, column=e.colno,
+                      detail={"file": name, "line": n, "column": e.colno}) from e
     except RecursionError:
-        raise InvalidInput(f"{where} is not usable JSON: it is nested too deeply.") from None
+        raise refusal("json_too_deep", where=where) from None
     except ValueError as e:
-        raise InvalidInput(f"{where} is not usable JSON: {_json_value_error(e)}.") from None
+        raise _json_value_error(e, where) from None
 
 
-def _json_value_error(exc: ValueError) -> str:
+def _json_value_error(exc: ValueError, where) -> InvalidInput:
     if "int_max_str_digits" in str(exc) or "integer string conversion" in str(exc):
-        return "a number in it has too many digits"
-    return str(exc).rstrip(".")
+        return refusal("json_too_many_digits", where=where)
+    return refusal("json_unusable", where=where, parser=str(exc).rstrip("."))
 
 
 def _load_html(path: Path) -> Article:
@@ -180,7 +176,7 @@ def _load_html(path: Path) -> Article:
     raw = read_text(path, html=True)
     doc = trafilatura.bare_extraction(raw, with_metadata=True, include_comments=False, include_images=False)
     if doc is None or not (doc.text or "").strip():
-        raise InvalidInput(f"{path.name}: no article text found in this HTML page.")
+        raise refusal("no_html_text", file=path.name)
     lang = _HTML_LANG.search(raw[:4096])
     given = {
         "title": doc.title,
@@ -197,26 +193,27 @@ def _load_html(path: Path) -> Article:
     return _article(path, None, given, cleaned.text, where=path.name)
 
 
-def article_from_record(data: object, *, where: str, origin: str = "api") -> Article:
+def article_from_record(data: object, *, where: str | dict, origin: str = "api") -> Article:
     """A JSON article that did not come from a file (e.g. posted to the API):
-    the same rules as a record of a .json file; `origin` is the default source."""
+    the same rules as a record of a .json file; `origin` is the default source.
+    `where` names it in messages: text, or a phrase of reasons.py ("the article", "article 3")."""
     # The folder does not exist, so no metadata.json sidecar can apply.
     return _record(Path("<no file>") / origin, None, data, where=where)
 
 
-def _record(path: Path, n: int | None, data: object, *, where: str) -> Article:
+def _record(path: Path, n: int | None, data: object, *, where: str | dict) -> Article:
     """One JSON object -> Article. `n` numbers records in multi-article files."""
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where}: expected an article object with 'title' and 'text', got {_kind(data)}.")
+        raise refusal("not_an_article", where=where, kind=_kind(data))
     given = {key: data.get(key) for key in RECORD_FIELDS}
     for key, value in given.items():
         if value is not None and not isinstance(value, str) and not (key == "id" and _is_int(value)):
-            raise InvalidInput(f"{where}: field '{key}' must be a string, not {_kind(value)}.")
+            raise refusal("field_not_text", where=where, field=key, kind=_kind(value))
     if not (given["text"] or "").strip():
-        raise InvalidInput(f"{where}: the record has no 'text' (every article needs its text).")
+        raise refusal("no_text_field", where=where)
     article_id = str(given["id"]).strip() if given["id"] is not None else _base_id(path, n)
     if not article_id:
-        raise InvalidInput(f"{where}: field 'id' is empty; leave it out to get a derived id.")
+        raise refusal("empty_id", where=where)
     title = normalise_line(given["title"] or "") or None
     override = sidecar_entry(path, article_id)
     cleaned = clean_article(given["text"], title=override.get("title") or title)
@@ -227,25 +224,25 @@ def _record(path: Path, n: int | None, data: object, *, where: str) -> Article:
 # --- shared rules --------------------------------------------------------------
 
 
-def _article(path: Path, n: int | None, given: dict, text: str, *, where: str) -> Article:
+def _article(path: Path, n: int | None, given: dict, text: str, *, where: str | dict) -> Article:
     """Apply the one set of rules: sidecar > file's own values > derived ones."""
     article_id = given.get("id") or _base_id(path, n)
     override = sidecar_entry(path, article_id)
     if not text.strip():
-        raise InvalidInput(f"{where} has no article text (nothing left after removing page debris).")
+        raise refusal("no_text_left", where=where)
     if len(text) > MAX_ARTICLE_CHARS:
         raise _too_long(where, len(text))
 
     def value(key: str) -> str | None:
         found = override.get(key) or (given.get(key) or "").strip() or None
         if found and (bad := _CONTROL.search(found)):
-            raise InvalidInput(f"{where}: field '{key}' holds a control character (U+{ord(bad.group()):04X}); "
-                               "remove it.", detail={"field": key})
+            raise refusal("control_character", where=where, field=key, char=f"U+{ord(bad.group()):04X}",
+                          detail={"field": key})
         return found
 
     if bad := _CONTROL.search(article_id):
-        raise InvalidInput(f"{where}: field 'id' holds a control character (U+{ord(bad.group()):04X}); remove it.",
-                           detail={"field": "id"})
+        raise refusal("control_character", where=where, field="id", char=f"U+{ord(bad.group()):04X}",
+                      detail={"field": "id"})
 
     language = _language(value("language"), where) or detect_article_language(text)
     return Article(
@@ -260,10 +257,9 @@ def _article(path: Path, n: int | None, given: dict, text: str, *, where: str) -
     )
 
 
-def _too_long(where: str, chars: int) -> TooLarge:
-    return TooLarge(f"{where}: the article is {chars:,} characters long, over the {MAX_ARTICLE_CHARS:,}-character "
-                    f"limit for one article; split it into several articles.",
-                    detail={"characters": chars, "limit": MAX_ARTICLE_CHARS})
+def _too_long(where: str | dict, chars: int):
+    return refusal("article_too_long", where=where, chars=chars, limit=MAX_ARTICLE_CHARS,
+                   detail={"characters": chars, "limit": MAX_ARTICLE_CHARS})
 
 
 def _base_id(path: Path, n: int | None = None) -> str:
@@ -286,18 +282,18 @@ def _derived_title(text: str, language: str) -> str:
     return first[:DERIVED_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _language(value: str | None, where: str) -> str | None:
+def _language(value: str | None, where: str | dict) -> str | None:
     if value is None:
         return None
     m = _LANGUAGE.fullmatch(value.strip().lower())
     if not m:
-        raise InvalidInput(f"{where}: language {value!r} is not a language code such as 'fr' or 'en'.")
+        raise refusal("bad_language", where=where, value=repr(value))
     return m.group(1)  # "fr-FR" -> "fr": passages are tagged with bare codes too
 
 
-def _date(value: str | None, where: str) -> str | None:
+def _date(value: str | None, where: str | dict) -> str | None:
     if value is not None and not _DATE.fullmatch(value):
-        raise InvalidInput(f"{where}: published_at {value!r} is not an ISO 8601 date such as 2020-09-16.")
+        raise refusal("bad_date", where=where, value=repr(value))
     return value
 
 
@@ -305,6 +301,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _kind(value: object) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}
-    return names.get(type(value), "a number")
+def _kind(value: object) -> dict:
+    """What a JSON value is, as a phrase of reasons.py ("a list")."""
+    kinds = {dict: "an_object", list: "a_list", str: "a_string", bool: "a_boolean", type(None): "null"}
+    return phrase(kinds.get(type(value), "a_number"))

@@ -6,13 +6,13 @@ import re
 import unicodedata
 from pathlib import Path
 
-from service.errors import InvalidInput, TooLarge
 from service.limits import MAX_PASSAGE_CHARS, MAX_PASSAGES_PER_ARTICLE
 
 from .article import Article, Passage
 from .clean import is_debris
 from .language import detect_language
 from .loaders import iter_files, load_file
+from .reasons import refusal
 from .segment import split_sentences
 
 # A passage needs this many words to carry a claim. Under it we see
@@ -43,12 +43,10 @@ def passages_for(article: Article) -> list[Passage]:
         seen.add(key)
         kept.append((start, end, text))
         if len(kept) > MAX_PASSAGES_PER_ARTICLE:
-            raise TooLarge(f"article {article.id} has more than {MAX_PASSAGES_PER_ARTICLE:,} distinct sentences, "
-                           f"the limit for one article; split it into several articles.",
-                           detail={"article": article.id, "limit": MAX_PASSAGES_PER_ARTICLE})
+            raise refusal("too_many_sentences", id=article.id, limit=MAX_PASSAGES_PER_ARTICLE,
+                          detail={"article": article.id, "limit": MAX_PASSAGES_PER_ARTICLE})
     if not kept:
-        raise InvalidInput(f"article {article.id} has no passage to index: no sentence of at least {MIN_WORDS} "
-                           f"words is left once page debris is removed.", detail={"article": article.id})
+        raise refusal("no_passage", id=article.id, words=MIN_WORDS, detail={"article": article.id})
 
     passages = []
     for i, (start, end, text) in enumerate(kept):

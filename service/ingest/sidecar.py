@@ -15,7 +15,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
-from service.errors import InvalidInput
+from .reasons import refusal
 
 SIDECAR_NAME = "metadata.json"
 FIELDS = ("title", "source", "language", "published_at", "url")
@@ -42,25 +42,23 @@ def _load(sidecar: str, _mtime_ns: int, _size: int) -> dict[str, dict[str, str]]
     try:
         data = json.loads(Path(sidecar).read_text(encoding="utf-8-sig"))
     except UnicodeDecodeError as e:
-        raise InvalidInput(f"{where} is not valid UTF-8 at byte {e.start}; re-save it as UTF-8.") from e
+        raise refusal("sidecar_not_utf8", where=where, byte=e.start) from e
     except json.JSONDecodeError as e:
-        raise InvalidInput(f"{where} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}.") from e
+        raise refusal("sidecar_bad_json", where=where, parser=e.msg, line=e.lineno, column=e.colno) from e
     if not isinstance(data, dict):
-        raise InvalidInput(f"{where} must map file names to objects, e.g. {{\"a.txt\": {{\"title\": \"...\"}}}}.")
+        raise refusal("sidecar_not_a_map", where=where)
 
     entries: dict[str, dict[str, str]] = {}
     for key, entry in data.items():
         if not isinstance(entry, dict):
-            raise InvalidInput(f"{where}: the entry for {key!r} must be an object of fields.")
+            raise refusal("sidecar_entry_not_object", where=where, key=repr(key))
         unknown = sorted(set(entry) - set(FIELDS))
         if unknown:
-            raise InvalidInput(
-                f"{where}: the entry for {key!r} has unknown field(s) {', '.join(unknown)}; "
-                f"known fields are {', '.join(FIELDS)}."
-            )
+            raise refusal("sidecar_unknown_fields", where=where, key=repr(key), unknown=unknown, count=len(unknown),
+                          known=list(FIELDS))
         for field, value in entry.items():
             if value is not None and not isinstance(value, str):
-                raise InvalidInput(f"{where}: {key!r} field {field!r} must be a string.")
+                raise refusal("sidecar_field_not_text", where=where, key=repr(key), field=repr(field))
         # null means "no override", so a sidecar can be written from a template.
         entries[key] = {f: v.strip() for f, v in entry.items() if isinstance(v, str) and v.strip()}
     return entries

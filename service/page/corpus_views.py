@@ -17,9 +17,11 @@ from service.errors import InvalidInput
 from service.index.counts import article_counts
 from service.api.history_schemas import ArticleMetaIn
 from service.ingest.loaders import SUPPORTED_EXTENSIONS, load_file
+from service.ingest.reasons import entry_text
 from service.page.keys import key_refusal
 from service.page.views import bp
 from service.translations import N_
+from service.translations.locale import request_words
 
 PAGE_SIZE = 50
 MAX_FILES = 20
@@ -51,7 +53,9 @@ def corpus_upload():
                 for article in load_file(path, errors=[]):
                     if corpus.index.content_hash_of(article.id) is not None:  # ingested (not refused)
                         services().update_article(article.id, **given)
-    errors = [{"file": Path(e["file"]).name, "error": e["error"]} for e in summary.errors]
+    # each refusal worded in the reader's language from its code and values (the summary's `error` is English)
+    w = request_words()
+    errors = [{"file": Path(e["file"]).name, "error": entry_text(e, w)} for e in summary.errors]
     return _corpus_page(summary=summary, errors=errors), 400 if errors and not summary.articles_added \
         and not summary.articles_replaced and not summary.duplicates_skipped else 200
 

@@ -26,9 +26,13 @@ def finding_text(f: Finding, language: str, claim: str | None = None) -> str:
 
 
 def _dated(f: Finding, w: Words) -> str:
-    if f.published_at:
+    """A day ("passage du 14 septembre 2020") is said differently from a month or a year ("passage de
+    septembre 2020", "passage de 2020"), which `w.date` keeps at the precision the article gave."""
+    if not f.published_at:
+        return w.gettext("(undated passage)")
+    if len(f.published_at) >= len("2020-09-14"):
         return w.gettext("(passage of %(date)s)", date=w.date(f.published_at))
-    return w.gettext("(undated passage)")
+    return w.gettext("(passage from %(date)s)", date=w.date(f.published_at))
 
 
 def shown_value(f: Finding, value: str, w: Words) -> str:
