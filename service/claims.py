@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 
 from service.retrieve.text import words
+from service.translations import N_
 
 
 def normalise_claim(text: str) -> str:
@@ -36,9 +37,9 @@ def sent_length(text: str) -> int:
 def claim_problem(claim: str) -> str | None:
     """Why a normalised claim cannot be checked, or None."""
     if not claim:
-        return "the claim is empty (once invisible characters and spaces are removed)"
+        return N_("the claim is empty (once invisible characters and spaces are removed)")
     if not words(claim, "und"):
-        return "the claim has no word to check: only punctuation, symbols or stop words"
+        return N_("the claim has no word to check: only punctuation, symbols or stop words")
     return None
 
 
@@ -56,9 +57,9 @@ def read_claim(text) -> Claim:
     if isinstance(text, Claim):
         return text  # read already, by the door it came through
     if not isinstance(text, str):
-        raise InvalidInput("the claim must be text")
+        raise InvalidInput(N_("the claim must be text"))
     if (sent := sent_length(text)) > MAX_CLAIM_CHARS:
-        raise InvalidInput("the claim is %(length)s characters long, over the %(limit)s-character limit",
+        raise InvalidInput(N_("the claim is %(length)s characters long, over the %(limit)s-character limit"),
                            values={"length": sent, "limit": MAX_CLAIM_CHARS})
     claim = normalise_claim(text)
     if problem := claim_problem(claim):

@@ -139,3 +139,15 @@ def test_article_requests_refused_in_the_readers_language(client):
     french, _ = both(client, "patch", "/v1/articles/no-such-id", 400, json={"published_at": "16/09/2020"},
                      headers=key)
     assert french["errors"] == {"published_at": ["une date ISO comme 2020, 2020-09 ou 2020-09-16"]}
+
+
+def test_fact_check_and_claim_ranking_fields_are_refused_in_the_readers_language(client):
+    french, english = both(client, "post", "/v1/factchecks/match", 400, json={"claim": "x" * 1001})
+    assert english["errors"]["claim"] == ["the claim is 1001 characters long, over the 1000-character limit"]
+    assert not english_in(" ".join(french["errors"]["claim"])) and "1000" in french["errors"]["claim"][0]
+    french, english = both(client, "post", "/v1/claims/extract", 400,
+                           json={"text": "Le maire a inauguré le pont lundi.", "top": 0, "language": "français"})
+    assert set(french["errors"]) == {"top", "language"}
+    for messages in french["errors"].values():
+        assert not english_in(" ".join(messages)), messages
+    assert english["errors"]["language"] == ["must be a language code such as 'fr' or 'en'"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from service.api.validators import Length, OneOf, Range
 from service.factchecks.library import MAX_FACT_CHECKS_PER_REQUEST
+from service.limits import MAX_CLAIM_CHARS
+from service.translations import N_
 
 
 class MatchOut(Schema):
-    kind = fields.String(required=True, validate=validate.OneOf(["check", "fact_check"]))
+    kind = fields.String(required=True, validate=OneOf(["check", "fact_check"]))
     id = fields.String(required=True)
     claim = fields.String(required=True)
     rating = fields.String(required=True, metadata={
@@ -17,7 +20,7 @@ class MatchOut(Schema):
     date = fields.String(required=True, metadata={"description": "YYYY-MM-DD, or empty when unknown"})
     url = fields.String(required=True, metadata={
         "description": "a fact-check's address; a saved check's permalink path (/checks/<id>)"})
-    similarity = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+    similarity = fields.Float(required=True, validate=Range(0, 1), metadata={
         "description": "the calibrated probability that this is the same claim (models/matching)"})
     cosine = fields.Float(required=True)
     near_duplicate = fields.Boolean(required=True, metadata={"description": "the same claim, worded alike"})
@@ -95,10 +98,10 @@ def _list_query():
     from service.api.schemas import MAX_OFFSET, MAX_PAGE, Text
 
     class FactCheckListQuery(Schema):
-        q = Text(load_default="", validate=validate.Length(max=200),
+        q = Text(load_default="", validate=Length(max=200),
                  metadata={"description": "words of the claim, rating or author"})
-        limit = fields.Integer(load_default=50, validate=validate.Range(1, MAX_PAGE))
-        offset = fields.Integer(load_default=0, validate=validate.Range(0, MAX_OFFSET))
+        limit = fields.Integer(load_default=50, validate=Range(1, MAX_PAGE))
+        offset = fields.Integer(load_default=0, validate=Range(0, MAX_OFFSET))
 
     return FactCheckListQuery
 
@@ -107,7 +110,7 @@ def _match_request():
     from service.api.schemas import ClaimText
 
     class MatchRequest(Schema):
-        claim = ClaimText(required=True, validate=validate.Length(1, 1000),
+        claim = ClaimText(required=True, validate=Length(1, MAX_CLAIM_CHARS),
                           metadata={"description": "the claim to look up among earlier checks and fact-checks"})
 
     return MatchRequest
@@ -125,11 +128,11 @@ def _extract_request():
     from service.checkworthy.extract import MAX_SENTENCES, MAX_TEXT_CHARS
 
     class ExtractRequest(Schema):
-        text = Text(required=True, strip=False, validate=validate.Length(1, MAX_TEXT_CHARS), metadata={
+        text = Text(required=True, strip=False, validate=Length(1, MAX_TEXT_CHARS), metadata={
             "description": "an article, a transcript or a speech (plain text; paragraphs by blank lines)"})
-        top = fields.Integer(strict=True, validate=validate.Range(1, MAX_SENTENCES),
+        top = fields.Integer(strict=True, validate=Range(1, MAX_SENTENCES),
                              metadata={"description": "only the best N sentences (default: all, ranked)"})
-        language = Text(validate=validate.Regexp(r"^[a-z]{2,3}$", error="must be a language code such as 'fr' or 'en'"),
+        language = Text(validate=validate.Regexp(r"^[a-z]{2,3}$", error=N_("must be a language code such as 'fr' or 'en'")),
                         metadata={"description": "the text's language (default: detected)"})
 
     return ExtractRequest
@@ -141,7 +144,7 @@ class RankedSentenceOut(Schema):
     text = fields.String(required=True)
     start = fields.Integer(required=True)
     end = fields.Integer(required=True)
-    score = fields.Float(required=True, validate=validate.Range(0, 1), metadata={
+    score = fields.Float(required=True, validate=Range(0, 1), metadata={
         "description": "the check-worthiness model's probability that a fact-checker would check it"})
     check_worthy = fields.Boolean(required=True, metadata={"description": "score at or above the model's threshold"})
     reasons = fields.List(fields.String(), required=True, metadata={
