@@ -403,3 +403,14 @@ def test_the_explanation_is_in_the_interface_language(client, checked):
     client.delete_cookie("recoupe_lang")
     explanation = lambda page: re.search(r'<ul id="explanation">(.*?)</ul>', page, re.S).group(1)  # noqa: E731
     assert "Calibrated probabilities" in explanation(en) and "Probabilités calibrées" in explanation(fr)
+
+
+def test_a_check_that_found_nothing_lists_no_confidence_in_the_history(client):
+    """'Pas assez d'éléments 100 %' read as certainty; with no passage to weigh the list says so instead."""
+    path = client.post("/check", data={"claim": "Le volcan Kilimandjaro a changé de couleur en 1850",
+                                       "date_from": "1990-01-01", "date_to": "1990-12-31"}).headers["Location"]
+    check_id = path.rsplit("/", 1)[1]
+    assert client.get(f"/v1/checks/{check_id}").get_json()["result"]["evidence"] == []
+    page = client.get("/checks?q=Kilimandjaro&lang=fr").get_data(as_text=True)
+    row = re.search(rf'<tr><td>[^<]*</td><td><a href="/checks/{check_id}".*?</tr>', page, re.S).group(0)
+    assert "aucun passage à peser" in row and "%" not in row

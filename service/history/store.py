@@ -185,6 +185,12 @@ class SavedCheck:
     def reviewed(self) -> bool:
         return self.reviewed_record is not None
 
+    @property
+    def weighed(self) -> bool:
+        """Did the check find any passage to weigh? Without one there is no confidence to state (a list shows
+        none rather than the 100 % that 'nothing found' would read as)."""
+        return bool(self.record.get("evidence"))
+
     def summary(self) -> dict:
         model_verdict = self.model_verdict or self.verdict
         model_confidence = self.confidence if self.model_confidence is None else self.model_confidence
