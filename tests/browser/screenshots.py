@@ -1,5 +1,5 @@
 """Screenshots of the page's main screens, in French and English, by the headless Chromium of the
-browser tests, against `recoupe serve` on the seeds. They are the README's pictures:
+browser tests, against `recoupe serve` on the seeds. They are the pictures of the README and docs/page.md:
 
     .venv/bin/python -m tests.browser.screenshots docs/screens
 
@@ -52,15 +52,21 @@ def main(out: Path) -> None:
             batch = driver.current_url
             screens = {"home": base + "/?example=1", "check": check, "article": article, "batch": batch,
                        "corpus": base + "/corpus", "history": base + "/checks"}
-            for lang in ("en", "fr"):
+        finally:
+            driver.quit()
+        for lang in ("en", "fr"):
+            # a browser of that language: the page follows ?lang, the browser's own widgets (date fields)
+            # follow its --lang
+            driver = chrome(lang, width=WIDTH, height=900)
+            try:
                 for name, url in screens.items():
                     sep = "&" if "?" in url.split("#")[0] else "?"
                     at, _, frag = url.partition("#")
                     driver.get(f"{at}{sep}lang={lang}" + (f"#{frag}" if frag else ""))
                     time.sleep(0.3)
                     _save(driver, out / f"{name}-{lang}.png")
-        finally:
-            driver.quit()
+            finally:
+                driver.quit()
 
 
 def _save(driver, path: Path) -> None:
