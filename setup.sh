@@ -30,6 +30,8 @@ fi
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     missing=""
     command -v chromedriver >/dev/null || missing="chromium chromium-driver"
+    # the French browser's own widgets (date fields) need Chromium's language packs
+    [ -f /usr/lib/chromium/locales/fr.pak ] || missing="$missing chromium-l10n"
     command -v npm >/dev/null || missing="$missing npm"
     if [ -n "$missing" ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >/dev/null
