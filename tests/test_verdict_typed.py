@@ -109,3 +109,25 @@ def test_typed_values_survive_the_record_and_a_record_saved_before_them_reads_ba
     assert _finding(record) == f
     older = {k: v for k, v in record.items() if k not in ("claim_values", "passage_values")}
     assert _finding(older).passage_values == () and _finding(older).passage_value == "188 millions"
+
+
+def test_a_records_checks_name_the_subject_as_the_claim_does():
+    """The checks of a record (the number table, downloads) said 'abonnés, kardashian kim', the rules' folded
+    key, where the explanation says 'Kim Kardashian'."""
+    from service.stance import Stance
+    from service.verdict.records import verification_record
+    from service.verdict.types import Source, Verdict
+
+    claim = "Kim Kardashian a 189 millions d'abonnés sur Instagram"
+    passage = "Kim Kardashian compte plus de 188 millions d'abonnés sur Instagram."
+    found = _rule_findings(claim, passage)
+    assert any(f.entity for f in found)
+    e = Evidence(text=passage, language="fr", stance=Stance.SUPPORTS,
+                 probabilities={Stance.SUPPORTS: 0.8, Stance.NEUTRAL: 0.1, Stance.REFUTES: 0.1},
+                 retrieval_score=1.0, context={"title": "t"}, findings=found,
+                 sources=[Source("a1", "t", "s", None, "2020-09", "fr", 1, 0, len(passage))])
+    v = Verification(claim=claim, language="fr", verdict=Verdict.SUPPORTED, confidence=0.9, evidence=[e],
+                     reasons=[], timings_ms={})
+    checks = verification_record(v)["evidence"][0]["checks"]
+    assert checks and all("Kim Kardashian" in c for c in checks if "abonnés" in c), checks
+    assert not any("kardashian kim" in c.lower() for c in checks), checks

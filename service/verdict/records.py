@@ -39,7 +39,7 @@ def verification_record(v: Verification) -> dict:
         d["probabilities"] = {str(s): p for s, p in e.probabilities.items()}  # a Stance is its value
         d["reasons"] = [r.value for r in e.reasons]
         d["findings"] = [{**asdict(f), "kind": f.kind.value, "outcome": f.outcome.value} for f in e.findings]
-        d["checks"] = [finding_text(f, v.language) for f in e.findings]
+        d["checks"] = [finding_text(f, v.language, v.claim) for f in e.findings]  # the subject as the claim names it
     return out
 
 
