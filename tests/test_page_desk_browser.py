@@ -65,7 +65,7 @@ def _css(driver, css: str):
     return driver.find_elements(By.CSS_SELECTOR, css)
 
 
-def _no_serious_violation(driver, screen: str):
+def _axe_clean(driver, screen: str):
     if not AXE.is_file():
         pytest.skip(MISSING_AXE)
     violations = axe_violations(driver)
@@ -85,7 +85,7 @@ def test_the_reviewed_verdict_is_the_one_the_history_lists_and_a_rejected_passag
     row = next(r for r in _css(browser, "#history-table tbody tr") if check["id"] in r.get_attribute("innerHTML"))
     assert "Léa Test" in row.find_element("css selector", ".reviewer").text
     assert "Réfutée" in row.find_element("css selector", ".reviewer").text  # the models' own verdict beside it
-    _no_serious_violation(browser, "history")
+    _axe_clean(browser, "history")
     browser.get(f"{base}/checks?verdict=refuted")
     assert check["id"] not in browser.page_source
     # the check: each rejected passage says so in place of the models' stance
@@ -95,7 +95,7 @@ def test_the_reviewed_verdict_is_the_one_the_history_lists_and_a_rejected_passag
         assert "rejected" in card.get_attribute("class")
         assert "REJETÉ PAR LÉA TEST" in card.find_element("css selector", "h3").text.upper()
         assert not card.find_elements("css selector", "tr.o-conflict")
-    _no_serious_violation(browser, "check with rejected passages")
+    _axe_clean(browser, "check with rejected passages")
 
 
 def test_a_batch_keeps_the_files_ids_and_columns_and_flags_a_repeated_claim(browser, base, tmp_path):
@@ -119,7 +119,7 @@ def test_a_batch_keeps_the_files_ids_and_columns_and_flags_a_repeated_claim(brow
     progress = browser.find_element(By.ID, "batch-progress")
     progress.find_element(By.TAG_NAME, "summary").click()
     assert "ligne 3" in progress.text and "the claim is empty" not in progress.text  # the reason in French
-    _no_serious_violation(browser, "batch triage")
+    _axe_clean(browser, "batch triage")
 
 
 def test_a_source_deleted_since_is_badged_and_check_again_fills_the_form(browser, base):
@@ -138,7 +138,7 @@ def test_a_source_deleted_since_is_badged_and_check_again_fills_the_form(browser
     assert badged and all(li.find_elements(By.CSS_SELECTOR, ".gone-badge") for li in badged)
     assert not any(li.find_elements(By.CSS_SELECTOR, "a.open-article") for li in badged)
     assert any(li.find_elements(By.CSS_SELECTOR, "a.original-url") for li in badged)  # the original page stays
-    _no_serious_violation(browser, "check with a deleted source")
+    _axe_clean(browser, "check with a deleted source")
     browser.find_element(By.ID, "check-again").click()
     box = _wait(browser, "#claim")
     assert box.get_attribute("value") == "La ligne B du métro de Lyon a rouvert jeudi"
@@ -152,7 +152,7 @@ def test_the_workflow_form_with_the_keyboard_and_one_checks_downloads_and_citati
 
     check = _api(base, "POST", "/v1/checks", {"claim": "Kim Kardashian will not post on Instagram on Wednesday"})
     browser.get(f"{base}/checks/{check['id']}")
-    _no_serious_violation(browser, "check with its newsroom tools")
+    _axe_clean(browser, "check with its newsroom tools")
     status = browser.find_element(By.ID, "workflow-status")
     status.send_keys(Keys.END)  # the last status: published
     assignee = browser.find_element(By.ID, "workflow-assignee")
@@ -188,7 +188,7 @@ def test_a_date_filter_that_finds_nothing_says_why_and_offers_the_undated_articl
     assert "Chacun des 0" not in browser.page_source
     notice = browser.find_element(By.ID, "undated-set-aside")
     assert "dont la date de publication est inconnue" in notice.text
-    _no_serious_violation(browser, "check that found nothing")
+    _axe_clean(browser, "check that found nothing")
     notice.find_element(By.ID, "include-undated").click()
     _wait(browser, "#claim")
     assert browser.find_element(By.ID, "include_undated").is_selected()
@@ -205,9 +205,10 @@ def test_an_articles_metadata_is_edited_on_its_page_with_the_keyboard(browser, b
                                         "text": "Le tram T1 a été prolongé jusqu'à Debourg, a annoncé le Sytral."})
     browser.get(f"{base}/articles/tram-meta")
     assert "non daté" in browser.find_element(By.CSS_SELECTOR, "p.meta").text.lower()
-    _no_serious_violation(browser, "article")
+    _axe_clean(browser, "article")
     summary = browser.find_element(By.ID, "metadata-title")
     summary.send_keys(Keys.ENTER)  # the details open from the keyboard
+    _axe_clean(browser, "article with its metadata form open")
     source = browser.find_element(By.ID, "meta-source")
     source.clear()
     source.send_keys("Le Progrès")

@@ -57,11 +57,10 @@ def chrome(language: str = "en", width: int = 1280, height: int = 1000, javascri
     if not javascript:
         prefs["profile.managed_default_content_settings.javascript"] = 2
     options.add_experimental_option("prefs", prefs)
-    # On Linux, Chromium takes its own locale (the date fields' jj/mm/aaaa, its messages) from the
-    # environment, not from --lang; the language's resources come with Debian's chromium-l10n.
-    region = language[3:5] or {"en": "US"}.get(language[:2], language[:2].upper())
-    env = {**os.environ, "LANGUAGE": language[:2], "LANG": f"{language[:2]}_{region}.UTF-8"}
-    env.pop("LC_ALL", None)
+    # On Linux, Chromium takes its own locale (the date fields' jj/mm/aaaa, the file field's words) from
+    # LANGUAGE, not from --lang; the language's resources come with Debian's chromium-l10n. LANG is left
+    # as it is: a locale the system lacks would make the driver lose the non-ASCII file names it is given.
+    env = {**os.environ, "LANGUAGE": language[:2]}
     return webdriver.Chrome(options=options, service=Service(executable_path=driver, env=env))
 
 
