@@ -8,78 +8,38 @@ from __future__ import annotations
 
 import pytest
 
-from service.config import Config
-from tests.browser.harness import AXE, MISSING_AXE, MISSING_BROWSER, axe_violations, browser_paths, chrome, served
-from tests.conftest import need_stance_model
+from tests.browser.harness import chrome
+from tests.browser.steps import WAIT, assert_axe_clean, check_claim, find_all, page_browser, page_server, wait_for
 
 pytestmark = pytest.mark.slow
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"  # refuted by the number check
 VERDICT_WORDS_EN = {"Supported", "Refuted", "Conflicting sources", "Not enough evidence"}
-WAIT = 180  # seconds: a check runs the stance model on a loaded machine
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    if browser_paths() is None:
-        pytest.skip(MISSING_BROWSER)
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install -e '.[test]'")
-    need_stance_model(Config())
-    with served(tmp_path_factory.mktemp("page") / "data") as url:
+    with page_server(tmp_path_factory.mktemp("page") / "data") as url:
         yield url
 
 
 @pytest.fixture
 def browser(base):
-    driver = chrome("en")
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
-
-
-def _wait(driver, css: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def _check(driver, base: str, claim: str):
-    from selenium.webdriver.common.by import By
-
-    driver.get(base + "/")
-    box = driver.find_element(By.ID, "claim")
-    box.clear()
-    box.send_keys(claim)
-    driver.find_element(By.ID, "check-button").click()
-    return _wait(driver, "#verdict-word")
-
-
-def _css(driver, css: str):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, css)
-
-
-def _axe_clean(driver, screen: str):
-    if not AXE.is_file():
-        pytest.skip(MISSING_AXE)
-    violations = axe_violations(driver)
-    assert violations == [], f"axe-core on the {screen} screen: {violations}"
+    with page_browser("en") as driver:
+        yield driver
 
 
 # ---------------------------------------------------------------- check a claim, open the article
 
 
 def test_check_a_claim_shows_the_verdict_groups_and_sources(browser, base):
-    verdict = _check(browser, base, REFUTED)
+    verdict = check_claim(browser, base, REFUTED)
     assert verdict.text.strip() == "Refuted"
-    assert "calibrated confidence" in _css(browser, "#confidence")[0].text
-    assert _css(browser, "#explanation li"), "the explanation is shown"
-    titles = [h.text for h in _css(browser, ".group h2")]
+    assert "calibrated confidence" in find_all(browser, "#confidence")[0].text
+    assert find_all(browser, "#explanation li"), "the explanation is shown"
+    titles = [h.text for h in find_all(browser, ".group h2")]
     assert [t.split(" (")[0] for t in titles] == ["Supports", "Refutes", "Does not decide"]
     assert all(t.endswith(")") for t in titles), "each group says its count"
-    refuting = _css(browser, "#group-refutes .card")
+    refuting = find_all(browser, "#group-refutes .card")
     assert refuting, "the refuting passages are listed"
     card = refuting[0]
     # the number check with both values, the stance in words with its probabilities, and a source
@@ -90,20 +50,20 @@ def test_check_a_claim_shows_the_verdict_groups_and_sources(browser, base):
     assert source.find_element("css selector", ".title").text.strip()
     assert source.find_element("css selector", ".badge").text in {"FR", "EN"}
     # an empty group says so in words
-    if not _css(browser, "#group-supports .card"):
-        assert "No supporting passage among" in _css(browser, "#group-supports .empty")[0].text
-    _axe_clean(browser, "check")
+    if not find_all(browser, "#group-supports .card"):
+        assert "No supporting passage among" in find_all(browser, "#group-supports .empty")[0].text
+    assert_axe_clean(browser, "check")
 
 
 def test_open_the_article_highlights_the_passage_at_its_offsets(browser, base):
-    _check(browser, base, REFUTED)
-    card = _css(browser, "#group-refutes .card")[0]
+    check_claim(browser, base, REFUTED)
+    card = find_all(browser, "#group-refutes .card")[0]
     passage = card.find_element("css selector", ".passage mark").text.strip()
     card.find_element("css selector", "a.open-article").click()
-    mark = _wait(browser, "mark#passage")
+    mark = wait_for(browser, "mark#passage")
     assert mark.text.strip() == passage
     assert browser.current_url.split("#")[0].split("?")[0].startswith(base + "/articles/")
-    _axe_clean(browser, "article")
+    assert_axe_clean(browser, "article")
 
 
 def test_french_by_default_for_a_french_browser_and_the_switch(base):
@@ -114,14 +74,14 @@ def test_french_by_default_for_a_french_browser_and_the_switch(base):
         driver.get(base + "/")
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
         assert driver.find_element(By.TAG_NAME, "h1").text == "Vérifier une affirmation"
-        _axe_clean(driver, "home (French)")
+        assert_axe_clean(driver, "home (French)")
         driver.find_element(By.ID, "lang-switch").click()
-        _wait(driver, "html[lang='en']")
+        wait_for(driver, "html[lang='en']")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Check a claim"
         driver.get(base + "/checks")  # the choice is remembered
         assert driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
         driver.find_element(By.ID, "lang-switch").click()
-        _wait(driver, "html[lang='fr']")
+        wait_for(driver, "html[lang='fr']")
         assert driver.find_element(By.TAG_NAME, "h1").text == "Vérifications passées"
     finally:
         driver.quit()
@@ -130,8 +90,8 @@ def test_french_by_default_for_a_french_browser_and_the_switch(base):
 def test_a_claim_is_checked_with_javascript_off(base):
     driver = chrome("en", javascript=False)
     try:
-        assert _check(driver, base, REFUTED).text.strip() == "Refuted"
-        assert _css(driver, "#group-refutes .card .sources li")
+        assert check_claim(driver, base, REFUTED).text.strip() == "Refuted"
+        assert find_all(driver, "#group-refutes .card .sources li")
         # the review bar is a plain form: reviewing needs no script either (tests/test_page_review_bar.py)
         assert driver.find_element("id", "review-bar").get_attribute("method") == "post"
     finally:
@@ -140,18 +100,18 @@ def test_a_claim_is_checked_with_javascript_off(base):
 
 def test_each_screen_has_no_moderate_or_worse_accessibility_violation(browser, base):
     browser.get(base + "/")
-    _axe_clean(browser, "home")
+    assert_axe_clean(browser, "home")
     browser.get(base + "/checks")
-    _axe_clean(browser, "history")
+    assert_axe_clean(browser, "history")
     browser.get(base + "/checks/no-such-check")
-    _wait(browser, "#error-message")
-    _axe_clean(browser, "error")
+    wait_for(browser, "#error-message")
+    assert_axe_clean(browser, "error")
     browser.get(base + "/no-such-screen")  # an unknown address: the page's own error screen
-    _wait(browser, "#error-message")
-    _axe_clean(browser, "not found")
+    wait_for(browser, "#error-message")
+    assert_axe_clean(browser, "not found")
     browser.get(base + "/v1/docs")
-    _wait(browser, "#paths .op")
-    _axe_clean(browser, "API documentation")
+    wait_for(browser, "#paths .op")
+    assert_axe_clean(browser, "API documentation")
 
 
 def test_a_whole_check_with_the_keyboard_alone(browser, base):
@@ -183,13 +143,13 @@ def test_a_whole_check_with_the_keyboard_alone(browser, base):
     button = tab_to(lambda e: e.get_attribute("id") == "check-button")
     assert outline(button)[0] == "solid" and outline(button)[1] != "0px", "the focus is visible"
     press(Keys.ENTER)
-    _wait(browser, "#verdict-word")
+    wait_for(browser, "#verdict-word")
     press("j")  # the first evidence card
     assert focused().get_attribute("class").startswith("card")
     assert outline(focused())[0] == "solid"
     tab_to(lambda e: "open-article" in (e.get_attribute("class") or ""))
     press(Keys.ENTER)
-    assert _wait(browser, "mark#passage").text.strip()
+    assert wait_for(browser, "mark#passage").text.strip()
 
 
 # ---------------------------------------------------------------- review
@@ -215,7 +175,7 @@ def _press_and_wait_reload(driver, key: str):
     before = driver.find_element(By.TAG_NAME, "html")
     ActionChains(driver).send_keys(key).perform()
     WebDriverWait(driver, WAIT).until(_replaced(before))  # the page reloaded with the new verdict
-    _wait(driver, "#verdict-word")
+    wait_for(driver, "#verdict-word")
 
 
 def _replaced(element):
@@ -240,31 +200,31 @@ def _replaced(element):
 def test_reviewing_recomputes_the_verdict(browser, base):
     from selenium.webdriver.common.by import By
 
-    _check(browser, base, REFUTED)
+    check_claim(browser, base, REFUTED)
     check_url = browser.current_url
-    assert _css(browser, "#verdict-word")[0].text.strip() == "Refuted"
+    assert find_all(browser, "#verdict-word")[0].text.strip() == "Refuted"
     browser.find_element(By.ID, "reviewer").send_keys("Ana Test")
     # Reject every refuting passage with the keyboard: no refutation is left, so the verdict cannot stay "refuted".
     rejected = 0
-    while _css(browser, "#group-refutes .card"):
+    while find_all(browser, "#group-refutes .card"):
         _keys_to_card(browser, "#group-refutes .card")
         _press_and_wait_reload(browser, "x")
-        assert _css(browser, "#after-review")
+        assert find_all(browser, "#after-review")
         rejected += 1
         assert rejected < 20
     assert rejected >= 1
-    assert _css(browser, "#verdict-word")[0].text.strip() in VERDICT_WORDS_EN - {"Refuted"}
-    assert "the models alone said: Refuted" in _css(browser, "#after-review")[0].text
-    assert any("Reviewed by Ana Test" in s.text for s in _css(browser, ".review-state"))
+    assert find_all(browser, "#verdict-word")[0].text.strip() in VERDICT_WORDS_EN - {"Refuted"}
+    assert "the models alone said: Refuted" in find_all(browser, "#after-review")[0].text
+    assert any("Reviewed by Ana Test" in s.text for s in find_all(browser, ".review-state"))
     # the permalink reopens the reviewed check; undo (u) on each reviewed card brings the refutation back
     browser.get(check_url)
-    assert _css(browser, "#after-review")
-    _axe_clean(browser, "reviewed check")
+    assert find_all(browser, "#after-review")
+    assert_axe_clean(browser, "reviewed check")
     for _ in range(rejected):
         _keys_to_card(browser, ".card:has(.review-state)")
         _press_and_wait_reload(browser, "u")
-    assert _css(browser, "#verdict-word")[0].text.strip() == "Refuted"
-    assert not _css(browser, "#after-review")
+    assert find_all(browser, "#verdict-word")[0].text.strip() == "Refuted"
+    assert not find_all(browser, "#after-review")
 
 
 # ---------------------------------------------------------------- corpus and batch screens
@@ -278,20 +238,20 @@ def test_upload_and_delete_an_article(browser, base, tmp_path):
     path.write_text(f"{title}\nLe pont de la Guillotière a rouvert lundi après huit mois de travaux, a annoncé "
                     "la mairie de Lyon.\n", encoding="utf-8")
     browser.get(base + "/corpus")
-    _axe_clean(browser, "corpus")
+    assert_axe_clean(browser, "corpus")
     browser.find_element(By.ID, "files").send_keys(str(path))
     browser.find_element(By.ID, "upload-button").click()
-    summary = _wait(browser, "#upload-summary")
+    summary = wait_for(browser, "#upload-summary")
     assert "1 article added" in summary.text
-    row = next(r for r in _css(browser, "#articles-table tbody tr") if title in r.text)
+    row = next(r for r in find_all(browser, "#articles-table tbody tr") if title in r.text)
     assert "FR" in row.text
     row.find_element(By.CSS_SELECTOR, "a.delete").click()
-    _wait(browser, "#delete-form")
-    assert _css(browser, "#cited-none"), "no saved check cited the new article"
-    _axe_clean(browser, "delete")
+    wait_for(browser, "#delete-form")
+    assert find_all(browser, "#cited-none"), "no saved check cited the new article"
+    assert_axe_clean(browser, "delete")
     browser.find_element(By.ID, "delete-button").click()
-    _wait(browser, "#deleted")
-    assert all(title not in r.text for r in _css(browser, "#articles-table tbody tr"))
+    wait_for(browser, "#deleted")
+    assert all(title not in r.text for r in find_all(browser, "#articles-table tbody tr"))
 
 
 def test_retract_an_article_and_the_check_that_cited_it_says_so(browser, base, tmp_path):
@@ -303,21 +263,21 @@ def test_retract_an_article_and_the_check_that_cited_it_says_so(browser, base, t
     browser.get(base + "/corpus")
     browser.find_element(By.ID, "files").send_keys(str(path))
     browser.find_element(By.ID, "upload-button").click()
-    assert "1 article added" in _wait(browser, "#upload-summary").text
-    _check(browser, base, "Le tramway T9 a transporté ses premiers voyageurs samedi")
+    assert "1 article added" in wait_for(browser, "#upload-summary").text
+    check_claim(browser, base, "Le tramway T9 a transporté ses premiers voyageurs samedi")
     check_url = browser.current_url
     browser.get(base + "/corpus")
-    row = next(r for r in _css(browser, "#articles-table tbody tr") if "tramway T9" in r.text)
+    row = next(r for r in find_all(browser, "#articles-table tbody tr") if "tramway T9" in r.text)
     row.find_element(By.CSS_SELECTOR, "a.delete").click()
-    _wait(browser, "#retract-form")
+    wait_for(browser, "#retract-form")
     assert check_url.split("/checks/")[1] in browser.find_element(By.ID, "cited-list").get_attribute("innerHTML")
     browser.find_element(By.ID, "retract-reason").send_keys("mauvaise date de mise en service")
     browser.find_element(By.ID, "retract-button").click()
-    _wait(browser, "#retracted")
+    wait_for(browser, "#retracted")
     browser.get(check_url)
-    notice = _wait(browser, "#retracted-sources")
+    notice = wait_for(browser, "#retracted-sources")
     assert "mauvaise date de mise en service" in notice.text and "Le tramway T9 entre en service" in notice.text
-    _axe_clean(browser, "check with a retracted source")
+    assert_axe_clean(browser, "check with a retracted source")
 
 
 def test_upload_a_batch_watch_it_and_triage_it(browser, base, tmp_path):
@@ -328,30 +288,31 @@ def test_upload_a_batch_watch_it_and_triage_it(browser, base, tmp_path):
     path = tmp_path / "claims.csv"
     path.write_text("id,claim\nc1," + REFUTED + "\nc2,\nc3,La tour Eiffel mesure 330 mètres\n", encoding="utf-8")
     browser.get(base + "/batch")
-    _axe_clean(browser, "batch upload")
+    assert_axe_clean(browser, "batch upload")
     browser.find_element(By.ID, "claims-file").send_keys(str(path))
     browser.find_element(By.ID, "batch-button").click()
-    _wait(browser, "#batch-progress")
+    wait_for(browser, "#batch-progress")
     # the page polls the progress and reloads itself when the batch is finished
-    _wait(browser, "#batch-progress[data-status='done']")
+    wait_for(browser, "#batch-progress[data-status='done']")
     assert "2 of 2 claims checked" in browser.find_element(By.ID, "batch-count").text
     assert "1 row could not be read" in browser.find_element(By.ID, "batch-progress").text
     # the verdict by its class: a file with an id column shows it beside the line (its own column)
-    verdicts = [span.text for span in _css(browser, "#triage-table tbody .verdict-word")]
+    verdicts = [span.text for span in find_all(browser, "#triage-table tbody .verdict-word")]
     assert len(verdicts) == 2 and "Refuted" in verdicts
-    _axe_clean(browser, "batch triage")
+    assert_axe_clean(browser, "batch triage")
     # filter by verdict, then open the row's check
     from selenium.webdriver.support.ui import Select
 
     Select(browser.find_element(By.ID, "triage-verdict")).select_by_value("refuted")
     browser.find_element(By.CSS_SELECTOR, "form.history-filter button").click()
-    _wait(browser, "#triage-verdict option[value='refuted'][selected]")
-    rows = _css(browser, "#triage-table tbody tr")
+    wait_for(browser, "#triage-verdict option[value='refuted'][selected]")
+    rows = find_all(browser, "#triage-table tbody tr")
     assert len(rows) == 1 and REFUTED in rows[0].text
-    _axe_clean(browser, "batch triage filtered")
-    csv_url = next(a.get_attribute("href") for a in _css(browser, ".downloads a") if a.get_attribute("href").endswith("/csv"))
+    assert_axe_clean(browser, "batch triage filtered")
+    csv_url = next(a.get_attribute("href") for a in find_all(browser, ".downloads a")
+                   if a.get_attribute("href").endswith("/csv"))
     with urllib.request.urlopen(csv_url, timeout=60) as response:
         csv = response.read().decode("utf-8-sig")
     assert csv.splitlines()[0].startswith("id,line,claim,verdict") and "c1,2," in csv
     rows[0].find_element(By.TAG_NAME, "a").click()
-    assert _wait(browser, "#verdict-word").text.strip() == "Refuted"
+    assert wait_for(browser, "#verdict-word").text.strip() == "Refuted"

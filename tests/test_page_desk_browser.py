@@ -10,92 +10,52 @@ Skips, saying what to install, when Chromium, its driver or axe-core is missing.
 
 from __future__ import annotations
 
-import json
 import urllib.request
 
 import pytest
 
-from service.config import Config
-from tests.browser.harness import AXE, MISSING_AXE, MISSING_BROWSER, axe_violations, browser_paths, chrome, served
-from tests.conftest import need_stance_model
+from tests.browser.steps import WAIT, assert_axe_clean, call_api, find_all, page_browser, page_server, wait_for
 
 pytestmark = pytest.mark.slow
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
-WAIT = 180  # seconds: a check runs the stance model on a loaded machine
 
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    if browser_paths() is None:
-        pytest.skip(MISSING_BROWSER)
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install -e '.[test]'")
-    need_stance_model(Config())
-    with served(tmp_path_factory.mktemp("page-desk") / "data") as url:
+    with page_server(tmp_path_factory.mktemp("page-desk") / "data") as url:
         yield url
 
 
 @pytest.fixture
 def browser(base):
-    driver = chrome("fr-FR")
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
-
-
-def _api(base: str, method: str, path: str, body=None) -> dict:
-    """The /v1 API as any client calls it (no browser: no Origin header, so no cross-site question)."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=WAIT) as response:
-        return json.loads(response.read() or b"null")
-
-
-def _wait(driver, css: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def _css(driver, css: str):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, css)
-
-
-def _axe_clean(driver, screen: str):
-    if not AXE.is_file():
-        pytest.skip(MISSING_AXE)
-    violations = axe_violations(driver)
-    assert violations == [], f"axe-core on the {screen} screen: {violations}"
+    with page_browser("fr-FR") as driver:
+        yield driver
 
 
 def test_the_reviewed_verdict_is_the_one_the_history_lists_and_a_rejected_passage_reads_rejected(browser, base):
-    check = _api(base, "POST", "/v1/checks", {"claim": REFUTED})
+    check = call_api(base, "POST", "/v1/checks", {"claim": REFUTED})
     refuting = [i for i, e in enumerate(check["result"]["evidence"]) if e["stance"] == "refutes"]
     for i in refuting:
-        reviewed = _api(base, "POST", f"/v1/checks/{check['id']}/reviews",
+        reviewed = call_api(base, "POST", f"/v1/checks/{check['id']}/reviews",
                         {"item": i, "action": "reject", "reviewer": "Léa Test"})
     now = reviewed["verdict"]
     assert now != "refuted"
     # the history, filtered by the verdict of record, lists it with its reviewer; searched without accents
     browser.get(f"{base}/checks?q=abonnes&verdict={now}")
-    row = next(r for r in _css(browser, "#history-table tbody tr") if check["id"] in r.get_attribute("innerHTML"))
+    row = next(r for r in find_all(browser, "#history-table tbody tr") if check["id"] in r.get_attribute("innerHTML"))
     assert "Léa Test" in row.find_element("css selector", ".reviewer").text
     assert "Réfutée" in row.find_element("css selector", ".reviewer").text  # the models' own verdict beside it
-    _axe_clean(browser, "history")
+    assert_axe_clean(browser, "history")
     browser.get(f"{base}/checks?verdict=refuted")
     assert check["id"] not in browser.page_source
     # the check: each rejected passage says so in place of the models' stance
     browser.get(f"{base}/checks/{check['id']}")
     for i in refuting:
-        card = _css(browser, f"#e{i}")[0]
+        card = find_all(browser, f"#e{i}")[0]
         assert "rejected" in card.get_attribute("class")
         assert "REJETÉ PAR LÉA TEST" in card.find_element("css selector", "h3").text.upper()
         assert not card.find_elements("css selector", "tr.o-conflict")
-    _axe_clean(browser, "check with rejected passages")
+    assert_axe_clean(browser, "check with rejected passages")
 
 
 def test_a_batch_keeps_the_files_ids_and_columns_and_flags_a_repeated_claim(browser, base, tmp_path):
@@ -107,40 +67,40 @@ def test_a_batch_keeps_the_files_ids_and_columns_and_flags_a_repeated_claim(brow
     browser.get(base + "/batch")
     browser.find_element(By.ID, "claims-file").send_keys(str(path))
     browser.find_element(By.ID, "batch-button").click()
-    _wait(browser, "#batch-progress[data-status='done']")
-    headers = [th.text for th in _css(browser, "#triage-table thead th")]
+    wait_for(browser, "#batch-progress[data-status='done']")
+    headers = [th.text for th in find_all(browser, "#triage-table thead th")]
     assert "Identifiant" in headers and "rubrique" in headers
-    rows = _css(browser, "#triage-table tbody tr")
+    rows = find_all(browser, "#triage-table tbody tr")
     assert [r.find_element(By.CSS_SELECTOR, ".row-id").text for r in rows] == ["K-1", "K-3"]
-    assert [c.text for c in _css(browser, "#triage-table td.file-column")] == ["people", "culture"]
+    assert [c.text for c in find_all(browser, "#triage-table td.file-column")] == ["people", "culture"]
     assert "même affirmation qu'à la ligne 2" in rows[1].text
     links = [r.find_element(By.TAG_NAME, "a").get_attribute("href") for r in rows]
     assert links[0] == links[1]  # checked once, one saved check for both rows
     progress = browser.find_element(By.ID, "batch-progress")
     progress.find_element(By.TAG_NAME, "summary").click()
     assert "ligne 3" in progress.text and "the claim is empty" not in progress.text  # the reason in French
-    _axe_clean(browser, "batch triage")
+    assert_axe_clean(browser, "batch triage")
 
 
 def test_a_source_deleted_since_is_badged_and_check_again_fills_the_form(browser, base):
     from selenium.webdriver.common.by import By
 
-    _api(base, "POST", "/v1/articles", {"id": "metro-gone", "title": "La ligne B du métro rouvre",
+    call_api(base, "POST", "/v1/articles", {"id": "metro-gone", "title": "La ligne B du métro rouvre",
                                         "source": "Le Progrès test", "url": "https://example.org/metro-b",
                                         "text": "La ligne B du métro de Lyon a rouvert jeudi matin après deux "
                                                 "semaines de travaux, a annoncé le Sytral."})
-    check = _api(base, "POST", "/v1/checks", {"claim": "La ligne B du métro de Lyon a rouvert jeudi", "top_k": 5,
+    check = call_api(base, "POST", "/v1/checks", {"claim": "La ligne B du métro de Lyon a rouvert jeudi", "top_k": 5,
                                               "languages": ["fr"]})
-    _api(base, "DELETE", "/v1/articles/metro-gone")
+    call_api(base, "DELETE", "/v1/articles/metro-gone")
     browser.get(f"{base}/checks/{check['id']}")
-    assert _css(browser, "#gone-sources")
-    badged = [li for li in _css(browser, ".sources li") if "La ligne B du métro rouvre" in li.text]
+    assert find_all(browser, "#gone-sources")
+    badged = [li for li in find_all(browser, ".sources li") if "La ligne B du métro rouvre" in li.text]
     assert badged and all(li.find_elements(By.CSS_SELECTOR, ".gone-badge") for li in badged)
     assert not any(li.find_elements(By.CSS_SELECTOR, "a.open-article") for li in badged)
     assert any(li.find_elements(By.CSS_SELECTOR, "a.original-url") for li in badged)  # the original page stays
-    _axe_clean(browser, "check with a deleted source")
+    assert_axe_clean(browser, "check with a deleted source")
     browser.find_element(By.ID, "check-again").click()
-    box = _wait(browser, "#claim")
+    box = wait_for(browser, "#claim")
     assert box.get_attribute("value") == "La ligne B du métro de Lyon a rouvert jeudi"
     assert browser.find_element(By.ID, "top_k").get_attribute("value") == "5"
     assert browser.find_element(By.CSS_SELECTOR, "input[name=languages][value=fr]").is_selected()
@@ -150,15 +110,15 @@ def test_the_workflow_form_with_the_keyboard_and_one_checks_downloads_and_citati
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    check = _api(base, "POST", "/v1/checks", {"claim": "Kim Kardashian will not post on Instagram on Wednesday"})
+    check = call_api(base, "POST", "/v1/checks", {"claim": "Kim Kardashian will not post on Instagram on Wednesday"})
     browser.get(f"{base}/checks/{check['id']}")
-    _axe_clean(browser, "check with its newsroom tools")
+    assert_axe_clean(browser, "check with its newsroom tools")
     status = browser.find_element(By.ID, "workflow-status")
     status.send_keys(Keys.END)  # the last status: published
     assignee = browser.find_element(By.ID, "workflow-assignee")
     assignee.send_keys("Ana Test")
     assignee.send_keys(Keys.ENTER)  # the form is sent from the keyboard, no script needed
-    _wait(browser, "#workflow-now")
+    wait_for(browser, "#workflow-now")
     assert "publiée" in browser.find_element(By.ID, "workflow-now").text
     assert "Ana Test" in browser.find_element(By.ID, "workflow-now").text
     browser.get(f"{base}/checks?status=published&assignee=Ana%20Test")
@@ -168,7 +128,7 @@ def test_the_workflow_form_with_the_keyboard_and_one_checks_downloads_and_citati
     md = browser.find_element(By.ID, "export-md").get_attribute("href")
     with urllib.request.urlopen(md, timeout=WAIT) as response:
         assert "Kim Kardashian will not post" in response.read().decode("utf-8")
-    cite = _css(browser, "details.cite")[0]
+    cite = find_all(browser, "details.cite")[0]
     cite.find_element(By.TAG_NAME, "summary").click()
     text = cite.find_element(By.CSS_SELECTOR, "textarea.citation").get_attribute("value")
     assert text.startswith("«") and "—" in text
@@ -182,40 +142,40 @@ def test_a_date_filter_that_finds_nothing_says_why_and_offers_the_undated_articl
     browser.get(f"{base}/?claim=Kim%20Kardashian%20ne%20publiera%20pas%20sur%20Instagram&date_from=2031-01-01")
     assert browser.find_element(By.ID, "date_from").get_attribute("value") == "2031-01-01"
     browser.find_element(By.ID, "check-button").click()
-    _wait(browser, "#verdict-word")
-    assert not _css(browser, "#confidence")  # no "100 %" for nothing weighed
+    wait_for(browser, "#verdict-word")
+    assert not find_all(browser, "#confidence")  # no "100 %" for nothing weighed
     assert "rien ne pouvait la soutenir ni la réfuter" in browser.find_element(By.ID, "no-evidence").text
     assert "Chacun des 0" not in browser.page_source
     notice = browser.find_element(By.ID, "undated-set-aside")
     assert "dont la date de publication est inconnue" in notice.text
-    _axe_clean(browser, "check that found nothing")
+    assert_axe_clean(browser, "check that found nothing")
     notice.find_element(By.ID, "include-undated").click()
-    _wait(browser, "#claim")
+    wait_for(browser, "#claim")
     assert browser.find_element(By.ID, "include_undated").is_selected()
     browser.find_element(By.ID, "check-button").click()
-    _wait(browser, "#verdict-word")
-    assert _css(browser, "#confidence") and not _css(browser, "#undated-set-aside")
+    wait_for(browser, "#verdict-word")
+    assert find_all(browser, "#confidence") and not find_all(browser, "#undated-set-aside")
 
 
 def test_an_articles_metadata_is_edited_on_its_page_with_the_keyboard(browser, base):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    _api(base, "POST", "/v1/articles", {"id": "tram-meta", "title": "Le tram T1 prolongé", "source": "brouillon",
+    call_api(base, "POST", "/v1/articles", {"id": "tram-meta", "title": "Le tram T1 prolongé", "source": "brouillon",
                                         "text": "Le tram T1 a été prolongé jusqu'à Debourg, a annoncé le Sytral."})
     browser.get(f"{base}/articles/tram-meta")
     assert "non daté" in browser.find_element(By.CSS_SELECTOR, "p.meta").text.lower()
-    _axe_clean(browser, "article")
+    assert_axe_clean(browser, "article")
     summary = browser.find_element(By.ID, "metadata-title")
     summary.send_keys(Keys.ENTER)  # the details open from the keyboard
-    _axe_clean(browser, "article with its metadata form open")
+    assert_axe_clean(browser, "article with its metadata form open")
     source = browser.find_element(By.ID, "meta-source")
     source.clear()
     source.send_keys("Le Progrès")
     browser.find_element(By.ID, "meta-date").send_keys("2024-05-02")
     browser.find_element(By.ID, "meta-url").send_keys("https://example.org/tram-t1", Keys.ENTER)
-    _wait(browser, "#metadata")
+    wait_for(browser, "#metadata")
     meta = browser.find_element(By.CSS_SELECTOR, "p.meta").text
     assert "Le Progrès" in meta and "2024" in meta
     assert browser.find_element(By.CSS_SELECTOR, "p.meta a[href='https://example.org/tram-t1']")
-    assert _api(base, "GET", "/v1/articles/tram-meta")["published_at"] == "2024-05-02"
+    assert call_api(base, "GET", "/v1/articles/tram-meta")["published_at"] == "2024-05-02"

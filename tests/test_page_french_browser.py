@@ -10,20 +10,15 @@ Skips, saying what to install, when Chromium, its driver or axe-core is missing.
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from service.config import Config
-from tests.browser.harness import AXE, MISSING_AXE, MISSING_BROWSER, axe_violations, browser_paths, chrome, served
-from tests.conftest import need_stance_model
+from tests.browser.steps import assert_axe_clean, call_api, find_all, page_browser, page_server, wait_for
 from tests.test_page_french import english_in
 
 pytestmark = pytest.mark.slow
-WAIT = 180  # seconds: a check runs the stance model on a loaded machine
 ABONNES = ("Kim Kardashian n'a que 10 millions d'abonnés sur Instagram",
            "Kim Kardashian a 189 millions d'abonnés sur Instagram")
 NARROW = "\u202f"  # Babel's French thousands separator
@@ -31,49 +26,14 @@ NARROW = "\u202f"  # Babel's French thousands separator
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    if browser_paths() is None:
-        pytest.skip(MISSING_BROWSER)
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install -e '.[test]'")
-    need_stance_model(Config())
-    with served(tmp_path_factory.mktemp("page-french-browser") / "data") as url:
+    with page_server(tmp_path_factory.mktemp("page-french-browser") / "data") as url:
         yield url
 
 
 @pytest.fixture
 def browser(base):
-    driver = chrome("fr-FR")
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
-
-
-def _api(base: str, method: str, path: str, body=None) -> dict:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "Accept": "application/json"})
-    with urllib.request.urlopen(request, timeout=WAIT) as response:
-        return json.loads(response.read() or b"null")
-
-
-def _wait(driver, css: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def _css(driver, css: str):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, css)
-
-
-def _axe_clean(driver, screen: str):
-    if not AXE.is_file():
-        pytest.skip(MISSING_AXE)
-    violations = axe_violations(driver)
-    assert violations == [], f"axe-core on the {screen} screen: {violations}"
+    with page_browser("fr-FR") as driver:
+        yield driver
 
 
 def _french_only(driver, screen: str):
@@ -82,7 +42,7 @@ def _french_only(driver, screen: str):
     assert driver.find_element("tag name", "html").get_attribute("lang") == "fr", screen
     english = english_in(html)
     assert not english, f"English on the {screen} screen: {sorted(english)}"
-    _axe_clean(driver, screen)
+    assert_axe_clean(driver, screen)
 
 
 def _fill_date(driver, field, day) -> None:
@@ -108,7 +68,7 @@ def test_a_2000_character_paste_is_refused_in_french_and_kept_whole(browser, bas
     box.send_keys(text)
     assert len(box.get_attribute("value")) == 2000, "nothing cut the text in the browser"
     browser.find_element(By.ID, "check-button").click()
-    errors = _wait(browser, "#form-errors")
+    errors = wait_for(browser, "#form-errors")
     said = errors.text
     assert f"1{NARROW}000" in said and f"2{NARROW}000" in said, said  # the limit and the length, in French
     assert "caractères" in said and not english_in(errors.get_attribute("outerHTML")), said
@@ -119,13 +79,13 @@ def test_a_2000_character_paste_is_refused_in_french_and_kept_whole(browser, bas
 def test_the_history_is_searched_without_accents_and_filtered_by_date(browser, base):
     from selenium.webdriver.common.by import By
 
-    ids = [_api(base, "POST", "/v1/checks", {"claim": claim, "top_k": 3})["id"] for claim in ABONNES]
-    _api(base, "POST", "/v1/checks", {"claim": "La tour Eiffel mesure 330 mètres", "top_k": 3})
+    ids = [call_api(base, "POST", "/v1/checks", {"claim": claim, "top_k": 3})["id"] for claim in ABONNES]
+    call_api(base, "POST", "/v1/checks", {"claim": "La tour Eiffel mesure 330 mètres", "top_k": 3})
     browser.get(base + "/checks")
     browser.find_element(By.ID, "q").send_keys("abonnes")  # typed without the accent
     browser.find_element(By.CSS_SELECTOR, "form.history-filter button[type=submit]").click()
-    _wait(browser, "#q[value='abonnes']")
-    rows = _css(browser, "#history-table tbody tr")
+    wait_for(browser, "#q[value='abonnes']")
+    rows = find_all(browser, "#history-table tbody tr")
     html = browser.find_element(By.ID, "history-table").get_attribute("innerHTML")
     assert all(i in html for i in ids), "both checks with 'abonnés' are found by 'abonnes'"
     assert rows and all("abonnés" in r.text for r in rows), [r.text for r in rows]
@@ -137,7 +97,7 @@ def test_the_history_is_searched_without_accents_and_filtered_by_date(browser, b
     _fill_date(browser, browser.find_element(By.ID, "checked-from"), today)
     assert browser.find_element(By.ID, "checked-from").get_attribute("value") == today.isoformat()
     browser.find_element(By.CSS_SELECTOR, "form.history-filter button[type=submit]").click()
-    _wait(browser, f"#checked-from[value='{today.isoformat()}']")
+    wait_for(browser, f"#checked-from[value='{today.isoformat()}']")
     assert all(i in browser.find_element(By.ID, "history-table").get_attribute("innerHTML") for i in ids)
     assert browser.find_element(By.ID, "q").get_attribute("value") == "abonnes", "the search is kept"
     _french_only(browser, "history searched and filtered by date")
@@ -145,8 +105,8 @@ def test_the_history_is_searched_without_accents_and_filtered_by_date(browser, b
     field.clear()
     _fill_date(browser, field, today + timedelta(days=1))
     browser.find_element(By.CSS_SELECTOR, "form.history-filter button[type=submit]").click()
-    _wait(browser, f"#checked-from[value='{(today + timedelta(days=1)).isoformat()}']")
-    assert not _css(browser, "#history-table") or not _css(browser, "#history-table tbody tr")
+    wait_for(browser, f"#checked-from[value='{(today + timedelta(days=1)).isoformat()}']")
+    assert not find_all(browser, "#history-table") or not find_all(browser, "#history-table tbody tr")
     assert browser.find_element(By.ID, "history-count").text.startswith("0 ")
     _french_only(browser, "history that finds nothing")
 
@@ -158,24 +118,24 @@ def test_a_french_reader_walks_the_desk_and_meets_no_english(browser, base, tmp_
     _french_only(browser, "home")
     browser.find_element(By.ID, "claim").send_keys(ABONNES[0])
     browser.find_element(By.ID, "check-button").click()
-    _wait(browser, "#verdict-word")
+    wait_for(browser, "#verdict-word")
     assert browser.find_element(By.ID, "verdict-word").text.strip() == "Réfutée"
     _french_only(browser, "check")
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/checks']").click()
-    _wait(browser, "#history-table")
+    wait_for(browser, "#history-table")
     _french_only(browser, "history")
     claims = tmp_path / "affirmations.csv"
     claims.write_text(f"id,claim\nA-1,{ABONNES[0]}\nA-2,\nA-3,La tour Eiffel mesure 330 mètres\n", encoding="utf-8")
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/batch']").click()
-    _wait(browser, "#claims-file")
+    wait_for(browser, "#claims-file")
     _french_only(browser, "batch upload")
     browser.find_element(By.ID, "claims-file").send_keys(str(claims))
     browser.find_element(By.ID, "batch-button").click()
-    _wait(browser, "#batch-progress[data-status='done']")
+    wait_for(browser, "#batch-progress[data-status='done']")
     browser.find_element(By.CSS_SELECTOR, "#batch-progress summary").click()  # the unreadable row, said
     _french_only(browser, "batch triage")
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/corpus']").click()
-    _wait(browser, "#articles-table")
+    wait_for(browser, "#articles-table")
     _french_only(browser, "corpus")
     browser.find_element(By.CSS_SELECTOR, "header nav a[href='/claims']").click()
     assert browser.find_element(By.CSS_SELECTOR, "header nav a[aria-current=page]").text == "Que vérifier ?"
@@ -183,5 +143,5 @@ def test_a_french_reader_walks_the_desk_and_meets_no_english(browser, base, tmp_
     browser.find_element(By.ID, "cx-text").send_keys(
         "La tour Eiffel mesure 330 mètres. Elle a été construite en 1889 par Gustave Eiffel. Quelle belle vue !")
     browser.find_element(By.ID, "cx-rank").click()
-    _wait(browser, "#cx-table")
+    wait_for(browser, "#cx-table")
     _french_only(browser, "claims ranked")

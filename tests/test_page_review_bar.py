@@ -14,14 +14,12 @@ import urllib.request
 
 import pytest
 
-from service.config import Config
-from tests.browser.harness import AXE, MISSING_AXE, MISSING_BROWSER, axe_violations, browser_paths, chrome, served
-from tests.conftest import need_stance_model
+from tests.browser.harness import chrome
+from tests.browser.steps import WAIT, assert_axe_clean, check_claim, find_all, page_browser, page_server, wait_for
 
 pytestmark = pytest.mark.slow
 KEY = "desk-test-key-5b1f"
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
-WAIT = 180  # seconds: a check runs the stance model on a loaded machine
 # Measured on this claim (top k 10, 10 cards) before the review bar, when every card held a review form: the
 # page 7,689 px high at 1280 px wide, a card 606 px high on average, 7 Tab stops per card (the card itself,
 # its article link, a note, three buttons and a stance menu).
@@ -31,45 +29,14 @@ CARD_HEIGHT_BEFORE = 606
 
 @pytest.fixture(scope="module")
 def base(tmp_path_factory):
-    if browser_paths() is None:
-        pytest.skip(MISSING_BROWSER)
-    pytest.importorskip("selenium", reason="selenium is not installed: pip install -e '.[test]'")
-    need_stance_model(Config())
-    with served(tmp_path_factory.mktemp("desk") / "data", env_extra={"RECOUPE_API_KEY": KEY}) as url:
+    with page_server(tmp_path_factory.mktemp("desk") / "data", env_extra={"RECOUPE_API_KEY": KEY}) as url:
         yield url
 
 
 @pytest.fixture
 def browser(base):
-    driver = chrome("en", width=1280, height=1000)
-    driver.set_page_load_timeout(WAIT)
-    yield driver
-    driver.quit()
-
-
-def _css(driver, css: str):
-    from selenium.webdriver.common.by import By
-
-    return driver.find_elements(By.CSS_SELECTOR, css)
-
-
-def _wait(driver, css: str):
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as ec
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, WAIT).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
-
-
-def _check(driver, base: str, claim: str = REFUTED):
-    from selenium.webdriver.common.by import By
-
-    driver.get(base + "/")
-    box = driver.find_element(By.ID, "claim")
-    box.clear()
-    box.send_keys(claim)
-    driver.find_element(By.ID, "check-button").click()
-    return _wait(driver, "#verdict-word")
+    with page_browser("en", width=1280, height=1000) as driver:
+        yield driver
 
 
 def _unlock(driver, base: str, key: str = KEY):
@@ -80,20 +47,13 @@ def _unlock(driver, base: str, key: str = KEY):
     driver.find_element(By.ID, "unlock-button").click()
 
 
-def _axe_clean(driver, screen: str):
-    if not AXE.is_file():
-        pytest.skip(MISSING_AXE)
-    violations = axe_violations(driver)
-    assert violations == [], f"axe-core on the {screen} screen: {violations}"
-
-
 def _tab_stops_per_card(driver) -> list[int]:
     """Press Tab from the top of the page to its end and count, for each evidence card, the stops inside it."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
     driver.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0);")
-    cards = len(_css(driver, ".card[data-item]"))
+    cards = len(find_all(driver, ".card[data-item]"))
     counts = [0] * cards
     for _ in range(400):
         ActionChains(driver).send_keys(Keys.TAB).perform()
@@ -112,8 +72,8 @@ def _tab_stops_per_card(driver) -> list[int]:
 
 
 def test_the_check_page_is_compact_with_one_review_bar(browser, base):
-    _check(browser, base)
-    cards = _css(browser, ".card[data-item]")
+    check_claim(browser, base, REFUTED)
+    cards = find_all(browser, ".card[data-item]")
     assert len(cards) >= 5
     height = browser.execute_script("return document.documentElement.scrollHeight")
     card_height = sum(c.size["height"] for c in cards) / len(cards)
@@ -126,8 +86,8 @@ def test_the_check_page_is_compact_with_one_review_bar(browser, base):
     assert max(stops) <= 2 or max(sources) > 1
     assert card_height < 0.8 * CARD_HEIGHT_BEFORE, f"a card is {card_height:.0f} px high (was {CARD_HEIGHT_BEFORE})"
     assert height < HEIGHT_BEFORE, f"the page is {height} px high (was {HEIGHT_BEFORE})"
-    assert len(_css(browser, "form#review-bar")) == 1 and not _css(browser, ".card .note, .card [data-action]")
-    _axe_clean(browser, "check")
+    assert len(find_all(browser, "form#review-bar")) == 1 and not find_all(browser, ".card .note, .card [data-action]")
+    assert_axe_clean(browser, "check")
 
 
 def test_review_from_the_bar_with_the_keyboard_after_unlocking_once(browser, base):
@@ -136,8 +96,8 @@ def test_review_from_the_bar_with_the_keyboard_after_unlocking_once(browser, bas
     from selenium.webdriver.support.ui import Select
 
     _unlock(browser, base)
-    _check(browser, base)
-    assert not _css(browser, "#review-bar input[name=api_key]"), "an unlocked browser is not asked the key"
+    check_claim(browser, base, REFUTED)
+    assert not find_all(browser, "#review-bar input[name=api_key]"), "an unlocked browser is not asked the key"
     browser.find_element(By.ID, "reviewer").send_keys("Ana Test")
     browser.execute_script("document.activeElement.blur(); window.scrollTo(0, 0);")
     for _ in range(40):  # j moves from card to card; the bar follows the focused card
@@ -148,7 +108,7 @@ def test_review_from_the_bar_with_the_keyboard_after_unlocking_once(browser, bas
     item = card.get_attribute("data-item")
     assert Select(browser.find_element(By.ID, "review-item")).first_selected_option.get_attribute("value") == item
     ActionChains(browser).send_keys("x").perform()  # reject it from the bar
-    answered = _wait(browser, "#after-review, #review-error")
+    answered = wait_for(browser, "#after-review, #review-error")
     assert answered.get_attribute("id") == "after-review", answered.text
     reviewed = answered
     assert "the models alone said: Refuted" in reviewed.text
@@ -156,7 +116,7 @@ def test_review_from_the_bar_with_the_keyboard_after_unlocking_once(browser, bas
     assert "Reviewed by Ana Test" in browser.find_element(By.ID, f"e{item}-state").text
     assert "Review saved" in browser.find_element(By.ID, "review-status").text
     assert browser.find_element(By.ID, "reviewer").get_attribute("value") == "Ana Test", "the name is remembered"
-    _axe_clean(browser, "reviewed check")
+    assert_axe_clean(browser, "reviewed check")
     ActionChains(browser).send_keys("u").perform()  # undo it: the models' verdict again
     WebDriverWaitGone(browser, "#after-review")
     assert browser.find_element(By.ID, "verdict-word").text.strip() == "Refuted"
@@ -175,8 +135,8 @@ def test_review_without_javascript_from_the_bar(base):
 
     driver = chrome("en", javascript=False)
     try:
-        _check(driver, base)
-        card = _css(driver, "#group-refutes .card")[0]
+        check_claim(driver, base, REFUTED)
+        card = find_all(driver, "#group-refutes .card")[0]
         item = card.get_attribute("data-item")
         Select(driver.find_element(By.ID, "review-item")).select_by_value(item)  # the passage, in the bar
         driver.find_element(By.ID, "reviewer").send_keys("Ben Test")
@@ -184,13 +144,13 @@ def test_review_without_javascript_from_the_bar(base):
         bar_key = driver.find_element(By.CSS_SELECTOR, "#review-bar input[name=api_key]")  # still locked
         bar_key.send_keys(KEY)
         driver.find_element(By.CSS_SELECTOR, "#review-bar button[value=reject]").click()
-        assert "the models alone said: Refuted" in _wait(driver, "#after-review").text
+        assert "the models alone said: Refuted" in wait_for(driver, "#after-review").text
         assert "not about her followers" in driver.find_element(By.ID, f"e{item}-state").text
         assert Select(driver.find_element(By.ID, "review-item")).first_selected_option.get_attribute("value") == item
-        assert not _css(driver, "#review-bar input[name=api_key]"), "the key typed in the bar unlocked the browser"
+        assert not find_all(driver, "#review-bar input[name=api_key]"), "the key typed in the bar unlocked the browser"
         driver.find_element(By.CSS_SELECTOR, "#review-bar button[value=undo]").click()
-        _wait(driver, "#verdict-word")
-        assert not _css(driver, "#after-review")
+        wait_for(driver, "#verdict-word")
+        assert not find_all(driver, "#after-review")
     finally:
         driver.quit()
 
@@ -202,7 +162,7 @@ def test_the_terms_are_explained_in_plain_words(browser, base):
     help_id = browser.find_element(By.ID, "top_k").get_attribute("aria-describedby")
     assert help_id and "passages" in browser.find_element(By.ID, help_id).get_attribute("textContent")
     browser.get(base + "/?lang=en")  # the language chosen is remembered: back to English
-    _check(browser, base)
+    check_claim(browser, base, REFUTED)
     terms = browser.find_element(By.ID, "terms")
     terms.find_element(By.TAG_NAME, "summary").click()
     text = terms.text
@@ -223,24 +183,24 @@ def test_the_api_key_is_typed_once_per_browser_session(browser, base):
 
     for path, field in (("/batch", "batch-key"), ("/corpus", "upload-key")):
         browser.get(base + path)
-        assert _css(browser, f"#{field}"), f"a locked browser is asked the key on {path}"
+        assert find_all(browser, f"#{field}"), f"a locked browser is asked the key on {path}"
     _unlock(browser, base, "not-the-key")
-    assert _css(browser, "#unlock-key[aria-invalid=true]"), "a wrong key is refused beside the field"
-    _axe_clean(browser, "unlock (a wrong key refused)")
+    assert find_all(browser, "#unlock-key[aria-invalid=true]"), "a wrong key is refused beside the field"
+    assert_axe_clean(browser, "unlock (a wrong key refused)")
     _unlock(browser, base)
-    _wait(browser, "#lock-button")
-    _axe_clean(browser, "unlocked")
+    wait_for(browser, "#lock-button")
+    assert_axe_clean(browser, "unlocked")
     cookie = browser.get_cookie("recoupe_unlock")
     assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and "expiry" not in cookie
     assert KEY not in cookie["value"], "the cookie carries a signed token, never the key"
     for path in ("/batch", "/corpus"):
         browser.get(base + path)
-        assert not _css(browser, "input[name=api_key]"), f"an unlocked browser is not asked the key on {path}"
+        assert not find_all(browser, "input[name=api_key]"), f"an unlocked browser is not asked the key on {path}"
     browser.get(base + "/corpus")
-    _css(browser, "#articles-table a.delete")[0].click()
-    _wait(browser, "#delete-form")
-    assert not _css(browser, "input[name=api_key]"), "nor on the delete and retract forms"
-    _axe_clean(browser, "delete (unlocked)")
+    find_all(browser, "#articles-table a.delete")[0].click()
+    wait_for(browser, "#delete-form")
+    assert not find_all(browser, "input[name=api_key]"), "nor on the delete and retract forms"
+    assert_axe_clean(browser, "delete (unlocked)")
     # the API keeps asking for its header: the page's cookie is not a key
     request = urllib.request.Request(base + "/v1/checks/none/reviews", data=b"{}", method="POST",
                                      headers={"Content-Type": "application/json",
@@ -251,13 +211,13 @@ def test_the_api_key_is_typed_once_per_browser_session(browser, base):
     # a forged or stale token unlocks nothing
     browser.add_cookie({"name": "recoupe_unlock", "value": cookie["value"][:-4] + "AAAA"})
     browser.get(base + "/batch")
-    assert _css(browser, "#batch-key")
+    assert find_all(browser, "#batch-key")
     browser.add_cookie({"name": "recoupe_unlock", "value": cookie["value"]})
     browser.get(base + "/batch")
     browser.find_element(By.ID, "lock-button").click()  # the visible lock
-    _wait(browser, "#unlock-link")
+    wait_for(browser, "#unlock-link")
     browser.get(base + "/batch")
-    assert _css(browser, "#batch-key"), "locked again: the key is asked"
+    assert find_all(browser, "#batch-key"), "locked again: the key is asked"
     assert browser.get_cookie("recoupe_unlock") is None
 
 
@@ -276,24 +236,24 @@ def test_the_corpus_breakdown_tables_do_not_overlap_at_1280_px(browser, base):
             assert apart, f"{a[0]} and {b[0]} overlap: {a} {b}"
     wide = browser.execute_script("return document.documentElement.scrollWidth")
     assert wide <= 1280, f"the corpus screen scrolls sideways ({wide} px)"
-    _axe_clean(browser, "corpus (French)")
+    assert_axe_clean(browser, "corpus (French)")
 
 
 def test_the_api_documentation_has_landmarks_and_the_app_navigation(browser, base):
     from selenium.webdriver.common.by import By
 
     browser.get(base + "/v1/docs")
-    _wait(browser, "#paths .op")  # rendered from openapi.json by the docs script
+    wait_for(browser, "#paths .op")  # rendered from openapi.json by the docs script
     assert browser.find_element(By.CSS_SELECTOR, "header nav").is_displayed()
-    assert len(_css(browser, "main")) == 1
-    links = {a.get_attribute("pathname") for a in _css(browser, "header nav a")}
+    assert len(find_all(browser, "main")) == 1
+    links = {a.get_attribute("pathname") for a in find_all(browser, "header nav a")}
     assert {"/", "/checks", "/claims", "/batch", "/corpus", "/v1/docs"} <= links
-    _axe_clean(browser, "API documentation")
+    assert_axe_clean(browser, "API documentation")
     with urllib.request.urlopen(base + "/v1/docs", timeout=60) as response:
         policy = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in policy and "script-src 'self'" in policy
     # the try-it form still answers, under that policy
     browser.find_element(By.CSS_SELECTOR, "#try button[type=submit]").click()
-    verdict = _wait(browser, "#result strong")
+    verdict = wait_for(browser, "#result strong")
     assert verdict.text in {"supported", "refuted", "conflicting", "not_enough_evidence"}
     assert json.loads(browser.find_element(By.CSS_SELECTOR, "#result pre").get_attribute("textContent"))["evidence"]
