@@ -119,3 +119,24 @@ def models(config):
 @pytest.fixture(scope="session")
 def embedder(models):
     return models.embedder
+
+
+# The app over the seeds, one per test module (each its own data folder, so writes stay in the module); a
+# module can define its own `services` to change what is served, and `client` and `keyed` follow it.
+@pytest.fixture(scope="module")
+def services(config, embedder, tmp_path_factory, request):
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp(name)) as built:
+        yield built
+
+
+@pytest.fixture(scope="module")
+def client(config, services):
+    """A Flask test client of the real app, no API key."""
+    return client_of(config, services)
+
+
+@pytest.fixture(scope="module")
+def keyed(config, services, request):
+    """The same services behind an app whose writes need the test module's KEY."""
+    return client_of(config, services, api_key=request.module.KEY)

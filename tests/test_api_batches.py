@@ -10,26 +10,8 @@ import time
 
 import pytest
 
-from tests.conftest import client_of, services_on_the_seeds
-
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
 KEY = "batch-key"
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("api-batches")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
-
-
-@pytest.fixture(scope="module")
-def keyed(config, services):
-    return client_of(config, services, api_key=KEY)
 
 
 def _claims_file(body: str, name: str = "claims.csv"):

@@ -13,16 +13,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from service.api.csrf import COOKIE, FIELD
-from tests.conftest import client_of, services_on_the_seeds
+from tests.conftest import client_of
 
 OWN = "http://localhost"
 EVIL = "http://evil.example"
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("csrf")) as built:
-        yield built
 
 
 @pytest.fixture

@@ -14,21 +14,8 @@ import time
 
 import pytest
 
-from tests.conftest import client_of, services_on_the_seeds
-
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
 KEY = "desk-key"
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("api-desk")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
 
 
 def _until_done(client, location: str, seconds: float = 300) -> dict:

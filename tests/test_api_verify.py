@@ -8,21 +8,10 @@ import pytest
 
 from service.api.schemas import VerifyResponse
 from service.verdict.types import VERDICTS
-from tests.conftest import REPO, SEEDS, client_of, services_on_the_seeds
+from tests.conftest import REPO, SEEDS
 
 CLAIM = "Kim Kardashian ne publiera pas sur Instagram mercredi"
 SEED_IDS = {p.stem for p in SEEDS.glob("*.txt")}
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("api-verify")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
 
 
 def test_a_french_claim_gets_a_verdict_with_cited_seed_passages(client):

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from service.checkworthy.extract import ClaimFinder
-from tests.conftest import client_of, services_on_the_seeds
 
 SPEECH = ("Mesdames et messieurs, merci d'être venus si nombreux ce soir.\n\n"
           "Je pense que nous méritons mieux.\n\n"
@@ -61,17 +60,6 @@ def test_bad_input_is_refused_with_a_clear_message(finder, text, top, words):
 
 
 # ---------------------------------------------------------------- API, CLI, page
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("claims")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
 
 
 def test_the_api_answers_the_same_ranking_as_the_function(client, finder):

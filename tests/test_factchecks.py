@@ -10,7 +10,6 @@ import pytest
 
 from service.factchecks.records import read_file, read_objects, read_text
 from service.history.store import SCHEMA_VERSION, HistoryStore
-from tests.conftest import client_of, services_on_the_seeds
 
 KEY = "fc-key"
 KIM_EN = {"@context": "https://schema.org", "@type": "ClaimReview",
@@ -125,22 +124,6 @@ def test_a_history_file_from_a_newer_recoupe_is_refused(tmp_path):
 
 
 # ---------------------------------------------------------------- the service, with the real models
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("factchecks")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
-
-
-@pytest.fixture(scope="module")
-def keyed(config, services):
-    return client_of(config, services, api_key=KEY)
 
 
 @pytest.fixture(scope="module")

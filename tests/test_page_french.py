@@ -12,8 +12,6 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.conftest import client_of, services_on_the_seeds
-
 KEY = "french-key"
 CLAIM = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
@@ -70,22 +68,6 @@ def english_in(html: str) -> set[str]:
     # Quotes of the corpus inside a French sentence (« ... ») are the corpus's words, not the interface's.
     text = re.sub(r"«[^»]*»", " ", text)
     return {w for w in re.findall(WORD, text.lower()) if w in ENGLISH}
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("page-french")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
-
-
-@pytest.fixture(scope="module")
-def keyed(config, services):
-    return client_of(config, services, api_key=KEY)
 
 
 def _french(response, status=200) -> str:

@@ -14,28 +14,11 @@ from service.errors import InvalidInput, NotFound
 from service.history import HistoryStore
 from service.verdict.review import Action
 from service.verdict.types import Stance, Verdict
-from tests.conftest import REPO, client_of, services_on_the_seeds
+from tests.conftest import REPO
 
 PAGE = REPO / "service" / "page"
 REFUTED = "Kim Kardashian n'a que 10 millions d'abonnés sur Instagram"
 KEY = "page-key"
-
-
-@pytest.fixture(scope="module")
-def services(config, embedder, tmp_path_factory):
-    with services_on_the_seeds(config, embedder, tmp_path_factory.mktemp("page-views")) as built:
-        yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
-
-
-@pytest.fixture(scope="module")
-def keyed(config, services):
-    """The same services behind an app that has an API key."""
-    return client_of(config, services, api_key=KEY)
 
 
 @pytest.fixture(scope="module")

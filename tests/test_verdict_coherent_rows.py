@@ -20,7 +20,7 @@ from service.config import Config
 from service.verdict.decide import bar, confidence_of, consistent
 from service.verdict.model import VerdictModel
 from service.verdict.types import Verdict
-from tests.conftest import client_of, services_on_the_seeds
+from tests.conftest import services_on_the_seeds
 from tests.test_verdict_coherent import write_dated
 
 # A refuted, a supported, a conflicting (the dated article beside the September seeds) and an
@@ -47,11 +47,6 @@ def services(config, embedder, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("coherent-rows")
     with services_on_the_seeds(config, embedder, data_dir / "data", write_dated(data_dir)) as built:
         yield built
-
-
-@pytest.fixture(scope="module")
-def client(config, services):
-    return client_of(config, services)
 
 
 def _assert_coherent(result: dict, model, where: str) -> None:
