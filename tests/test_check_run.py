@@ -177,6 +177,23 @@ def test_bad_rows_are_reported_with_their_line_and_the_run_goes_on(real_verifier
     assert re.search(r"checked now 5 \(0 from an earlier run\) in [\d.]+ s, [\d.]+ claims/s", table)
 
 
+def test_a_claim_repeated_in_the_file_is_checked_once_and_its_rows_say_so(real_verifier, tmp_path):
+    """As the desk's batches do (one decision, check/inputs.first_of_same_claim): the models read a repeated
+    claim once, and each repeat carries the first row's result with its line."""
+    claim = "Kim Kardashian a 189 millions d'abonnés sur Instagram"
+    claims = tmp_path / "claims.csv"
+    claims.write_text(f"id,claim\na,{claim}\nb,La tour Eiffel mesure 330 mètres\nc,{claim}\n", encoding="utf-8")
+    counting = Counting(real_verifier)
+    out = tmp_path / "out.csv"
+    summary = run_check(claims, out, backend=lambda: LocalBackend(counting), log=[].append, progress=False,
+                        date=DATE)
+    assert counting.asked.count(claim) == 1 and len(counting.asked) == 2
+    assert summary.finished and summary.claims == 3
+    rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode("utf-8-sig"), newline="")))
+    assert [r["same_as_line"] for r in rows] == ["", "", "2"]
+    assert rows[2]["verdict"] == rows[0]["verdict"]
+
+
 def test_the_models_are_not_loaded_when_there_is_nothing_left_to_check(tmp_path):
     source = tmp_path / "claims.txt"
     source.write_text("\n\n", encoding="utf-8")

@@ -90,6 +90,13 @@ def read_claims(path: str | Path) -> Iterator[Row | BadRow]:
         yield item
 
 
+def first_of_same_claim(claims: list[str]) -> list[int]:
+    """For each claim of a file, the index of the first row with the same claim (its own when first): a
+    repeated claim is checked once and shares that row's check, in `recoupe check` and in the desk's batches."""
+    first: dict[str, int] = {}
+    return [first.setdefault(claim, n) for n, claim in enumerate(claims)]
+
+
 def claim_key(line_no: int, claim: str, id_: str | None) -> str:
     if id_ is not None:
         return f"id:{id_}"

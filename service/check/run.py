@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from http.client import HTTPException
 from pathlib import Path
 
-from service.check.inputs import BadRow, Row, read_claims
+from service.check.inputs import BadRow, Row, first_of_same_claim, read_claims
 from service.check.journal import Journal, journal_path
 from service.check.writers import REPORT_ORDER, Checked, ReportInfo, output_format, write_output
 from service.errors import InvalidInput, RecoupeError
-from service.limits import DEFAULT_TOP_K, MAX_BATCH_CLAIMS
+from service.limits import DEFAULT_TOP_K, MAX_BATCH_CLAIMS, MAX_TOP_K
 from service.translations.vocabulary import VERDICTS as VERDICT_WORDS
 from service.verdict.types import VERDICTS
 
@@ -212,8 +212,8 @@ def run_check(
     log = log or _stderr
     input_path, output_path = Path(input_path), Path(output_path)
     fmt = output_format(output_path, fmt)
-    if not 1 <= top_k <= 50:
-        raise InvalidInput("--top-k must be between 1 and 50")
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidInput(f"--top-k must be between 1 and {MAX_TOP_K}")
     if batch_size < 1:
         raise InvalidInput("--batch-size must be 1 or more")
     if output_path.resolve() == input_path.resolve():
@@ -231,23 +231,26 @@ def run_check(
         raise InvalidInput(f"{input_path.name} holds no claims")
     _report_bad_rows(summary.bad_rows, log)
 
+    # a claim repeated in the file is checked once, on its first row; the repeats share that row's result
+    first = [rows[i] for i in first_of_same_claim([r.claim for r in rows])]
     journal = Journal(summary.journal, {"top_k": top_k})
     done = journal.load()
-    todo = [r for r in rows if done.get(r.key, {}).get("claim") != r.claim]
-    summary.from_journal = len(rows) - len(todo)
+    todo = [r for r, f in zip(rows, first) if r is f and done.get(r.key, {}).get("claim") != r.claim]
+    distinct = sum(1 for r, f in zip(rows, first) if r is f)
+    summary.from_journal = distinct - len(todo)
     if summary.from_journal:
-        log(f"resuming: {summary.from_journal} of {len(rows)} claims are already done in {summary.journal}")
+        log(f"resuming: {summary.from_journal} of {distinct} claims are already done in {summary.journal}")
 
     if todo:
         finished = _check_rows(todo, backend, journal, done, summary, top_k, batch_size, progress, stop_after_batches,
-                               len(rows), log)
+                               distinct, log)
         if not finished:
-            summary.verdicts = Counter(done[r.key]["result"]["verdict"] for r in rows
-                                       if done.get(r.key, {}).get("claim") == r.claim)
+            summary.verdicts = Counter(done[f.key]["result"]["verdict"] for f in first
+                                       if done.get(f.key, {}).get("claim") == f.claim)
             summary.elapsed_s = time.perf_counter() - started
             return summary
 
-    items = [Checked(r, done[r.key]["result"]) for r in rows]
+    items = [Checked(r, done[f.key]["result"], same_as_line=None if r is f else f.line_no) for r, f in zip(rows, first)]
     summary.verdicts = Counter(i.result["verdict"] for i in items)
     info = ReportInfo(input_path.name, date or dt.date.today().isoformat(), top_k, summary.bad_rows, organization,
                       language)

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from service.check.inputs import BadRow
+from service.check.inputs import BadRow, first_of_same_claim
 from service.errors import IndexCorrupt, InvalidInput, NotFound
 from service.history.folding import fold
 from service.history.workflow import FIRST_STATUS, MAX_ASSIGNEE_CHARS, STATUSES, CheckStatus
@@ -477,8 +477,7 @@ class HistoryStore(DeskFile):
         now = _now()
         rows = list(rows)
         batch_id = uuid.uuid4().hex[:16]
-        first: dict[str, int] = {}
-        same_as = [first.setdefault(claim, n) for n, (_, _, claim, _, _) in enumerate(rows)]
+        same_as = first_of_same_claim([claim for _, _, claim, _, _ in rows])
         with self._write() as conn:
             conn.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, 'running', '', ?, ?)",
                          (batch_id, now, name, top_k, len(rows), _json([list(b) for b in bad_rows]), now))
