@@ -57,15 +57,31 @@ def _slow_client(host: str, port: int, stop: threading.Event, stats: dict, lock:
 
 
 def _raw_request(host: str, port: int, data: bytes, timeout: float = 120) -> tuple[int | None, dict, float]:
+    """Send `data` and read the answer at the same time: a server that refuses a body early (413) answers and
+    closes while the body is still going out, and the client's send then fails; reading only after sending
+    lost that answer now and then, on a loaded machine."""
     t0 = time.perf_counter()
+    received: list[bytes] = []
+
+    def read(sock) -> None:
+        try:
+            while chunk := sock.recv(65536):
+                received.append(chunk)
+        except OSError:
+            pass
+
     try:
         with socket.create_connection((host, port), timeout=timeout) as sock:
-            sock.sendall(data)
-            answer = b""
-            while chunk := sock.recv(65536):
-                answer += chunk
+            reader = threading.Thread(target=read, args=(sock,), daemon=True)
+            reader.start()
+            try:
+                sock.sendall(data)
+            except OSError:
+                pass  # the server stopped reading: its answer is what the reader got
+            reader.join(timeout)
     except OSError:
-        answer = answer if "answer" in locals() else b""
+        pass
+    answer = b"".join(received)
     took = time.perf_counter() - t0
     head, _, _ = answer.partition(b"\r\n\r\n")
     lines = head.decode("latin-1").split("\r\n")
