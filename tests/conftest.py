@@ -140,3 +140,14 @@ def client(config, services):
 def keyed(config, services, request):
     """The same services behind an app whose writes need the test module's KEY."""
     return client_of(config, services, api_key=request.module.KEY)
+
+
+@pytest.fixture(scope="module")
+def corpus(config, embedder, tmp_path_factory, request):
+    """An empty corpus of the module's own: for tests of the HTTP layer that answer before any model runs."""
+    from service.corpus import Corpus
+
+    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])),
+               embedder)
+    yield c
+    c.close()

@@ -10,17 +10,9 @@ import pytest
 
 from service.api import create_app
 from service.api.services import Services
-from service.corpus import Corpus
 
 KEY = "test-key"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors", "code", "values"}  # code, values: a refused article
-
-
-@pytest.fixture(scope="module")
-def corpus(config, embedder, tmp_path_factory):
-    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("api-errors")), embedder)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

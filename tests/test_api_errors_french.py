@@ -12,20 +12,12 @@ import pytest
 
 from service.api import create_app
 from service.api.services import Services
-from service.corpus import Corpus
 from service.limits import MAX_ARTICLES_PER_REQUEST
 from tests.test_api_errors import problem_of
 from tests.test_page_french import ENGLISH, WORD
 
 KEY = "clé-de-test"
 FR = {"Accept-Language": "fr-FR,fr;q=0.9"}
-
-
-@pytest.fixture(scope="module")
-def corpus(config, embedder, tmp_path_factory):
-    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("api-errors-fr")), embedder)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,19 +10,11 @@ import pytest
 
 from service.api import create_app
 from service.api.services import Services
-from service.corpus import Corpus
 from service.limits import MAX_BATCH_CHARS
 from tests.test_api_errors import problem_of
 
 KEY = "test-key"
 GOOD = "Le port du Havre a traité un volume record de conteneurs cette année, selon son directeur."
-
-
-@pytest.fixture(scope="module")
-def corpus(config, embedder, tmp_path_factory):
-    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("api-hardening")), embedder)
-    yield c
-    c.close()
 
 
 @pytest.fixture(scope="module")

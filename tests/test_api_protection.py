@@ -10,18 +10,10 @@ import pytest
 
 from service.api import create_app
 from service.api.services import Services
-from service.corpus import Corpus
 from tests.test_api_errors import problem_of
 
 KEY = "the-key"
 GOOD = "Le port du Havre a traité un volume record de conteneurs cette année, selon son directeur."
-
-
-@pytest.fixture(scope="module")
-def corpus(config, embedder, tmp_path_factory):
-    c = Corpus(replace(config, data_dir=tmp_path_factory.mktemp("api-protection")), embedder)
-    yield c
-    c.close()
 
 
 def _app(config, corpus, **overrides):
